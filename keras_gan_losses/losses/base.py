@@ -1,0 +1,129 @@
+"""The base class of every GAN loss object."""
+
+import keras
+
+DISCRIMINATOR = "discriminator"
+GENERATOR = "generator"
+
+REDUCTION_DOC = """reduction: Type of reduction to apply to the per-example
+            values, as in every Keras loss: `"sum_over_batch_size"`
+            (default), `"sum"`, `"mean"`, `"mean_with_sample_weight"` or
+            `None`/`"none"`.
+        name: Optional name for the loss instance.
+        dtype: The dtype of the loss's computations. Defaults to
+            `keras.backend.floatx()` (float32), also under a mixed-precision
+            policy."""
+
+
+class GANLoss(keras.losses.Loss):
+    """Base class of the GAN losses: `loss(real_logits, fake_logits)`.
+
+    Both roles, discriminator and generator, take the same two arguments:
+    the raw discriminator outputs (logits, never passed through a sigmoid)
+    on a batch of real data and on a batch of generated data. A generator
+    loss that does not depend on `real_logits` accepts and ignores them,
+    so that the relativistic losses fit the same slot and `GAN.train_step`
+    calls every loss the same way.
+
+    Subclasses wrap a functional twin `fn(real_logits, fake_logits, **kwargs)`
+    that returns one value per example; this class applies `sample_weight`,
+    the reduction and, under `tf.distribute`, the division by the number of
+    replicas, exactly as Keras's own loss objects do.
+
+    Args:
+        fn: The per-example loss function.
+        role: `"discriminator"` or `"generator"`; `GAN.compile` refuses a
+            loss in the other role's slot.
+        reduction: Type of reduction to apply to the per-example values.
+        name: Optional name for the loss instance.
+        dtype: The dtype of the loss's computations.
+        **kwargs: Hyperparameters passed on to `fn` and saved in the config.
+    """
+
+    role = None
+    #: Whether the loss reads `real_logits` (the generator step skips the
+    #: discriminator's pass on real data when it does not).
+    needs_real_logits = True
+
+    def __init__(
+        self,
+        fn,
+        role,
+        reduction="sum_over_batch_size",
+        name=None,
+        dtype=None,
+        **kwargs,
+    ):
+        if role not in (DISCRIMINATOR, GENERATOR):
+            raise ValueError(
+                "`role` must be 'discriminator' or 'generator'. "
+                f"Received: role={role!r}"
+            )
+        super().__init__(
+            name=name or fn.__name__, reduction=reduction, dtype=dtype
+        )
+        self.fn = fn
+        self.role = role
+        self._explicit_dtype = dtype
+        self._fn_kwargs = kwargs
+
+    def __call__(self, real_logits, fake_logits, sample_weight=None):
+        """Computes the reduced loss.
+
+        Args:
+            real_logits: Discriminator outputs on real data, shape
+                `(batch,)`, `(batch, 1)` or `(batch, h, w, 1)`.
+            fake_logits: Discriminator outputs on generated data, same shape.
+            sample_weight: Optional per-example weights, shape `(batch,)`.
+
+        Returns:
+            The loss, reduced as `reduction` says.
+        """
+        return super().__call__(
+            real_logits, fake_logits, sample_weight=sample_weight
+        )
+
+    def call(self, real_logits, fake_logits):
+        return self.fn(real_logits, fake_logits, **self._fn_kwargs)
+
+    def get_config(self):
+        config = super().get_config()
+        if self._explicit_dtype is not None:
+            config["dtype"] = keras.saving.serialize_keras_object(
+                self._explicit_dtype
+            )
+        config.update(self._fn_kwargs)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.saving.deserialize_keras_object(
+                config["dtype"]
+            )
+        return cls(**config)
+
+
+def check_number(name, value, low=None, high=None, low_open=False,
+                 high_open=False):
+    """Checks a scalar hyperparameter and returns it as a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(
+            f"`{name}` must be a number. Received: {name}={value!r} "
+            f"(of type {type(value).__name__})"
+        )
+    value = float(value)
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (
+        value >= high if high_open else value > high
+    )
+    if too_low or too_high or value != value:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        bounds = f"{lo}{'-inf' if low is None else low}, " \
+                 f"{'inf' if high is None else high}{hi}"
+        raise ValueError(
+            f"`{name}` must be in {bounds}. Received: {name}={value}"
+        )
+    return value

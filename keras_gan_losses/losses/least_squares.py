@@ -1,0 +1,160 @@
+"""Least-squares GAN losses.
+
+Mao et al., "Least Squares Generative Adversarial Networks", 2017
+(https://arxiv.org/abs/1611.04076).
+"""
+
+import keras
+from keras import ops
+
+from keras_gan_losses.losses.base import DISCRIMINATOR
+from keras_gan_losses.losses.base import GENERATOR
+from keras_gan_losses.losses.base import GANLoss
+from keras_gan_losses.losses.base import check_number
+from keras_gan_losses.utils.shapes import check_logits
+from keras_gan_losses.utils.shapes import mean_per_example
+
+
+def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
+    """Per-example least-squares discriminator loss.
+
+    Formula:
+
+    ```
+    loss = 0.5 * (r - b)^2 + 0.5 * (f - a)^2
+    ```
+
+    The discriminator regresses real outputs to `b` and fake ones to `a`.
+
+    Args:
+        real_logits: Discriminator outputs on real data, shape `(batch, ...)`.
+        fake_logits: Discriminator outputs on generated data, same shape.
+        a: Target for fakes.
+        b: Target for reals.
+
+    Returns:
+        Per-example loss values, shape `(batch,)`.
+    """
+    real_logits, fake_logits = check_logits(real_logits, fake_logits)
+    return 0.5 * mean_per_example(ops.square(real_logits - b)) + (
+        0.5 * mean_per_example(ops.square(fake_logits - a))
+    )
+
+
+def least_squares_generator_loss(real_logits, fake_logits, c=1.0):
+    """Per-example least-squares generator loss.
+
+    Formula:
+
+    ```
+    loss = 0.5 * (f - c)^2
+    ```
+
+    Args:
+        real_logits: Discriminator outputs on real data (ignored).
+        fake_logits: Discriminator outputs on generated data.
+        c: The value the generator wants the discriminator to give fakes.
+
+    Returns:
+        Per-example loss values, shape `(batch,)`.
+    """
+    _, fake_logits = check_logits(real_logits, fake_logits)
+    return 0.5 * mean_per_example(ops.square(fake_logits - c))
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_losses")
+class LeastSquaresDiscriminatorLoss(GANLoss):
+    """Least-squares (LSGAN) discriminator loss.
+
+    Formula:
+
+    ```
+    loss = 0.5 * (r - b)^2 + 0.5 * (f - a)^2
+    ```
+
+    With `a=0, b=1` (and `c=1` for the generator) this is the 0-1 coding
+    of Mao et al.; `a=-1, b=1, c=0` minimises the Pearson chi-squared
+    divergence.
+
+    Args:
+        a: Float, target for fakes. Defaults to 0.
+        b: Float, target for reals. Defaults to 1.
+        reduction: Type of reduction to apply to the per-example values.
+        name: Optional name for the loss instance.
+        dtype: The dtype of the loss's computations (float32 by default).
+
+    Example:
+
+    >>> loss = LeastSquaresDiscriminatorLoss()
+    >>> float(loss([1.0, 0.0], [0.0, 1.0]))
+    0.5
+    """
+
+    def __init__(
+        self,
+        a=0.0,
+        b=1.0,
+        reduction="sum_over_batch_size",
+        name="least_squares_discriminator_loss",
+        dtype=None,
+    ):
+        a = check_number("a", a)
+        b = check_number("b", b)
+        if a == b:
+            raise ValueError(
+                "`a` (target for fakes) and `b` (target for reals) must "
+                f"differ, or the discriminator learns nothing. Received: "
+                f"a={a}, b={b}"
+            )
+        super().__init__(
+            least_squares_discriminator_loss,
+            DISCRIMINATOR,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            a=a,
+            b=b,
+        )
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_losses")
+class LeastSquaresGeneratorLoss(GANLoss):
+    """Least-squares (LSGAN) generator loss.
+
+    Formula:
+
+    ```
+    loss = 0.5 * (f - c)^2
+    ```
+
+    Args:
+        c: Float, the output the generator wants for fakes. Defaults to 1.
+        reduction: Type of reduction to apply to the per-example values.
+        name: Optional name for the loss instance.
+        dtype: The dtype of the loss's computations (float32 by default).
+
+    Example:
+
+    >>> loss = LeastSquaresGeneratorLoss()
+    >>> float(loss([0.0, 0.0], [0.0, 3.0]))
+    1.25
+    """
+
+    needs_real_logits = False
+
+    def __init__(
+        self,
+        c=1.0,
+        reduction="sum_over_batch_size",
+        name="least_squares_generator_loss",
+        dtype=None,
+    ):
+        c = check_number("c", c)
+        super().__init__(
+            least_squares_generator_loss,
+            GENERATOR,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+            c=c,
+        )

@@ -1,0 +1,434 @@
+"""`GAN`: a `keras.Model` that trains a generator and a discriminator."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_gan_losses import losses as losses_module
+from keras_gan_losses import penalties as penalties_module
+from keras_gan_losses.losses.base import DISCRIMINATOR
+from keras_gan_losses.losses.base import GENERATOR
+from keras_gan_losses.losses.base import GANLoss
+from keras_gan_losses.models import shape_checks
+from keras_gan_losses.models.labels import adversarial_loss
+from keras_gan_losses.utils.distribute import replica_id
+from keras_gan_losses.utils.distribute import scale_for_replicas
+from keras_gan_losses.utils.distribute import unscale_for_replicas
+
+
+def default_optimizer():
+    """Adam(2e-4, beta_1=0.5), the DCGAN setting (Radford et al. 2015)."""
+    return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+
+
+def _fold(seed, value):
+    return tf.random.experimental.stateless_fold_in(seed, value)
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_losses")
+class GAN(keras.Model):
+    """A generator and a discriminator trained with `compile()`/`fit()`.
+
+    `fit` alternates `d_steps` discriminator updates with one generator
+    update per batch of real data. The losses are any of
+    `keras_gan_losses.losses` (or plain Keras losses, applied with the label
+    convention real → 1, fake → 0), the penalties any of
+    `keras_gan_losses.penalties`. `evaluate` reports the same values without
+    updating anything. Calling the model, `gan(z)`, runs the generator.
+
+    Under a `tf.distribute` strategy, create the GAN and call `compile`
+    inside `strategy.scope()`. Each update then equals the single-device
+    update on the global batch, the logged values do not depend on the
+    number of replicas, and every replica draws its own latent noise.
+
+    Args:
+        generator: A Keras model mapping latent vectors `(batch, latent_dim)`
+            to images.
+        discriminator: A Keras model mapping images to logits of shape
+            `(batch,)`, `(batch, 1)` or `(batch, h, w, 1)` (patch outputs).
+        latent_dim: Size of the latent vector. Defaults to the size of the
+            generator's input.
+        d_steps: Positive int, discriminator updates per generator update
+            (5 in the WGAN-GP paper).
+        seed: Optional int seed of the latent noise and penalty draws.
+        **kwargs: Passed on to `keras.Model` (e.g. `name`).
+
+    Example:
+
+    ```python
+    gan = keras_gan_losses.GAN(generator, discriminator, latent_dim=128)
+    gan.compile(d_loss="wasserstein", g_loss="wasserstein",
+                penalties=[keras_gan_losses.penalties.GradientPenalty(10.0)])
+    gan.fit(dataset, epochs=20)
+    images = gan.generate(16, seed=0)
+    ```
+    """
+
+    def __init__(self, generator, discriminator, latent_dim=None, d_steps=1,
+                 seed=None, **kwargs):
+        super().__init__(**kwargs)
+        for name, net in (("generator", generator),
+                          ("discriminator", discriminator)):
+            if not isinstance(net, keras.layers.Layer):
+                raise TypeError(
+                    f"`{name}` must be a Keras model or layer. Received: "
+                    f"{net!r} (of type {type(net).__name__})"
+                )
+        if generator is discriminator:
+            raise ValueError(
+                "`generator` and `discriminator` must be two different models."
+            )
+        if isinstance(d_steps, bool) or not isinstance(
+            d_steps, (int, np.integer)
+        ) or d_steps < 1:
+            raise ValueError(
+                f"`d_steps` must be a positive int. Received: d_steps={d_steps!r}"
+            )
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+        ):
+            raise TypeError(f"`seed` must be an int or None. Received: {seed!r}")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = shape_checks.latent_dim_of(generator, latent_dim)
+        self.image_shape = shape_checks.check_generator_and_discriminator(
+            generator, discriminator, self.latent_dim
+        )
+        self.d_steps = int(d_steps)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.built = True
+        self._compiled_gan = False
+
+    def call(self, inputs, training=False):
+        """Runs the generator on latent vectors `(batch, latent_dim)`."""
+        return self.generator(inputs, training=training)
+
+    # ------------------------------------------------------------------
+    # compile
+
+    def compile(
+        self,
+        d_optimizer=None,
+        g_optimizer=None,
+        d_loss="non_saturating",
+        g_loss="non_saturating",
+        penalties=None,
+        jit_compile="auto",
+        run_eagerly=False,
+        steps_per_execution=1,
+        auto_scale_loss=True,
+        **kwargs,
+    ):
+        """Configures the GAN for training.
+
+        Args:
+            d_optimizer: The discriminator's optimizer (instance, string or
+                config). Defaults to `Adam(2e-4, beta_1=0.5)`.
+            g_optimizer: The generator's optimizer, a different instance.
+                Defaults to `Adam(2e-4, beta_1=0.5)`.
+            d_loss: Discriminator loss: a `keras_gan_losses.losses` object,
+                a family name (`"minimax"`, `"non_saturating"`,
+                `"least_squares"`, `"wasserstein"`, `"hinge"`,
+                `"relativistic_average"`) or any `keras.losses.Loss`
+                (applied as `loss(1, real) + loss(0, fake)`).
+            g_loss: Generator loss, same forms (a plain Keras loss is
+                applied as `loss(1, fake)`).
+            penalties: Optional list of `keras_gan_losses.penalties`
+                objects or names, added to the discriminator's loss.
+            jit_compile: Whether to compile the steps with XLA, as in
+                `keras.Model.compile`.
+            run_eagerly: Whether to run the steps eagerly (for debugging).
+            steps_per_execution: Batches per `tf.function` call.
+            auto_scale_loss: Under the `"mixed_float16"` policy, wrap both
+                optimizers in a `keras.optimizers.LossScaleOptimizer`.
+
+        Raises:
+            TypeError: for a loss of the wrong role, or a `keras.Model`
+                argument (`optimizer`, `loss`, `metrics`) that a GAN does
+                not take.
+            ValueError: for a loss with `reduction=None`, the same optimizer
+                twice, or two penalties with the same name.
+        """
+        for key in ("optimizer", "loss", "metrics", "loss_weights",
+                    "weighted_metrics"):
+            if key in kwargs:
+                raise TypeError(
+                    f"GAN.compile() takes no `{key}` argument: use "
+                    "`d_optimizer`/`g_optimizer`, `d_loss`/`g_loss` and "
+                    "`penalties`."
+                )
+        if kwargs:
+            raise TypeError(
+                f"GAN.compile() got unexpected arguments: {sorted(kwargs)}"
+            )
+        d_loss = losses_module.get(d_loss, role=DISCRIMINATOR)
+        g_loss = losses_module.get(g_loss, role=GENERATOR)
+        for slot, loss in (("d_loss", d_loss), ("g_loss", g_loss)):
+            if getattr(loss, "reduction", "sum_over_batch_size") in (
+                None, "none"
+            ):
+                raise ValueError(
+                    f"`{slot}` must reduce to a scalar, but it has "
+                    f"reduction={loss.reduction!r}. Use the default "
+                    "'sum_over_batch_size'."
+                )
+        penalties = [penalties_module.get(p) for p in (penalties or [])]
+        names = [p.name for p in penalties]
+        reserved = {"d_loss", "g_loss", "d_real", "d_fake"}
+        for name in names:
+            if names.count(name) > 1 or name in reserved:
+                raise ValueError(
+                    f"Each penalty needs its own log key, but {name!r} is "
+                    "used twice (or is a reserved key). Pass `name=` to "
+                    "tell them apart."
+                )
+        d_optimizer = keras.optimizers.get(d_optimizer) or default_optimizer()
+        g_optimizer = keras.optimizers.get(g_optimizer) or default_optimizer()
+        if d_optimizer is g_optimizer:
+            raise ValueError(
+                "`d_optimizer` and `g_optimizer` must be two different "
+                "optimizer instances: each keeps state for its own network."
+            )
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16":
+            d_optimizer, g_optimizer = (
+                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(opt)
+                for opt in (d_optimizer, g_optimizer)
+            )
+        super().compile(
+            optimizer=None,
+            jit_compile=jit_compile,
+            run_eagerly=run_eagerly,
+            steps_per_execution=steps_per_execution,
+            auto_scale_loss=False,
+        )
+        self._jit_compile_arg = jit_compile
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.d_loss = d_loss
+        self.g_loss = g_loss
+        self.penalties = penalties
+        with self.distribute_strategy.scope():
+            # Optimizer variables must exist before the first step, in the
+            # strategy's scope, or MirroredStrategy fails on a placeholder.
+            d_optimizer.build(self.discriminator.trainable_variables)
+            g_optimizer.build(self.generator.trainable_variables)
+            self._trackers = {
+                name: keras.metrics.Mean(name=name)
+                for name in ["d_loss", "g_loss", *names, "d_real", "d_fake"]
+            }
+        self._compiled_gan = True
+
+    @property
+    def metrics(self):
+        return list(getattr(self, "_trackers", {}).values())
+
+    def get_compile_config(self):
+        if not self._compiled_gan:
+            return None
+        return {
+            "d_optimizer": keras.saving.serialize_keras_object(
+                self.d_optimizer
+            ),
+            "g_optimizer": keras.saving.serialize_keras_object(
+                self.g_optimizer
+            ),
+            "d_loss": keras.saving.serialize_keras_object(self.d_loss),
+            "g_loss": keras.saving.serialize_keras_object(self.g_loss),
+            "penalties": [
+                keras.saving.serialize_keras_object(p) for p in self.penalties
+            ],
+            "jit_compile": self._jit_compile_arg,
+            "steps_per_execution": self.steps_per_execution,
+        }
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        for key in ("d_optimizer", "g_optimizer", "d_loss", "g_loss"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        config["penalties"] = [
+            keras.saving.deserialize_keras_object(p)
+            for p in config.get("penalties", [])
+        ]
+        self.compile(**config)
+
+    # ------------------------------------------------------------------
+    # training
+
+    def _check_compiled(self):
+        if not self._compiled_gan:
+            raise RuntimeError(
+                "You must call `compile()` on the GAN before training or "
+                "evaluating it."
+            )
+
+    def _step_seed(self):
+        # SeedGenerator starts from the same state on every replica; fold
+        # in the replica id so each replica draws its own noise.
+        seed = tf.cast(self.seed_generator.next(), tf.int64)
+        return _fold(seed, replica_id())
+
+    def _latent(self, batch_size, seed):
+        return tf.random.stateless_normal(
+            (batch_size, self.latent_dim), seed=seed, dtype="float32"
+        )
+
+    def _unpack(self, data):
+        if isinstance(data, (tuple, list)):
+            data = data[0]
+        return data
+
+    def _discriminator_losses(self, real, fake, seed, training):
+        real_logits = self.discriminator(real, training=training)
+        fake_logits = self.discriminator(fake, training=training)
+        d_loss = adversarial_loss(
+            self.d_loss, DISCRIMINATOR, real_logits, fake_logits
+        )
+        terms = {}
+        for index, penalty in enumerate(self.penalties):
+            value = penalty(
+                self.discriminator, real, fake, seed=_fold(seed, index)
+            )
+            # Penalties are plain means: scale them as Keras scales its
+            # losses, so that summing over replicas gives the global mean.
+            terms[penalty.name] = scale_for_replicas(value)
+        return d_loss, terms, real_logits, fake_logits
+
+    def _generator_loss(self, real, latent, training):
+        fake = self.generator(latent, training=training)
+        fake_logits = self.discriminator(fake, training=training)
+        if isinstance(self.g_loss, GANLoss) and self.g_loss.needs_real_logits:
+            real_logits = self.discriminator(real, training=training)
+        else:
+            real_logits = tf.stop_gradient(fake_logits)
+        return adversarial_loss(
+            self.g_loss, GENERATOR, real_logits, fake_logits
+        )
+
+    def _track(self, d_loss, terms, real_logits, fake_logits):
+        self._trackers["d_loss"].update_state(unscale_for_replicas(d_loss))
+        for name, value in terms.items():
+            self._trackers[name].update_state(unscale_for_replicas(value))
+        self._trackers["d_real"].update_state(
+            ops.mean(ops.cast(real_logits, "float32"))
+        )
+        self._trackers["d_fake"].update_state(
+            ops.mean(ops.cast(fake_logits, "float32"))
+        )
+
+    def train_step(self, data):
+        self._check_compiled()
+        real = self._unpack(data)
+        batch_size = tf.shape(real)[0]
+        seed = self._step_seed()
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+        for step in range(self.d_steps):
+            latent = self._latent(batch_size, _fold(seed, 2 * step))
+            fake = tf.stop_gradient(self.generator(latent, training=True))
+            with tf.GradientTape() as tape:
+                d_loss, terms, real_logits, fake_logits = (
+                    self._discriminator_losses(
+                        real, fake, _fold(seed, 2 * step + 1), training=True
+                    )
+                )
+                total = d_loss + sum(terms.values())
+                scaled = self.d_optimizer.scale_loss(total)
+            grads = tape.gradient(scaled, d_vars)
+            self.d_optimizer.apply(grads, d_vars)
+            self._track(d_loss, terms, real_logits, fake_logits)
+
+        latent = self._latent(batch_size, _fold(seed, 2 * self.d_steps))
+        with tf.GradientTape() as tape:
+            g_loss = self._generator_loss(real, latent, training=True)
+            scaled = self.g_optimizer.scale_loss(g_loss)
+        grads = tape.gradient(scaled, g_vars)
+        self.g_optimizer.apply(grads, g_vars)
+        self._trackers["g_loss"].update_state(unscale_for_replicas(g_loss))
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        self._check_compiled()
+        real = self._unpack(data)
+        batch_size = tf.shape(real)[0]
+        seed = self._step_seed()
+        latent = self._latent(batch_size, _fold(seed, 0))
+        fake = self.generator(latent, training=False)
+        d_loss, terms, real_logits, fake_logits = self._discriminator_losses(
+            real, fake, _fold(seed, 1), training=False
+        )
+        self._track(d_loss, terms, real_logits, fake_logits)
+        latent = self._latent(batch_size, _fold(seed, 2))
+        g_loss = self._generator_loss(real, latent, training=False)
+        self._trackers["g_loss"].update_state(unscale_for_replicas(g_loss))
+        return {m.name: m.result() for m in self.metrics}
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        self._check_compiled()
+        shape_checks.check_data(x, self.discriminator, self.image_shape)
+        return super().fit(x, y, *args, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        self._check_compiled()
+        shape_checks.check_data(x, self.discriminator, self.image_shape)
+        return super().evaluate(x, y, *args, **kwargs)
+
+    # ------------------------------------------------------------------
+    # sampling and saving
+
+    def generate(self, num_images, seed=None, batch_size=256):
+        """Generates images from fresh latent noise.
+
+        Args:
+            num_images: Positive int, how many images.
+            seed: Optional int; the same seed gives the same images.
+            batch_size: Images per generator call.
+
+        Returns:
+            A NumPy array of shape `(num_images, *image_shape)`.
+        """
+        if isinstance(num_images, bool) or not isinstance(
+            num_images, (int, np.integer)
+        ) or num_images < 1:
+            raise ValueError(
+                "`num_images` must be a positive int. Received: "
+                f"num_images={num_images!r}"
+            )
+        if seed is None:
+            latent = tf.random.normal((num_images, self.latent_dim))
+        else:
+            latent = tf.random.stateless_normal(
+                (num_images, self.latent_dim),
+                seed=tf.constant([int(seed), 0], tf.int64),
+            )
+        outputs = [
+            ops.convert_to_numpy(
+                self.generator(latent[i:i + batch_size], training=False)
+            )
+            for i in range(0, num_images, batch_size)
+        ]
+        return np.concatenate(outputs, axis=0)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(
+                self.discriminator
+            ),
+            "latent_dim": self.latent_dim,
+            "d_steps": self.d_steps,
+            "seed": self.seed,
+        })
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(
+                config[key], custom_objects=custom_objects
+            )
+        return cls(**config)

@@ -1,0 +1,167 @@
+"""Shape checks that catch a mismatched generator, discriminator or data
+before training, with errors that name both shapes."""
+
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+
+def _fmt(shape):
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
+        ("," if len(shape) == 1 else "") + ")"
+
+
+def _compatible(a, b):
+    if len(a) != len(b):
+        return False
+    return all(x is None or y is None or x == y for x, y in zip(a, b))
+
+
+def _input_shape(model):
+    """The static input shape of a functional or Sequential model, or None.
+
+    For a model with several inputs (a conditional discriminator) the
+    first input is the image.
+    """
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    if not inputs:
+        return None
+    return tuple(inputs[0].shape)
+
+
+def _output_shape(model):
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        return None
+    if not outputs:
+        return None
+    return tuple(outputs[0].shape)
+
+
+def latent_dim_of(generator, latent_dim):
+    """Resolves `latent_dim` against the generator's input size.
+
+    Raises:
+        ValueError: if they disagree, or neither is known.
+    """
+    if latent_dim is not None and (
+        isinstance(latent_dim, bool)
+        or not isinstance(latent_dim, (int, np.integer))
+        or latent_dim < 1
+    ):
+        raise ValueError(
+            "`latent_dim` must be a positive int. Received: "
+            f"latent_dim={latent_dim!r}"
+        )
+    shape = _input_shape(generator)
+    if shape is None:
+        if latent_dim is None:
+            raise ValueError(
+                "Cannot infer `latent_dim`: the generator has no declared "
+                "input (start it with keras.Input((latent_dim,))). Pass "
+                "`latent_dim=` to GAN()."
+            )
+        return int(latent_dim)
+    if len(shape) != 2 or shape[1] is None:
+        raise ValueError(
+            "The generator must take latent vectors of shape "
+            f"(batch, latent_dim). Its input has shape {_fmt(shape)}."
+        )
+    if latent_dim is not None and int(latent_dim) != shape[1]:
+        raise ValueError(
+            f"`latent_dim`={latent_dim} does not match the generator's "
+            f"input shape {_fmt(shape)}: latent vectors of shape "
+            f"(batch, {latent_dim}) vs generator input {_fmt(shape)}."
+        )
+    return int(shape[1])
+
+
+def check_generator_and_discriminator(generator, discriminator, latent_dim):
+    """Checks that the generator's output fits the discriminator's input.
+
+    Builds either network that has no declared input by calling it once.
+
+    Returns:
+        The image shape, without the batch axis.
+
+    Raises:
+        ValueError: naming both shapes, if they do not fit.
+    """
+    out_shape = _output_shape(generator)
+    if out_shape is None:
+        try:
+            sample = generator(ops.zeros((1, latent_dim)), training=False)
+        except Exception as error:  # noqa: BLE001 - re-raised with context
+            raise ValueError(
+                "The generator could not be called on latent vectors of "
+                f"shape (batch, {latent_dim}): {error}"
+            ) from error
+        out_shape = (None,) + tuple(sample.shape[1:])
+    image_shape = tuple(out_shape[1:])
+    in_shape = _input_shape(discriminator)
+    if in_shape is not None:
+        if not _compatible(in_shape[1:], image_shape):
+            raise ValueError(
+                "The generator's output shape does not match the "
+                f"discriminator's input shape: generator output "
+                f"{_fmt(out_shape)} vs discriminator input {_fmt(in_shape)}."
+            )
+        return image_shape
+    if any(d is None for d in image_shape):
+        return image_shape
+    try:
+        discriminator(ops.zeros((1,) + image_shape), training=False)
+    except Exception as error:  # noqa: BLE001 - re-raised with context
+        raise ValueError(
+            "The discriminator could not be called on the generator's "
+            f"output shape {_fmt(out_shape)}: {error}"
+        ) from error
+    return image_shape
+
+
+def check_data(x, discriminator, image_shape):
+    """Checks the training data's image shape against the discriminator.
+
+    Accepts a NumPy array, a `tf.data.Dataset` of images or of `(images,
+    labels)`, or anything else (not checked).
+
+    Raises:
+        ValueError: naming both shapes, if they do not fit.
+        TypeError: for integer images (scale them to floats first).
+    """
+    if isinstance(x, (tuple, list)) and x:
+        x = x[0]
+    if isinstance(x, np.ndarray):
+        shape, dtype = tuple(x.shape), tf.as_dtype(x.dtype)
+    elif isinstance(x, tf.data.Dataset):
+        spec = x.element_spec
+        if isinstance(spec, (tuple, list)):
+            spec = spec[0]
+        if not isinstance(spec, tf.TensorSpec):
+            return
+        shape, dtype = tuple(spec.shape), spec.dtype
+    elif tf.is_tensor(x):
+        shape, dtype = tuple(x.shape), x.dtype
+    else:
+        return
+    expected = _input_shape(discriminator)
+    expected = expected[1:] if expected is not None else image_shape
+    if not _compatible(shape[1:], expected):
+        hint = ""
+        if _compatible(shape, expected):
+            hint = " The dataset looks unbatched: call `.batch(batch_size)`."
+        raise ValueError(
+            "The data's image shape does not match the discriminator's "
+            f"input: data batches of shape {_fmt(shape)} vs discriminator "
+            f"input {_fmt((None,) + tuple(expected))}.{hint}"
+        )
+    if not dtype.is_floating:
+        raise TypeError(
+            f"The images must be floats (e.g. scaled to [-1, 1]); received "
+            f"dtype {dtype.name}. Convert them first, e.g. "
+            "`(images.astype('float32') - 127.5) / 127.5`."
+        )

@@ -1,0 +1,147 @@
+"""The base class of the discriminator penalties."""
+
+import tensorflow as tf
+from keras import ops
+
+from keras_gan_losses.losses.base import check_number
+
+
+def call_discriminator(discriminator, images, conditioning=None,
+                       training=True):
+    """Calls `discriminator` on images, with the conditioning if any.
+
+    A conditional discriminator takes `[images, conditioning]`; the
+    penalties differentiate with respect to `images` only.
+    """
+    if conditioning is None:
+        return discriminator(images, training=training)
+    return discriminator([images, conditioning], training=training)
+
+
+def input_gradients(discriminator, images, conditioning=None,
+                    training=True):
+    """Gradients of the summed discriminator output with respect to images.
+
+    Each example's output depends only on its own input (no batch
+    statistics in the discriminator), so the gradient of the sum is the
+    per-example gradient. Uses a nested `tf.GradientTape`, which works
+    eagerly and inside `tf.function`, and whose result is differentiable
+    again for the outer discriminator update.
+
+    Returns:
+        A tensor shaped like `images`, in float32.
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        logits = call_discriminator(
+            discriminator, images, conditioning, training=training
+        )
+        total = ops.sum(ops.cast(logits, "float32"))
+    grads = tape.gradient(total, images)
+    if grads is None:
+        # The output does not depend on the input at all.
+        grads = ops.zeros_like(images)
+    return ops.cast(grads, "float32")
+
+
+def squared_norm_per_example(values):
+    """Squared L2 norm over every axis but the batch axis."""
+    axes = tuple(range(1, len(values.shape)))
+    if not axes:
+        return ops.square(values)
+    return ops.sum(ops.square(values), axis=axes)
+
+
+def uniform_per_example(images, seed=None):
+    """One U(0, 1) draw per example, shaped `(batch, 1, ..., 1)`."""
+    batch = tf.shape(images)[0]
+    shape = tf.concat(
+        [[batch], tf.ones([len(images.shape) - 1], tf.int32)], axis=0
+    )
+    return _uniform(shape, seed, images.dtype)
+
+
+def _uniform(shape, seed, dtype):
+    if seed is None:
+        return tf.random.uniform(shape, dtype=dtype)
+    return tf.random.stateless_uniform(
+        shape, seed=tf.cast(seed, tf.int64), dtype=dtype
+    )
+
+
+class Penalty:
+    """Base class of the discriminator penalties.
+
+    A penalty is a regulariser of the discriminator that needs the
+    discriminator itself, not just its outputs, so it is not a
+    `keras.losses.Loss`. `GAN.compile(penalties=[...])` adds each one to the
+    discriminator's loss and logs it under its `name`.
+
+    Subclasses implement `call(discriminator, real, fake, seed, conditioning)`
+    returning the unweighted per-example penalty, shape `(batch,)`;
+    `__call__` returns `weight` times its mean over the batch.
+
+    Args:
+        weight: Non-negative float, the penalty's coefficient.
+        name: The penalty's name, also its log key.
+    """
+
+    def __init__(self, weight=10.0, name="penalty"):
+        self.weight = check_number("weight", weight, low=0.0)
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                f"`name` must be a non-empty string. Received: name={name!r}"
+            )
+        self.name = name
+
+    def __call__(self, discriminator, real, fake, seed=None,
+                 conditioning=None):
+        """Computes the weighted penalty, a scalar.
+
+        Args:
+            discriminator: The discriminator, a Keras model or layer.
+            real: A batch of real images.
+            fake: A batch of generated images, same shape as `real`.
+            seed: Optional stateless seed (int tensor of shape `(2,)`) for
+                the penalty's random draws; `None` draws from the global
+                TensorFlow generator.
+            conditioning: Optional conditioning input (e.g. labels) passed
+                to a conditional discriminator as `[images, conditioning]`.
+
+        Returns:
+            `weight * mean(call(...))`, a float32 scalar.
+        """
+        real = ops.convert_to_tensor(real)
+        fake = ops.convert_to_tensor(fake)
+        if real.shape.rank != fake.shape.rank or not _compatible(
+            real.shape, fake.shape
+        ):
+            raise ValueError(
+                f"{type(self).__name__}: `real` and `fake` must have the "
+                f"same shape. Received: real.shape={tuple(real.shape)}, "
+                f"fake.shape={tuple(fake.shape)}"
+            )
+        real = ops.cast(real, "float32")
+        fake = ops.cast(fake, "float32")
+        if conditioning is not None:
+            conditioning = ops.convert_to_tensor(conditioning)
+        values = self.call(discriminator, real, fake, seed, conditioning)
+        return self.weight * ops.mean(values)
+
+    def call(self, discriminator, real, fake, seed=None, conditioning=None):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"weight": self.weight, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _compatible(a, b):
+    return all(x is None or y is None or x == y for x, y in zip(a, b))

@@ -1,0 +1,66 @@
+"""The DRAGAN gradient penalty around perturbed real data.
+
+Kodali et al., "On Convergence and Stability of GANs", 2017
+(https://arxiv.org/abs/1705.07215).
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_gan_losses.losses.base import check_number
+from keras_gan_losses.penalties.base import Penalty
+from keras_gan_losses.penalties.base import input_gradients
+from keras_gan_losses.penalties.base import uniform_per_example
+from keras_gan_losses.penalties.gradient_penalty import gradient_norm_penalty
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_losses")
+class DRAGANPenalty(Penalty):
+    """DRAGAN penalty: a gradient penalty in a noisy ball around real data.
+
+    Formula:
+
+    ```
+    x_p = x + c · std(x) · u,      u ~ U(0, 1) elementwise
+    x̂  = x + α (x_p − x),          α ~ U(0, 1) per example
+    penalty = weight · mean((‖∇D(x̂)‖₂ − k)²)
+    ```
+
+    `std(x)` is the standard deviation of the real batch over all its
+    elements (on each replica under `tf.distribute`). Generated data is
+    not used.
+
+    Args:
+        weight: Non-negative float, λ (10 in the paper).
+        k: Positive float, the target norm (1 in the paper).
+        c: Non-negative float, the perturbation scale (0.5 in the paper).
+        name: Log key of the penalty.
+    """
+
+    def __init__(self, weight=10.0, k=1.0, c=0.5, name="dragan_penalty"):
+        super().__init__(weight=weight, name=name)
+        self.k = check_number("k", k, low=0.0, low_open=True)
+        self.c = check_number("c", c, low=0.0)
+
+    def call(self, discriminator, real, fake, seed=None, conditioning=None):
+        if seed is None:
+            noise_seed = alpha_seed = None
+        else:
+            seed = tf.cast(seed, tf.int64)
+            noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
+            alpha_seed = tf.random.experimental.stateless_fold_in(seed, 2)
+        if noise_seed is None:
+            noise = tf.random.uniform(tf.shape(real), dtype=real.dtype)
+        else:
+            noise = tf.random.stateless_uniform(
+                tf.shape(real), seed=noise_seed, dtype=real.dtype
+            )
+        perturbed = real + self.c * ops.std(real) * noise
+        alpha = uniform_per_example(real, alpha_seed)
+        mixed = real + alpha * (perturbed - real)
+        grads = input_gradients(discriminator, mixed, conditioning)
+        return gradient_norm_penalty(grads, self.k)
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k, "c": self.c}

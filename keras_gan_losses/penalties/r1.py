@@ -1,0 +1,78 @@
+"""Zero-centred gradient penalties R1 (on real data) and R2 (on fakes).
+
+Mescheder et al., "Which Training Methods for GANs do actually Converge?",
+2018 (https://arxiv.org/abs/1801.04406).
+"""
+
+import keras
+
+from keras_gan_losses.penalties.base import Penalty
+from keras_gan_losses.penalties.base import input_gradients
+from keras_gan_losses.penalties.base import squared_norm_per_example
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_losses")
+class R1Penalty(Penalty):
+    """R1 penalty: the squared input-gradient norm of D on real data.
+
+    Formula:
+
+    ```
+    penalty = (weight / 2) · mean(‖∇D(x)‖₂²),  x real
+    ```
+
+    Args:
+        weight: Non-negative float, γ in the paper (10 is a common choice).
+        name: Log key of the penalty.
+
+    Example:
+
+    >>> import keras
+    >>> critic = keras.Sequential([keras.Input((4,)),
+    ...     keras.layers.Dense(1, kernel_initializer="ones")])
+    >>> # ‖∇D‖² = 4 everywhere: (10 / 2) · 4 = 20.
+    >>> float(R1Penalty(10.0)(critic, keras.ops.zeros((3, 4)),
+    ...                       keras.ops.ones((3, 4))))
+    20.0
+    """
+
+    def __init__(self, weight=10.0, name="r1_penalty"):
+        super().__init__(weight=weight, name=name)
+
+    def __call__(self, discriminator, real, fake, seed=None,
+                 conditioning=None):
+        # The 1/2 of the paper's (γ/2)·‖∇D‖².
+        return 0.5 * super().__call__(
+            discriminator, real, fake, seed, conditioning
+        )
+
+    def call(self, discriminator, real, fake, seed=None, conditioning=None):
+        return squared_norm_per_example(
+            input_gradients(discriminator, self._images(real, fake),
+                            conditioning)
+        )
+
+    def _images(self, real, fake):
+        return real
+
+
+@keras.saving.register_keras_serializable(package="keras_gan_losses")
+class R2Penalty(R1Penalty):
+    """R2 penalty: the squared input-gradient norm of D on generated data.
+
+    Formula:
+
+    ```
+    penalty = (weight / 2) · mean(‖∇D(G(z))‖₂²)
+    ```
+
+    Args:
+        weight: Non-negative float, γ in the paper.
+        name: Log key of the penalty.
+    """
+
+    def __init__(self, weight=10.0, name="r2_penalty"):
+        super().__init__(weight=weight, name=name)
+
+    def _images(self, real, fake):
+        return fake

@@ -1,0 +1,16 @@
+"""Test set-up: two logical CPU devices, for the tf.distribute tests.
+
+The logical devices must be configured before TensorFlow initialises its
+runtime, so this runs at import time, before any test module.
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import tensorflow as tf  # noqa: E402
+
+_cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(
+    _cpu, [tf.config.LogicalDeviceConfiguration()] * 2
+)

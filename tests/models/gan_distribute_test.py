@@ -1,0 +1,92 @@
+"""Under MirroredStrategy over two logical CPUs, one update equals the
+single-device update on the global batch and the logs do not change."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_gan_losses as kgl
+
+DEVICES = ["/cpu:0", "/cpu:1"]
+
+
+class ConstantGenerator(keras.layers.Layer):
+    """A deterministic generator: a trainable image, ignoring the noise."""
+
+    def build(self, input_shape):
+        self.image = self.add_weight(
+            shape=(6,),
+            initializer=keras.initializers.Constant(np.linspace(-1, 1, 6)),
+        )
+
+    def call(self, z):
+        return keras.ops.zeros_like(z[:, :1]) + self.image[None, :]
+
+
+def make_gan(d_loss, g_loss, penalties):
+    generator = keras.Sequential([keras.Input((3,)), ConstantGenerator()])
+    discriminator = keras.Sequential([
+        keras.Input((6,)),
+        keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(
+            np.arange(6) / 10), bias_initializer="zeros"),
+    ])
+    gan = kgl.GAN(generator, discriminator, seed=3)
+    gan.compile(d_optimizer=keras.optimizers.SGD(0.1),
+                g_optimizer=keras.optimizers.SGD(0.1),
+                d_loss=d_loss, g_loss=g_loss, penalties=penalties)
+    return gan
+
+
+@pytest.fixture(scope="module")
+def strategy():
+    assert len(tf.config.list_logical_devices("CPU")) >= 2
+    return tf.distribute.MirroredStrategy(DEVICES)
+
+
+@pytest.mark.parametrize("d_loss,g_loss,penalties", [
+    ("non_saturating", "non_saturating", lambda: []),
+    ("wasserstein", "wasserstein",
+     lambda: [kgl.penalties.GradientPenalty(1.0)]),
+    ("hinge", "hinge", lambda: [kgl.penalties.R1Penalty(2.0)]),
+    ("least_squares", "least_squares",
+     lambda: [kgl.penalties.DRAGANPenalty(1.0), kgl.penalties.R2Penalty()]),
+    (keras.losses.BinaryCrossentropy(from_logits=True),
+     keras.losses.BinaryCrossentropy(from_logits=True), lambda: []),
+], ids=["non_saturating", "wgan_gp", "hinge_r1", "lsgan_dragan_r2",
+        "keras_bce"])
+def test_one_update_equals_single_device(strategy, d_loss, g_loss,
+                                         penalties):
+    x = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
+    single = make_gan(d_loss, g_loss, penalties())
+    single_logs = single.fit(x, batch_size=8, epochs=1, verbose=0,
+                             shuffle=False).history
+    with strategy.scope():
+        multi = make_gan(d_loss, g_loss, penalties())
+    multi_logs = multi.fit(tf.data.Dataset.from_tensor_slices(x).batch(8),
+                           epochs=1, verbose=0, shuffle=False).history
+    # The update moved the weights, and identically on both set-ups.
+    initial = make_gan(d_loss, g_loss, penalties()).get_weights()
+    assert any(not np.allclose(a, b)
+               for a, b in zip(initial, single.get_weights()))
+    for a, b in zip(single.get_weights(), multi.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert set(single_logs) == set(multi_logs)
+    for key in single_logs:
+        assert multi_logs[key][0] == pytest.approx(single_logs[key][0],
+                                                   rel=1e-5, abs=1e-6)
+
+
+def test_each_replica_draws_its_own_noise(strategy):
+    with strategy.scope():
+        gan = make_gan("wasserstein", "wasserstein", [])
+
+    @tf.function
+    def draw():
+        return strategy.run(lambda: gan._latent(4, gan._step_seed()))
+
+    first = strategy.experimental_local_results(draw())
+    assert len(first) == 2
+    assert not np.allclose(first[0].numpy(), first[1].numpy())
+    second = strategy.experimental_local_results(draw())
+    assert not np.allclose(first[0].numpy(), second[0].numpy())

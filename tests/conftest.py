@@ -14,3 +14,17 @@ _cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(
     _cpu, [tf.config.LogicalDeviceConfiguration()] * 2
 )
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def mirrored_strategy():
+    """One MirroredStrategy over the two logical CPUs for the whole session.
+
+    Each MirroredStrategy numbers its collective operations from the same
+    start, so two of them in one process can collide ("Shape mismatch in
+    the collective instance"); the tests share this one.
+    """
+    assert len(tf.config.list_logical_devices("CPU")) >= 2
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

@@ -10,11 +10,17 @@ from keras_gan_losses import penalties as penalties_module
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
+from keras_gan_losses.export.saved_model import export_generator
 from keras_gan_losses.models import shape_checks
+from keras_gan_losses.models.ema import clone_generator
+from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.labels import adversarial_loss
+from keras_gan_losses.utils import random
 from keras_gan_losses.utils.distribute import replica_id
 from keras_gan_losses.utils.distribute import scale_for_replicas
 from keras_gan_losses.utils.distribute import unscale_for_replicas
+from keras_gan_losses.utils.checks import check_seed
+from keras_gan_losses.utils.checks import positive_int
 
 
 def default_optimizer():
@@ -23,7 +29,7 @@ def default_optimizer():
 
 
 def _fold(seed, value):
-    return tf.random.experimental.stateless_fold_in(seed, value)
+    return random.fold_in(seed, value)
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
@@ -51,7 +57,21 @@ class GAN(keras.Model):
             generator's input.
         d_steps: Positive int, discriminator updates per generator update
             (5 in the WGAN-GP paper).
-        seed: Optional int seed of the latent noise and penalty draws.
+        num_classes: For a conditional GAN, the number of classes. The data
+            then yields `(images, labels)` with int class ids in
+            `[0, num_classes)`; the generator is called as
+            `generator([z, labels])` and the discriminator as
+            `discriminator([images, labels])`, generated images taking the
+            labels of the real batch.
+        ema_decay: Optional float in (0, 1), e.g. 0.999: keep an exponential
+            moving average of the generator's weights in `ema_generator`,
+            updated after each generator step. `generate` and
+            `export_generator` use it by default.
+        ema_start: Generator steps before the average starts (until then
+            it copies the weights).
+        seed: Optional int seed of the latent noise and penalty draws. The
+            noise state is a variable of the model, saved with it, so a
+            resumed run draws the same noise as an uninterrupted one.
         **kwargs: Passed on to `keras.Model` (e.g. `name`).
 
     Example:
@@ -66,7 +86,8 @@ class GAN(keras.Model):
     """
 
     def __init__(self, generator, discriminator, latent_dim=None, d_steps=1,
-                 seed=None, **kwargs):
+                 num_classes=None, ema_decay=None, ema_start=0, seed=None,
+                 **kwargs):
         super().__init__(**kwargs)
         for name, net in (("generator", generator),
                           ("discriminator", discriminator)):
@@ -79,30 +100,71 @@ class GAN(keras.Model):
             raise ValueError(
                 "`generator` and `discriminator` must be two different models."
             )
-        if isinstance(d_steps, bool) or not isinstance(
-            d_steps, (int, np.integer)
-        ) or d_steps < 1:
+        self.d_steps = positive_int("d_steps", d_steps)
+        self.num_classes = (
+            None if num_classes is None
+            else positive_int("num_classes", num_classes)
+        )
+        check_seed(seed)
+        if ema_decay is not None:
+            ema_decay = float(ema_decay)
+            if not 0.0 < ema_decay < 1.0:
+                raise ValueError(
+                    "`ema_decay` must be in (0, 1), e.g. 0.999. Received: "
+                    f"ema_decay={ema_decay}"
+                )
+        if isinstance(ema_start, bool) or not isinstance(
+            ema_start, (int, np.integer)
+        ) or ema_start < 0:
             raise ValueError(
-                f"`d_steps` must be a positive int. Received: d_steps={d_steps!r}"
+                "`ema_start` must be a non-negative int. Received: "
+                f"ema_start={ema_start!r}"
             )
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
-        ):
-            raise TypeError(f"`seed` must be an int or None. Received: {seed!r}")
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = shape_checks.latent_dim_of(generator, latent_dim)
         self.image_shape = shape_checks.check_generator_and_discriminator(
-            generator, discriminator, self.latent_dim
+            generator, discriminator, self.latent_dim, self.num_classes
         )
-        self.d_steps = int(d_steps)
+        self.ema_decay = ema_decay
+        self.ema_start = int(ema_start)
+        self.ema_generator = (
+            clone_generator(generator) if ema_decay is not None else None
+        )
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
+        base = seed if seed is not None else np.random.randint(2**31 - 1)
+        # [base seed, step counter]: a model variable, saved and restored
+        # with the weights (BackupAndRestore, .keras files). Every replica
+        # reads the same value; only the first replica's update is kept.
+        self.noise_state = self.add_weight(
+            name="noise_state",
+            shape=(2,),
+            dtype="int64",
+            initializer=keras.initializers.Constant([int(base), 0]),
+            trainable=False,
+            aggregation="only_first_replica",
+        )
+        # The same for evaluate(), reset at each call so that evaluating
+        # twice gives the same numbers and never moves the training noise.
+        self.eval_noise_state = self.add_weight(
+            name="eval_noise_state",
+            shape=(2,),
+            dtype="int64",
+            initializer=keras.initializers.Constant([int(base), 0]),
+            trainable=False,
+            aggregation="only_first_replica",
+        )
         self.built = True
         self._compiled_gan = False
 
+    @property
+    def sampling_generator(self):
+        """The generator used for sampling: the EMA copy if there is one."""
+        return self.ema_generator or self.generator
+
     def call(self, inputs, training=False):
-        """Runs the generator on latent vectors `(batch, latent_dim)`."""
+        """Runs the generator on latent vectors `(batch, latent_dim)` (or
+        `[z, labels]` for a conditional GAN)."""
         return self.generator(inputs, training=training)
 
     # ------------------------------------------------------------------
@@ -264,43 +326,80 @@ class GAN(keras.Model):
                 "evaluating it."
             )
 
-    def _step_seed(self):
-        # SeedGenerator starts from the same state on every replica; fold
-        # in the replica id so each replica draws its own noise.
-        seed = tf.cast(self.seed_generator.next(), tf.int64)
+    def _step_seed(self, state=None):
+        # The state is the same on every replica; fold in the replica id so
+        # that each replica draws its own noise.
+        state = self.noise_state if state is None else state
+        seed = tf.identity(state.value)
+        state.assign_add(tf.constant([0, 1], tf.int64))
         return _fold(seed, replica_id())
 
     def _latent(self, batch_size, seed):
-        return tf.random.stateless_normal(
-            (batch_size, self.latent_dim), seed=seed, dtype="float32"
-        )
+        return random.stateless_normal((batch_size, self.latent_dim), seed)
 
     def _unpack(self, data):
+        """Returns `(images, labels)`; labels are None if unconditional."""
+        labels = None
         if isinstance(data, (tuple, list)):
+            if len(data) > 1:
+                labels = data[1]
             data = data[0]
-        return data
+        if self.num_classes is None:
+            return data, None
+        if labels is None:
+            raise ValueError(
+                "A conditional GAN (num_classes="
+                f"{self.num_classes}) needs labels: call fit(images, labels) "
+                "or pass a dataset of (images, labels)."
+            )
+        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
+        with tf.control_dependencies([
+            tf.debugging.assert_non_negative(
+                labels, message="Class labels must be >= 0."
+            ),
+            tf.debugging.assert_less(
+                labels, self.num_classes,
+                message=f"Class labels must be < num_classes="
+                        f"{self.num_classes}.",
+            ),
+        ]):
+            labels = tf.identity(labels)
+        return data, labels
 
-    def _discriminator_losses(self, real, fake, seed, training):
-        real_logits = self.discriminator(real, training=training)
-        fake_logits = self.discriminator(fake, training=training)
+    def _g(self, latent, labels, training, generator=None):
+        generator = generator or self.generator
+        if labels is None:
+            return generator(latent, training=training)
+        return generator([latent, labels], training=training)
+
+    def _d(self, images, labels, training):
+        if labels is None:
+            return self.discriminator(images, training=training)
+        return self.discriminator([images, labels], training=training)
+
+    def _discriminator_losses(self, real, fake, labels, seed, training):
+        real_logits = ops.cast(self._d(real, labels, training), "float32")
+        fake_logits = ops.cast(self._d(fake, labels, training), "float32")
         d_loss = adversarial_loss(
             self.d_loss, DISCRIMINATOR, real_logits, fake_logits
         )
         terms = {}
         for index, penalty in enumerate(self.penalties):
             value = penalty(
-                self.discriminator, real, fake, seed=_fold(seed, index)
+                self.discriminator, real, fake, seed=_fold(seed, index),
+                conditioning=labels,
             )
             # Penalties are plain means: scale them as Keras scales its
             # losses, so that summing over replicas gives the global mean.
             terms[penalty.name] = scale_for_replicas(value)
         return d_loss, terms, real_logits, fake_logits
 
-    def _generator_loss(self, real, latent, training):
-        fake = self.generator(latent, training=training)
-        fake_logits = self.discriminator(fake, training=training)
+    def _generator_loss(self, real, labels, latent, training):
+        fake = self._g(latent, labels, training)
+        fake_logits = ops.cast(self._d(fake, labels, training), "float32")
         if isinstance(self.g_loss, GANLoss) and self.g_loss.needs_real_logits:
-            real_logits = self.discriminator(real, training=training)
+            real_logits = ops.cast(self._d(real, labels, training),
+                                   "float32")
         else:
             real_logits = tf.stop_gradient(fake_logits)
         return adversarial_loss(
@@ -320,18 +419,19 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         self._check_compiled()
-        real = self._unpack(data)
+        real, labels = self._unpack(data)
         batch_size = tf.shape(real)[0]
         seed = self._step_seed()
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         for step in range(self.d_steps):
             latent = self._latent(batch_size, _fold(seed, 2 * step))
-            fake = tf.stop_gradient(self.generator(latent, training=True))
+            fake = tf.stop_gradient(self._g(latent, labels, training=True))
             with tf.GradientTape() as tape:
                 d_loss, terms, real_logits, fake_logits = (
                     self._discriminator_losses(
-                        real, fake, _fold(seed, 2 * step + 1), training=True
+                        real, fake, labels, _fold(seed, 2 * step + 1),
+                        training=True,
                     )
                 )
                 total = d_loss + sum(terms.values())
@@ -342,74 +442,138 @@ class GAN(keras.Model):
 
         latent = self._latent(batch_size, _fold(seed, 2 * self.d_steps))
         with tf.GradientTape() as tape:
-            g_loss = self._generator_loss(real, latent, training=True)
+            g_loss = self._generator_loss(real, labels, latent, training=True)
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = tape.gradient(scaled, g_vars)
         self.g_optimizer.apply(grads, g_vars)
+        if self.ema_generator is not None:
+            started = self.g_optimizer.iterations > self.ema_start
+            decay = tf.where(started, self.ema_decay, 0.0)
+            update_ema(self.ema_generator, self.generator, decay)
         self._trackers["g_loss"].update_state(unscale_for_replicas(g_loss))
         return {m.name: m.result() for m in self.metrics}
 
     def test_step(self, data):
         self._check_compiled()
-        real = self._unpack(data)
+        real, labels = self._unpack(data)
         batch_size = tf.shape(real)[0]
-        seed = self._step_seed()
+        seed = self._step_seed(self.eval_noise_state)
         latent = self._latent(batch_size, _fold(seed, 0))
-        fake = self.generator(latent, training=False)
+        fake = self._g(latent, labels, training=False)
         d_loss, terms, real_logits, fake_logits = self._discriminator_losses(
-            real, fake, _fold(seed, 1), training=False
+            real, fake, labels, _fold(seed, 1), training=False
         )
         self._track(d_loss, terms, real_logits, fake_logits)
         latent = self._latent(batch_size, _fold(seed, 2))
-        g_loss = self._generator_loss(real, latent, training=False)
+        g_loss = self._generator_loss(real, labels, latent, training=False)
         self._trackers["g_loss"].update_state(unscale_for_replicas(g_loss))
         return {m.name: m.result() for m in self.metrics}
 
     def fit(self, x=None, y=None, *args, **kwargs):
         self._check_compiled()
-        shape_checks.check_data(x, self.discriminator, self.image_shape)
+        shape_checks.check_data(x, y, self.discriminator, self.image_shape,
+                                self.num_classes)
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         self._check_compiled()
-        shape_checks.check_data(x, self.discriminator, self.image_shape)
+        shape_checks.check_data(x, y, self.discriminator, self.image_shape,
+                                self.num_classes)
+        base = self.noise_state.numpy()[0]
+        self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))
         return super().evaluate(x, y, *args, **kwargs)
 
     # ------------------------------------------------------------------
     # sampling and saving
 
-    def generate(self, num_images, seed=None, batch_size=256):
+    def generate(self, num_images, labels=None, seed=None, use_ema=None,
+                 batch_size=256):
         """Generates images from fresh latent noise.
 
         Args:
             num_images: Positive int, how many images.
+            labels: For a conditional GAN, int class ids, one per image (or
+                a single int for all). Defaults to cycling through the
+                classes: 0, 1, ..., num_classes - 1, 0, ...
             seed: Optional int; the same seed gives the same images.
+            use_ema: Whether to use the EMA generator. Defaults to `True`
+                when the GAN keeps one.
             batch_size: Images per generator call.
 
         Returns:
             A NumPy array of shape `(num_images, *image_shape)`.
         """
-        if isinstance(num_images, bool) or not isinstance(
-            num_images, (int, np.integer)
-        ) or num_images < 1:
-            raise ValueError(
-                "`num_images` must be a positive int. Received: "
-                f"num_images={num_images!r}"
-            )
+        num_images = positive_int("num_images", num_images)
+        generator = self._pick_generator(use_ema)
+        labels = self._labels_for(num_images, labels)
         if seed is None:
             latent = tf.random.normal((num_images, self.latent_dim))
         else:
-            latent = tf.random.stateless_normal(
+            latent = random.stateless_normal(
                 (num_images, self.latent_dim),
-                seed=tf.constant([int(seed), 0], tf.int64),
+                tf.constant([int(seed), 0], tf.int64),
             )
-        outputs = [
-            ops.convert_to_numpy(
-                self.generator(latent[i:i + batch_size], training=False)
-            )
-            for i in range(0, num_images, batch_size)
-        ]
+        outputs = []
+        for i in range(0, num_images, batch_size):
+            part = None if labels is None else labels[i:i + batch_size]
+            outputs.append(ops.convert_to_numpy(self._g(
+                latent[i:i + batch_size], part, False, generator
+            )))
         return np.concatenate(outputs, axis=0)
+
+    def _pick_generator(self, use_ema):
+        if use_ema is None:
+            return self.sampling_generator
+        if use_ema and self.ema_generator is None:
+            raise ValueError(
+                "use_ema=True, but this GAN keeps no EMA generator: pass "
+                "`ema_decay=` to GAN()."
+            )
+        return self.ema_generator if use_ema else self.generator
+
+    def _labels_for(self, num_images, labels):
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(
+                    "`labels` given, but this GAN is not conditional "
+                    "(num_classes=None)."
+                )
+            return None
+        if labels is None:
+            labels = np.arange(num_images) % self.num_classes
+        labels = np.asarray(labels)
+        if labels.ndim == 0:
+            labels = np.full((num_images,), labels)
+        labels = labels.reshape(-1)
+        if not np.issubdtype(labels.dtype, np.integer):
+            raise TypeError(
+                f"`labels` must be int class ids. Received dtype {labels.dtype}"
+            )
+        if len(labels) != num_images:
+            raise ValueError(
+                f"`labels` must have one id per image: {num_images} images, "
+                f"{len(labels)} labels."
+            )
+        shape_checks.check_label_range(labels, self.num_classes)
+        return tf.constant(labels, tf.int32)
+
+    def export_generator(self, path, use_ema=None, value_range=(-1.0, 1.0),
+                         sample_signature=True, verbose=False):
+        """Exports the generator (the EMA copy by default) as a SavedModel.
+
+        See `keras_gan_losses.export.export_generator`: the result loads with
+        plain `tf.saved_model.load(path)`, with a `serving_default(z[,
+        labels])` signature and a `sample(batch_size, seed)` signature that
+        returns uint8 images.
+
+        Returns:
+            `path`.
+        """
+        return export_generator(
+            self._pick_generator(use_ema), path, self.latent_dim,
+            num_classes=self.num_classes, value_range=value_range,
+            sample_signature=sample_signature, verbose=verbose,
+        )
 
     def get_config(self):
         config = super().get_config()
@@ -420,6 +584,9 @@ class GAN(keras.Model):
             ),
             "latent_dim": self.latent_dim,
             "d_steps": self.d_steps,
+            "num_classes": self.num_classes,
+            "ema_decay": self.ema_decay,
+            "ema_start": self.ema_start,
             "seed": self.seed,
         })
         return config

@@ -32,6 +32,14 @@ def _input_shape(model):
     return tuple(inputs[0].shape)
 
 
+def _num_inputs(model):
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    return len(inputs) if inputs else None
+
+
 def _output_shape(model):
     try:
         outputs = model.outputs
@@ -80,10 +88,13 @@ def latent_dim_of(generator, latent_dim):
     return int(shape[1])
 
 
-def check_generator_and_discriminator(generator, discriminator, latent_dim):
+def check_generator_and_discriminator(generator, discriminator, latent_dim,
+                                      num_classes=None):
     """Checks that the generator's output fits the discriminator's input.
 
     Builds either network that has no declared input by calling it once.
+    For a conditional GAN both networks must take two inputs, the second
+    being the labels.
 
     Returns:
         The image shape, without the batch axis.
@@ -91,10 +102,34 @@ def check_generator_and_discriminator(generator, discriminator, latent_dim):
     Raises:
         ValueError: naming both shapes, if they do not fit.
     """
+    conditional = num_classes is not None
+    for name, net in (("generator", generator),
+                      ("discriminator", discriminator)):
+        count = _num_inputs(net)
+        if count is None:
+            continue
+        if conditional and count != 2:
+            raise ValueError(
+                f"A conditional GAN (num_classes={num_classes}) needs a "
+                f"{name} with two inputs, [{'z' if name == 'generator' else 'images'}, "
+                f"labels]; this {name} has {count}."
+            )
+        if not conditional and count != 1:
+            raise ValueError(
+                f"The {name} has {count} inputs. For a conditional GAN pass "
+                "`num_classes=` to GAN()."
+            )
+    labels = ops.zeros((1,), "int32") if conditional else None
+
+    def with_labels(x):
+        return x if labels is None else [x, labels]
+
     out_shape = _output_shape(generator)
     if out_shape is None:
         try:
-            sample = generator(ops.zeros((1, latent_dim)), training=False)
+            sample = generator(
+                with_labels(ops.zeros((1, latent_dim))), training=False
+            )
         except Exception as error:  # noqa: BLE001 - re-raised with context
             raise ValueError(
                 "The generator could not be called on latent vectors of "
@@ -114,7 +149,9 @@ def check_generator_and_discriminator(generator, discriminator, latent_dim):
     if any(d is None for d in image_shape):
         return image_shape
     try:
-        discriminator(ops.zeros((1,) + image_shape), training=False)
+        discriminator(
+            with_labels(ops.zeros((1,) + image_shape)), training=False
+        )
     except Exception as error:  # noqa: BLE001 - re-raised with context
         raise ValueError(
             "The discriminator could not be called on the generator's "
@@ -123,23 +160,41 @@ def check_generator_and_discriminator(generator, discriminator, latent_dim):
     return image_shape
 
 
-def check_data(x, discriminator, image_shape):
-    """Checks the training data's image shape against the discriminator.
+def check_label_range(labels, num_classes):
+    """Raises a ValueError naming the bad ids if any is outside
+    `[0, num_classes)`."""
+    labels = np.asarray(labels).reshape(-1)
+    bad = labels[(labels < 0) | (labels >= num_classes)]
+    if bad.size:
+        raise ValueError(
+            f"Class labels must be in [0, {num_classes}); found "
+            f"{sorted(set(bad.tolist()))[:10]}."
+        )
 
-    Accepts a NumPy array, a `tf.data.Dataset` of images or of `(images,
-    labels)`, or anything else (not checked).
+
+def check_data(x, y, discriminator, image_shape, num_classes=None):
+    """Checks the training data against the discriminator.
+
+    Accepts a NumPy array (with labels as `y` for a conditional GAN), a
+    `tf.data.Dataset` of images or of `(images, labels)`, or anything else
+    (not checked).
 
     Raises:
-        ValueError: naming both shapes, if they do not fit.
+        ValueError: naming both shapes, if they do not fit; for missing or
+            out-of-range labels of a conditional GAN.
         TypeError: for integer images (scale them to floats first).
     """
     if isinstance(x, (tuple, list)) and x:
+        if len(x) > 1 and y is None:
+            y = x[1]
         x = x[0]
+    has_labels = y is not None
     if isinstance(x, np.ndarray):
         shape, dtype = tuple(x.shape), tf.as_dtype(x.dtype)
     elif isinstance(x, tf.data.Dataset):
         spec = x.element_spec
         if isinstance(spec, (tuple, list)):
+            has_labels = len(spec) > 1
             spec = spec[0]
         if not isinstance(spec, tf.TensorSpec):
             return
@@ -148,6 +203,15 @@ def check_data(x, discriminator, image_shape):
         shape, dtype = tuple(x.shape), x.dtype
     else:
         return
+    if num_classes is not None:
+        if not has_labels:
+            raise ValueError(
+                f"A conditional GAN (num_classes={num_classes}) needs labels: "
+                "call fit(images, labels) or pass a dataset of "
+                "(images, labels)."
+            )
+        if isinstance(y, np.ndarray):
+            check_label_range(y, num_classes)
     expected = _input_shape(discriminator)
     expected = expected[1:] if expected is not None else image_shape
     if not _compatible(shape[1:], expected):

@@ -4,6 +4,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gan_losses.losses.base import check_number
+from keras_gan_losses.utils import random
 
 
 def call_discriminator(discriminator, images, conditioning=None,
@@ -64,9 +65,7 @@ def uniform_per_example(images, seed=None):
 def _uniform(shape, seed, dtype):
     if seed is None:
         return tf.random.uniform(shape, dtype=dtype)
-    return tf.random.stateless_uniform(
-        shape, seed=tf.cast(seed, tf.int64), dtype=dtype
-    )
+    return random.stateless_uniform(shape, seed, dtype)
 
 
 class Penalty:

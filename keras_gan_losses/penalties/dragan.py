@@ -13,6 +13,7 @@ from keras_gan_losses.penalties.base import Penalty
 from keras_gan_losses.penalties.base import input_gradients
 from keras_gan_losses.penalties.base import uniform_per_example
 from keras_gan_losses.penalties.gradient_penalty import gradient_norm_penalty
+from keras_gan_losses.utils import random
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
@@ -47,14 +48,13 @@ class DRAGANPenalty(Penalty):
         if seed is None:
             noise_seed = alpha_seed = None
         else:
-            seed = tf.cast(seed, tf.int64)
-            noise_seed = tf.random.experimental.stateless_fold_in(seed, 1)
-            alpha_seed = tf.random.experimental.stateless_fold_in(seed, 2)
+            noise_seed = random.fold_in(seed, 1)
+            alpha_seed = random.fold_in(seed, 2)
         if noise_seed is None:
             noise = tf.random.uniform(tf.shape(real), dtype=real.dtype)
         else:
-            noise = tf.random.stateless_uniform(
-                tf.shape(real), seed=noise_seed, dtype=real.dtype
+            noise = random.stateless_uniform(
+                tf.shape(real), noise_seed, real.dtype
             )
         perturbed = real + self.c * ops.std(real) * noise
         alpha = uniform_per_example(real, alpha_seed)

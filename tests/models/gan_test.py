@@ -85,12 +85,21 @@ def test_plain_keras_bce_equals_minimax_loss():
 def test_evaluate_updates_nothing():
     gan = make_gan()
     gan.compile(d_loss="hinge", g_loss="hinge", penalties=["r1"])
-    before = [w.copy() for w in gan.get_weights()]
+
+    def state():
+        return [w.copy() for w in gan.generator.get_weights()
+                + gan.discriminator.get_weights()
+                + [gan.noise_state.numpy()]]
+
+    before = state()
     logs = gan.evaluate(images(), batch_size=8, verbose=0, return_dict=True)
     assert set(logs) == {"d_loss", "g_loss", "r1_penalty", "d_real",
                          "d_fake"}
-    for a, b in zip(before, gan.get_weights()):
+    for a, b in zip(before, state()):
         np.testing.assert_array_equal(a, b)
+    # Evaluating again draws the same noise: the same numbers.
+    again = gan.evaluate(images(), batch_size=8, verbose=0, return_dict=True)
+    assert again == pytest.approx(logs, rel=1e-6)
 
 
 def test_d_steps_discriminator_updates_per_generator_update():

@@ -1,0 +1,85 @@
+"""Export a generator as a SavedModel that runs without this package."""
+
+import keras
+import tensorflow as tf
+
+from keras_gan_losses.utils import random
+
+
+def export_generator(generator, path, latent_dim, num_classes=None,
+                     value_range=(-1.0, 1.0), sample_signature=True,
+                     verbose=False):
+    """Writes `generator` as a TensorFlow SavedModel.
+
+    The SavedModel loads with plain `tf.saved_model.load(path)` in a process
+    that never imports keras_gan_losses (or Keras). Signatures:
+
+    - `serving_default(z)` → `{"images": float images}`, `z` of shape
+      `(batch, latent_dim)`; a conditional generator takes
+      `serving_default(z, labels)` with int32 class ids `(batch,)`.
+    - `sample(batch_size, seed)` (if `sample_signature`) → `{"images":
+      uint8 images in [0, 255]}` from `N(0, 1)` noise drawn with the int64
+      `seed`; a conditional generator cycles through the classes.
+
+    Args:
+        generator: The Keras generator to export.
+        path: Directory to write.
+        latent_dim: Size of the latent vectors.
+        num_classes: Number of classes of a conditional generator, or None.
+        value_range: The generator's output range, mapped to [0, 255] by
+            `sample` (`(-1, 1)` for tanh, `(0, 1)` for sigmoid).
+        sample_signature: Whether to add the `sample` signature.
+        verbose: Whether to print the endpoints.
+
+    Returns:
+        `path`.
+    """
+    low, high = (float(v) for v in value_range)
+    if not high > low:
+        raise ValueError(
+            f"`value_range` must be (low, high) with high > low. Received: "
+            f"{value_range!r}"
+        )
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
+
+    def to_uint8(images):
+        images = (tf.cast(images, tf.float32) - low) * (255.0 / (high - low))
+        return tf.cast(tf.clip_by_value(tf.round(images), 0, 255), tf.uint8)
+
+    def noise(batch_size, seed):
+        return random.stateless_normal(
+            (batch_size, latent_dim),
+            tf.stack([seed, tf.constant(0, tf.int64)]),
+        )
+
+    if num_classes is None:
+        def serve(z):
+            return {"images": generator(z, training=False)}
+
+        def sample(batch_size, seed):
+            images = generator(noise(batch_size, seed), training=False)
+            return {"images": to_uint8(images)}
+
+        archive.add_endpoint("serving_default", serve, [z_spec])
+    else:
+        labels_spec = tf.TensorSpec((None,), tf.int32, name="labels")
+
+        def serve(z, labels):
+            return {"images": generator([z, labels], training=False)}
+
+        def sample(batch_size, seed):
+            labels = tf.range(batch_size, dtype=tf.int32) % num_classes
+            images = generator([noise(batch_size, seed), labels],
+                               training=False)
+            return {"images": to_uint8(images)}
+
+        archive.add_endpoint("serving_default", serve, [z_spec, labels_spec])
+    if sample_signature:
+        archive.add_endpoint("sample", sample, [
+            tf.TensorSpec((), tf.int32, name="batch_size"),
+            tf.TensorSpec((), tf.int64, name="seed"),
+        ])
+    archive.write_out(str(path), verbose=verbose)
+    return path

@@ -30,7 +30,7 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 demo: $(VENV)/.installed
-	$(BIN)/python examples/quickstart.py
+	$(BIN)/kgl train
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q

@@ -33,10 +33,10 @@ def test_docstring_examples_run(module_name):
 PUBLIC = [(name, getattr(kgl, name)) for name in kgl.__all__
           if name != "__version__"]
 for sub in (kgl.losses, kgl.penalties, kgl.metrics, kgl.data,
-            kgl.architectures, kgl.export):
+            kgl.architectures, kgl.export, kgl.callbacks, kgl.presets):
     PUBLIC += [(f"{sub.__name__}.{name}", getattr(sub, name))
                for name in sub.__all__
-               if name not in ("ALL_OBJECTS", "NAMES")]
+               if name not in ("ALL_OBJECTS", "NAMES", "PRESETS")]
 
 
 @pytest.mark.parametrize("name,obj", PUBLIC, ids=[n for n, _ in PUBLIC])

@@ -1,0 +1,40 @@
+"""Keras callbacks for GAN training: sample grids and quality metrics.
+
+`SampleGrid` writes a PNG grid of samples from fixed latents every n
+epochs, `TensorBoardSamples` logs the same grid to TensorBoard, and
+`GANEvaluation` puts FID, KID, precision and recall into the epoch logs
+(where `History`, `CSVLogger`, `TensorBoard`, `EarlyStopping` and
+`ModelCheckpoint` placed after it see them). `make_grid` and `save_grid`
+tile and write image grids; `is_chief` tells which worker of a
+multi-worker job writes files.
+
+Example:
+
+```python
+from keras_gan_losses import callbacks
+
+gan.fit(dataset, epochs=20, callbacks=[
+    callbacks.GANEvaluation(real_images, every_n_epochs=5),
+    callbacks.SampleGrid("samples"),
+    keras.callbacks.CSVLogger("history.csv"),
+])
+```
+"""
+
+from keras_gan_losses.callbacks import chief
+from keras_gan_losses.callbacks import grid
+from keras_gan_losses.callbacks.chief import is_chief
+from keras_gan_losses.callbacks.gan_evaluation import GANEvaluation
+from keras_gan_losses.callbacks.grid import make_grid
+from keras_gan_losses.callbacks.grid import save_grid
+from keras_gan_losses.callbacks.sample_grid import SampleGrid
+from keras_gan_losses.callbacks.tensorboard_samples import TensorBoardSamples
+
+__all__ = [
+    "SampleGrid",
+    "TensorBoardSamples",
+    "GANEvaluation",
+    "make_grid",
+    "save_grid",
+    "is_chief",
+]

@@ -1,0 +1,499 @@
+"""`GANEvaluation`: FID, KID, precision/recall in the epoch logs."""
+
+import io
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan_losses.callbacks.chief import is_chief
+from keras_gan_losses.callbacks.grid import check_value_range
+from keras_gan_losses.callbacks.samples import activation_value_range
+from keras_gan_losses.callbacks.samples import check_gan
+from keras_gan_losses.callbacks.samples import epoch_due
+from keras_gan_losses.callbacks.samples import pick_generator
+from keras_gan_losses.data.scaling import affine_for_range
+from keras_gan_losses.metrics.extractors import inception_v3_extractor
+from keras_gan_losses.metrics.extractors import mnist_extractor
+from keras_gan_losses.metrics.frechet import frechet_distance
+from keras_gan_losses.metrics.kid import kernel_inception_distance
+from keras_gan_losses.metrics.nearest_neighbors import density_coverage
+from keras_gan_losses.metrics.nearest_neighbors import precision_recall
+from keras_gan_losses.metrics.statistics import FeatureStatistics
+from keras_gan_losses.metrics.statistics import compute_features
+from keras_gan_losses.metrics.statistics import fid_from_statistics
+from keras_gan_losses.utils.checks import check_seed
+from keras_gan_losses.utils.checks import positive_int
+
+#: The metrics `GANEvaluation` computes, and the log keys of each.
+METRIC_KEYS = {
+    "fid": ("fid",),
+    "kid": ("kid", "kid_std"),
+    "precision": ("precision",),
+    "recall": ("recall",),
+    "density": ("density",),
+    "coverage": ("coverage",),
+}
+
+#: Feature extractors known by name.
+EXTRACTORS = {
+    "mnist": mnist_extractor,
+    "inception_v3": inception_v3_extractor,
+}
+
+
+class GANEvaluation(keras.callbacks.Callback):
+    """Computes FID, KID, precision and recall, and adds them to the logs.
+
+    Every n epochs, generates `num_samples` images, runs them and the real
+    images through a feature extractor and computes the requested metrics
+    of `keras_gan_losses.metrics`. The values go into the epoch's `logs`
+    dict under the keys `fid`, `kid` and `kid_std` (the mean and standard
+    deviation over KID subsets), `precision`, `recall`, `density` and
+    `coverage`, so that the callbacks that read `logs` after this one see
+    them: `History` (`fit(...).history["fid"]`), the progress bar,
+    `CSVLogger`, `TensorBoard` (as `epoch_fid`), and monitors such as
+    `ModelCheckpoint(monitor="fid", mode="min", save_best_only=True)` and
+    `EarlyStopping(monitor="fid", mode="min")`.
+
+    **Order matters.** Keras passes one `logs` dict to the callbacks in
+    list order, so place `GANEvaluation` *before* `CSVLogger`,
+    `TensorBoard`, `ModelCheckpoint`, `EarlyStopping` and
+    `ReduceLROnPlateau` in `callbacks=[...]`; a callback placed before it
+    does not see the values. (`History` and the progress bar are added by
+    Keras after the given callbacks and always see them.)
+
+    **Which epochs.** The metrics are computed after the first epoch of
+    `fit`, after epochs n, 2n, 3n, ... and after the last epoch. The first
+    epoch is always evaluated because `CSVLogger` fixes its columns at the
+    first epoch (keys missing then are never written) and monitors take
+    their first value as the best one. On the other epochs the keys are
+    left out of the logs (`skipped_value=None`): `CSVLogger` writes `NA`
+    there, `EarlyStopping`, `ModelCheckpoint` and `ReduceLROnPlateau` skip
+    the epoch (with a warning), so their `patience` counts evaluations, and
+    `History.history["fid"]` holds only the evaluated epochs (their indices
+    are in this callback's `epoch` attribute). With `skipped_value=nan`
+    every epoch gets the keys instead: `History` lists line up with epochs,
+    but monitors count NaN epochs as epochs without improvement, so their
+    `patience` then counts epochs.
+
+    **The data.** The real features are computed once, at the first
+    evaluation, and, with `real_statistics_cache`, saved to and later read
+    from an `.npz` file. The generated images come from the same latent
+    batch (`gan.generate(num_samples, seed=seed)`) at every evaluation, so
+    values change only with the weights. For a conditional GAN the labels
+    follow the class frequencies of the real labels when the real data has
+    labels (a seeded shuffle of them, repeated to `num_samples`), and cycle
+    through the classes otherwise. The extractor receives images in
+    [-1, 1], the range of this package's extractors: generated images are
+    clipped to `value_range` and mapped from it linearly; real images are
+    mapped from `(0, 255)` if they are integers, from `value_range`
+    otherwise.
+
+    Every worker of a multi-worker job computes the same values (so that
+    their `EarlyStopping` decisions agree); only the chief writes the
+    cache. FID is biased by the sample size: compare values computed with
+    the same `num_samples` and the same real data, and the same extractor.
+
+    Args:
+        real_data: Real images: a NumPy array `(n, height, width, channels)`,
+            a tuple `(images, labels)` of arrays, or a `tf.data.Dataset`,
+            batched or not, of images, `(images, labels)` or dicts with
+            `"image"` (and `"label"`) keys. Use a few thousand images.
+        feature_extractor: `"mnist"` (default, `mnist_extractor()`, for
+            28×28×1 images), `"inception_v3"` (`inception_v3_extractor()`,
+            downloads weights once), or a Keras model mapping images in
+            [-1, 1] to features `(batch, d)`.
+        every_n_epochs: Positive int. Defaults to 1.
+        metrics: Names among `"fid"`, `"kid"`, `"precision"`, `"recall"`,
+            `"density"` and `"coverage"`. Defaults to
+            `("fid", "kid", "precision", "recall")`.
+        num_samples: Positive int, generated images per evaluation.
+            Defaults to 1000.
+        batch_size: Images per generator and extractor call. Defaults to
+            256.
+        seed: Int seed of the latent batch, the conditional labels and the
+            KID subsets. Defaults to 0.
+        real_statistics_cache: Optional `.npz` path. If the file exists,
+            the real features are read from it and `real_data` is not
+            used; otherwise they are written to it. The file also holds
+            `count`, `mean` and `covariance`, so
+            `FeatureStatistics.load` reads it, and a file written by
+            `FeatureStatistics.save` serves as a cache when `metrics` is
+            `("fid",)`. Delete it when the real data or the extractor
+            changes.
+        kid_subset_size: Samples per KID subset, clipped to the number of
+            samples. Defaults to 1000.
+        kid_num_subsets: KID subsets per evaluation. Defaults to 10 (100
+            in the reference implementation; `kid_std` shows the spread).
+        num_real_samples: Optional positive int: use only the first this
+            many real images. Required for an infinite (repeated) dataset.
+        value_range: Optional `(low, high)`, the range of the generator's
+            outputs (and of float real images). Defaults to the range of
+            the generator's last activation (`tanh` → `(-1, 1)`, `sigmoid`
+            → `(0, 1)`), else `(-1, 1)`.
+        use_ema: Whether to evaluate the EMA generator. Defaults to `True`
+            when the GAN keeps one.
+        skipped_value: What to log on epochs without evaluation: `None`
+            (default) leaves the keys out; a float (e.g. `float("nan")`)
+            is logged under every key.
+
+    Attributes:
+        epoch: 0-based indices of the evaluated epochs.
+        history: Dict from log key to the list of its values, one per
+            evaluated epoch.
+
+    Example:
+
+    ```python
+    real = keras_gan_losses.data.load_mnist_10k()  # or any real images
+    evaluation = keras_gan_losses.callbacks.GANEvaluation(
+        real, every_n_epochs=5, num_samples=2000)
+    history = gan.fit(dataset, epochs=50, callbacks=[
+        evaluation,  # first: the callbacks below read its values
+        keras.callbacks.CSVLogger("history.csv"),
+        keras.callbacks.ModelCheckpoint("best.keras", monitor="fid",
+                                        mode="min", save_best_only=True),
+    ])
+    history.history["fid"]
+    ```
+    """
+
+    def __init__(
+        self,
+        real_data,
+        feature_extractor="mnist",
+        every_n_epochs=1,
+        metrics=("fid", "kid", "precision", "recall"),
+        num_samples=1000,
+        batch_size=256,
+        seed=0,
+        real_statistics_cache=None,
+        kid_subset_size=1000,
+        kid_num_subsets=10,
+        num_real_samples=None,
+        value_range=None,
+        use_ema=None,
+        skipped_value=None,
+    ):
+        super().__init__()
+        if isinstance(feature_extractor, str):
+            if feature_extractor not in EXTRACTORS:
+                raise ValueError(
+                    "`feature_extractor` must be one of "
+                    f"{sorted(EXTRACTORS)} or a Keras model. Received: "
+                    f"{feature_extractor!r}"
+                )
+        elif not callable(feature_extractor):
+            raise TypeError(
+                "`feature_extractor` must be a name or a Keras model. "
+                f"Received: {feature_extractor!r}"
+            )
+        if isinstance(metrics, str):
+            metrics = (metrics,)
+        metrics = tuple(metrics)
+        unknown = [name for name in metrics if name not in METRIC_KEYS]
+        if unknown or not metrics:
+            raise ValueError(
+                f"`metrics` must be names among {list(METRIC_KEYS)}. "
+                f"Received: {metrics!r}"
+            )
+        self.real_data = _check_real_data(real_data)
+        self.feature_extractor = feature_extractor
+        self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
+        self.metrics = tuple(dict.fromkeys(metrics))
+        self.num_samples = positive_int("num_samples", num_samples)
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.seed = check_seed(seed)
+        if self.seed is None:
+            raise TypeError("`seed` must be an int.")
+        self.real_statistics_cache = _npz_path(real_statistics_cache)
+        self.kid_subset_size = positive_int("kid_subset_size",
+                                            kid_subset_size)
+        self.kid_num_subsets = positive_int("kid_num_subsets",
+                                            kid_num_subsets)
+        self.num_real_samples = (
+            None if num_real_samples is None
+            else positive_int("num_real_samples", num_real_samples)
+        )
+        self.value_range = (
+            None if value_range is None else check_value_range(value_range)
+        )
+        self.use_ema = use_ema
+        self.skipped_value = (
+            None if skipped_value is None else float(skipped_value)
+        )
+        self.epoch = []
+        self.history = {}
+        self._extractor = None
+        self._real = None
+        self._first_epoch = True
+
+    @property
+    def log_keys(self):
+        """The keys this callback adds to the logs, in order."""
+        return [key for name in self.metrics for key in METRIC_KEYS[name]]
+
+    def on_train_begin(self, logs=None):
+        check_gan(self.model, type(self).__name__)
+        self._first_epoch = True
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Computes the metrics if `epoch` is due and adds them to `logs`."""
+        due = self._first_epoch or epoch_due(
+            epoch, self.every_n_epochs, self.params
+        )
+        self._first_epoch = False
+        if due:
+            results = self.evaluate()
+            self.epoch.append(epoch)
+            for key, value in results.items():
+                self.history.setdefault(key, []).append(value)
+        elif self.skipped_value is not None:
+            results = dict.fromkeys(self.log_keys, self.skipped_value)
+        else:
+            return
+        if logs is not None:
+            logs.update(results)
+
+    def evaluate(self, gan=None):
+        """Computes the metrics for the current weights of a GAN.
+
+        Args:
+            gan: A `keras_gan_losses.GAN`. Defaults to the model the
+                callback is attached to.
+
+        Returns:
+            A dict from log key to a Python float.
+        """
+        gan = check_gan(gan if gan is not None else self.model,
+                        type(self).__name__)
+        extractor = self._get_extractor()
+        real_features, real_stats, real_labels = self._real_side(gan)
+        fake_range = self._generator_range(gan)
+        images = gan.generate(
+            self.num_samples,
+            labels=self._fake_labels(gan, real_labels),
+            seed=self.seed,
+            use_ema=self.use_ema,
+            batch_size=self.batch_size,
+        )
+        images = np.clip(images.astype(np.float32), *fake_range)
+        fake = compute_features(
+            extractor, _to_unit_range(images, fake_range), self.batch_size
+        )
+        results = {}
+        if "fid" in self.metrics:
+            if real_features is not None:
+                results["fid"] = frechet_distance(real_features, fake)
+            else:
+                fake_stats = FeatureStatistics()
+                fake_stats.update_state(fake)
+                results["fid"] = fid_from_statistics(real_stats, fake_stats)
+        if "kid" in self.metrics:
+            mean, std = kernel_inception_distance(
+                real_features, fake, num_subsets=self.kid_num_subsets,
+                subset_size=self.kid_subset_size, seed=self.seed,
+            )
+            results["kid"], results["kid_std"] = mean, std
+        if {"precision", "recall"} & set(self.metrics):
+            results.update(precision_recall(real_features, fake))
+        if {"density", "coverage"} & set(self.metrics):
+            results.update(density_coverage(real_features, fake))
+        return {key: float(results[key]) for key in self.log_keys}
+
+    # ------------------------------------------------------------------
+
+    def _get_extractor(self):
+        if self._extractor is None:
+            extractor = self.feature_extractor
+            if isinstance(extractor, str):
+                extractor = EXTRACTORS[extractor]()
+            self._extractor = extractor
+        return self._extractor
+
+    def _generator_range(self, gan):
+        if self.value_range is None:
+            self.value_range = (
+                activation_value_range(pick_generator(gan, self.use_ema))
+                or (-1.0, 1.0)
+            )
+        return self.value_range
+
+    def _real_side(self, gan):
+        """`(features, statistics, labels)`; features is None for a cache
+        holding statistics only, labels None without real labels."""
+        if self._real is None:
+            path = self.real_statistics_cache
+            if path is not None and tf.io.gfile.exists(path):
+                self._real = self._load_cache(path)
+            else:
+                self._real = self._compute_real(gan)
+                if path is not None and is_chief():
+                    self._save_cache(path, *self._real)
+        return self._real
+
+    def _compute_real(self, gan):
+        extractor = self._get_extractor()
+        fake_range = self._generator_range(gan)
+        features, labels = [], []
+        taken = 0
+        for images, batch_labels in self._real_batches(gan):
+            if self.num_real_samples is not None:
+                images = images[:self.num_real_samples - taken]
+                if batch_labels is not None:
+                    batch_labels = batch_labels[:len(images)]
+            if len(images) == 0:
+                break
+            real_range = (
+                (0.0, 255.0) if np.issubdtype(images.dtype, np.integer)
+                else fake_range
+            )
+            features.append(compute_features(
+                extractor, _to_unit_range(images, real_range),
+                self.batch_size,
+            ))
+            if batch_labels is not None:
+                labels.append(np.asarray(batch_labels).reshape(-1))
+            taken += len(images)
+            if self.num_real_samples is not None and (
+                taken >= self.num_real_samples
+            ):
+                break
+        if not features:
+            raise ValueError("`real_data` holds no images.")
+        features = np.concatenate(features, axis=0)
+        stats = FeatureStatistics()
+        stats.update_state(features)
+        labels = np.concatenate(labels) if labels else None
+        return features, stats, labels
+
+    def _real_batches(self, gan):
+        data = self.real_data
+        if not isinstance(data, tf.data.Dataset):
+            images, labels = data
+            for start in range(0, len(images), self.batch_size):
+                stop = start + self.batch_size
+                yield images[start:stop], (
+                    None if labels is None else labels[start:stop]
+                )
+            return
+        if (data.cardinality() == tf.data.INFINITE_CARDINALITY
+                and self.num_real_samples is None):
+            raise ValueError(
+                "`real_data` is an infinite dataset: pass "
+                "`num_real_samples=` to take that many images from it."
+            )
+        image_spec, _ = _split(data.element_spec)
+        rank = len(gan.image_shape) + 1
+        if image_spec.shape.rank == rank - 1:
+            data = data.batch(self.batch_size)
+        elif image_spec.shape.rank != rank:
+            raise ValueError(
+                f"`real_data` yields images of shape {image_spec.shape}; "
+                f"the GAN makes images of shape {gan.image_shape}."
+            )
+        for element in data:
+            images, labels = _split(element)
+            yield images.numpy(), (
+                None if labels is None else labels.numpy()
+            )
+
+    def _fake_labels(self, gan, real_labels):
+        if gan.num_classes is None or real_labels is None:
+            return None
+        if real_labels.ndim != 1 or not np.issubdtype(
+            real_labels.dtype, np.integer
+        ):
+            return None
+        shuffled = np.random.default_rng(self.seed).permutation(real_labels)
+        return np.resize(shuffled, self.num_samples).astype(np.int32)
+
+    def _load_cache(self, path):
+        with tf.io.gfile.GFile(path, "rb") as file:
+            arrays = np.load(io.BytesIO(file.read()), allow_pickle=False)
+            files = set(arrays.files)
+            if "features" in files:
+                features = np.array(arrays["features"], dtype=np.float64)
+                stats = FeatureStatistics()
+                stats.update_state(features)
+                labels = (
+                    np.array(arrays["labels"]) if "labels" in files else None
+                )
+                return features, stats, labels
+        if self.metrics != ("fid",):
+            raise ValueError(
+                f"{path} holds feature statistics but no features; "
+                f"metrics {self.metrics} other than FID need the features. "
+                "Delete the file to recompute them."
+            )
+        return None, FeatureStatistics.load(path), None
+
+    def _save_cache(self, path, features, stats, labels):
+        arrays = {
+            "features": features.astype(np.float32),
+            "count": np.int64(stats.count),
+            "mean": stats.mean,
+            "covariance": stats.covariance,
+        }
+        if labels is not None:
+            arrays["labels"] = labels
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        directory = os.path.dirname(path)
+        if directory:
+            tf.io.gfile.makedirs(directory)
+        with tf.io.gfile.GFile(path, "wb") as file:
+            file.write(buffer.getvalue())
+
+
+def _check_real_data(real_data):
+    """`real_data` as a dataset or as `(images, labels or None)`."""
+    if isinstance(real_data, tf.data.Dataset):
+        return real_data
+    labels = None
+    if isinstance(real_data, (tuple, list)) and len(real_data) == 2:
+        real_data, labels = real_data
+        labels = np.asarray(labels)
+    images = np.asarray(real_data)
+    if images.ndim < 3 or len(images) == 0:
+        raise ValueError(
+            "`real_data` must be a non-empty array of images (n, height, "
+            "width[, channels]), a tuple (images, labels) or a "
+            f"tf.data.Dataset. Received shape {images.shape}"
+        )
+    if labels is not None and len(labels) != len(images):
+        raise ValueError(
+            f"`real_data` has {len(images)} images but {len(labels)} labels."
+        )
+    return images, labels
+
+
+def _split(element):
+    """`(images, labels)` of a dataset element (or its spec)."""
+    if isinstance(element, (tuple, list)):
+        return element[0], (element[1] if len(element) > 1 else None)
+    if isinstance(element, dict):
+        if "image" not in element:
+            raise ValueError(
+                "Dataset elements that are dicts need an 'image' key. "
+                f"Received keys {sorted(element)}"
+            )
+        return element["image"], element.get("label")
+    return element, None
+
+
+def _to_unit_range(images, value_range):
+    scale, offset = affine_for_range(value_range)
+    return (np.asarray(images, np.float32) * np.float32(scale)
+            + np.float32(offset))
+
+
+def _npz_path(path):
+    if path is None:
+        return None
+    path = os.fspath(path)
+    return path if path.endswith(".npz") else path + ".npz"

@@ -1,0 +1,267 @@
+"""Image grids: `make_grid` tiles images, `save_grid` writes them as a PNG."""
+
+import io
+import math
+import os
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from keras_gan_losses.data.scaling import affine_for_range
+from keras_gan_losses.data.scaling import to_uint8
+
+#: PIL image modes by number of channels.
+_MODES = {1: "L", 3: "RGB", 4: "RGBA"}
+
+
+def grid_shape(num_images, rows=None, cols=None):
+    """`(rows, cols)` of a grid holding `num_images` images.
+
+    With neither given, the grid is near-square: `cols = ceil(sqrt(n))`
+    and `rows = ceil(n / cols)`. With one given, the other is the smallest
+    that fits.
+
+    Args:
+        num_images: Positive int.
+        rows: Optional positive int.
+        cols: Optional positive int.
+
+    Returns:
+        `(rows, cols)`, two ints.
+
+    Raises:
+        ValueError: if `rows * cols < num_images`, or an argument is not
+            a positive int.
+
+    Example:
+
+    >>> grid_shape(64), grid_shape(10), grid_shape(10, rows=1)
+    ((8, 8), (3, 4), (1, 10))
+    """
+    for name, value in (("num_images", num_images), ("rows", rows),
+                        ("cols", cols)):
+        if value is None and name != "num_images":
+            continue
+        if isinstance(value, bool) or not isinstance(
+            value, (int, np.integer)
+        ) or value < 1:
+            raise ValueError(
+                f"`{name}` must be a positive int. Received: {name}={value!r}"
+            )
+    if rows is None and cols is None:
+        cols = math.ceil(math.sqrt(num_images))
+    if rows is None:
+        rows = math.ceil(num_images / cols)
+    elif cols is None:
+        cols = math.ceil(num_images / rows)
+    if rows * cols < num_images:
+        raise ValueError(
+            f"A grid of rows={rows} x cols={cols} cannot hold {num_images} "
+            "images."
+        )
+    return int(rows), int(cols)
+
+
+def make_grid(images, rows=None, cols=None, padding: int = 2,
+              pad_value: int = 0):
+    """Tiles a batch of `uint8` images into one image, row by row.
+
+    Image `i` goes to row `i // cols`, column `i % cols`. Every image is
+    surrounded by `padding` pixels of `pad_value` (torchvision's
+    convention), so the grid is `rows * (height + padding) + padding`
+    pixels high and `cols * (width + padding) + padding` wide. Cells past
+    the last image are left at `pad_value`.
+
+    Args:
+        images: `uint8` array of shape `(n, height, width)` or
+            `(n, height, width, channels)`; convert generator outputs with
+            `keras_gan_losses.data.to_uint8` first (or use `save_grid`).
+        rows: Number of rows. Defaults to a near-square grid (see
+            `grid_shape`).
+        cols: Number of columns. Defaults likewise.
+        padding: Non-negative int, pixels around each image. Defaults to 2.
+        pad_value: Int in [0, 255], the value of the padding pixels
+            (every channel). Defaults to 0 (black).
+
+    Returns:
+        A `uint8` array of shape `(grid_height, grid_width)` for 3-D input,
+        `(grid_height, grid_width, channels)` for 4-D input.
+
+    Raises:
+        TypeError: if `images` is not `uint8`.
+        ValueError: for a wrong rank, no images, or a grid too small.
+
+    Example:
+
+    >>> import numpy as np
+    >>> make_grid(np.full((2, 1, 1), 255, "uint8"), padding=1)
+    array([[  0,   0,   0,   0,   0],
+           [  0, 255,   0, 255,   0],
+           [  0,   0,   0,   0,   0]], dtype=uint8)
+    >>> make_grid(np.zeros((10, 28, 28, 3), "uint8")).shape
+    (92, 122, 3)
+    """
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise TypeError(
+            f"`images` must be uint8 pixels; received dtype {images.dtype}. "
+            "Convert them with keras_gan_losses.data.to_uint8(images, "
+            "value_range), or call save_grid(path, images, value_range)."
+        )
+    if images.ndim not in (3, 4):
+        raise ValueError(
+            "`images` must have shape (n, height, width) or (n, height, "
+            f"width, channels). Received shape {images.shape}"
+        )
+    if len(images) == 0:
+        raise ValueError("`images` is empty.")
+    if isinstance(padding, bool) or not isinstance(
+        padding, (int, np.integer)
+    ) or padding < 0:
+        raise ValueError(
+            f"`padding` must be a non-negative int. Received: {padding!r}"
+        )
+    if not 0 <= pad_value <= 255:
+        raise ValueError(
+            f"`pad_value` must be in [0, 255]. Received: {pad_value!r}"
+        )
+    rows, cols = grid_shape(len(images), rows, cols)
+    height, width = images.shape[1:3]
+    grid = np.full(
+        (rows * (height + padding) + padding,
+         cols * (width + padding) + padding) + images.shape[3:],
+        pad_value,
+        dtype=np.uint8,
+    )
+    for index, image in enumerate(images):
+        row, col = divmod(index, cols)
+        top = padding + row * (height + padding)
+        left = padding + col * (width + padding)
+        grid[top:top + height, left:left + width] = image
+    return grid
+
+
+def value_range_from_values(images):
+    """Guesses the value range of generated images from their values.
+
+    Integer images are taken as pixels in `(0, 255)`. Float images are
+    taken as `(0, 1)` (a sigmoid output) when none is negative, else as
+    `(-1, 1)` (a tanh output); values outside the range get clipped when
+    converted to pixels. The rule cannot tell a tanh generator whose
+    samples happen to be all non-negative from a sigmoid one, so pass the
+    range explicitly when you know it.
+
+    Args:
+        images: Array of images.
+
+    Returns:
+        `(low, high)`.
+
+    Example:
+
+    >>> import numpy as np
+    >>> value_range_from_values(np.array([-0.2, 0.9]))
+    (-1.0, 1.0)
+    >>> value_range_from_values(np.array([0.0, 0.5]))
+    (0.0, 1.0)
+    """
+    images = np.asarray(images)
+    if np.issubdtype(images.dtype, np.integer):
+        return (0.0, 255.0)
+    if images.size and np.nanmin(images) < 0:
+        return (-1.0, 1.0)
+    return (0.0, 1.0)
+
+
+def check_value_range(value_range):
+    """Returns `value_range` as a pair of floats, or raises a ValueError."""
+    affine_for_range(value_range)
+    low, high = value_range
+    return (float(low), float(high))
+
+
+def to_pixels(images, value_range=None):
+    """Converts images to `uint8` pixels, from `value_range` to [0, 255].
+
+    `value_range=None` keeps `uint8` images as they are and guesses the
+    range of others with `value_range_from_values`.
+    """
+    images = np.asarray(images)
+    if value_range is None:
+        if images.dtype == np.uint8:
+            return images
+        value_range = value_range_from_values(images)
+    return to_uint8(images.astype(np.float32), check_value_range(value_range))
+
+
+def encode_png(grid):
+    """PNG bytes of a `uint8` grid: mode `L` for one channel (or none),
+    `RGB` for 3 and `RGBA` for 4."""
+    if grid.ndim == 3:
+        channels = grid.shape[-1]
+        if channels not in _MODES:
+            raise ValueError(
+                "PNG images need 1, 3 or 4 channels. Received images with "
+                f"{channels} channels."
+            )
+        if channels == 1:
+            grid = grid[..., 0]
+    mode = "L" if grid.ndim == 2 else _MODES[grid.shape[-1]]
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(grid), mode=mode).save(
+        buffer, format="PNG"
+    )
+    return buffer.getvalue()
+
+
+def write_png(path, grid):
+    """Writes a `uint8` grid as a PNG file, creating its directory.
+
+    Goes through `tf.io.gfile`, so `path` may also be a `gs://` URL.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(path)
+    if directory:
+        tf.io.gfile.makedirs(directory)
+    with tf.io.gfile.GFile(path, "wb") as file:
+        file.write(encode_png(grid))
+    return path
+
+
+def save_grid(path, images, value_range=None, rows=None, cols=None,
+              padding: int = 2, pad_value: int = 0):
+    """Writes a batch of images as one PNG grid.
+
+    Converts the images to `uint8` pixels (`value_range[0]` → 0,
+    `value_range[1]` → 255, clipped), tiles them with `make_grid` and
+    writes a PNG: grayscale (mode `L`) for one channel, RGB for three,
+    RGBA for four. Missing parent directories are created.
+
+    Args:
+        path: Path of the PNG file (a `gs://` URL works too).
+        images: Array of shape `(n, height, width, channels)` or
+            `(n, height, width)`, e.g. `gan.generate(64)`.
+        value_range: `(low, high)`, the range of `images`: `(-1, 1)` for a
+            tanh generator, `(0, 1)` for a sigmoid one, `(0, 255)` for
+            pixels. Defaults to `None`: `uint8` images are written as they
+            are and the range of other images is guessed with
+            `value_range_from_values`.
+        rows: Rows of the grid. Defaults to a near-square grid.
+        cols: Columns of the grid. Defaults likewise.
+        padding: Pixels around each image. Defaults to 2.
+        pad_value: Value of the padding pixels. Defaults to 0 (black).
+
+    Returns:
+        `path`, as a string.
+
+    Example:
+
+    ```python
+    images = gan.generate(64, seed=0)
+    save_grid("samples.png", images, value_range=(-1, 1))  # 8 x 8 grid
+    ```
+    """
+    grid = make_grid(to_pixels(images, value_range), rows=rows, cols=cols,
+                     padding=padding, pad_value=pad_value)
+    return write_png(path, grid)

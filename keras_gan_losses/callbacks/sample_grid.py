@@ -1,0 +1,124 @@
+"""`SampleGrid`: a PNG grid of samples from fixed latents every n epochs."""
+
+import os
+
+import keras
+
+from keras_gan_losses.callbacks.chief import is_chief
+from keras_gan_losses.callbacks.grid import write_png
+from keras_gan_losses.callbacks.samples import FixedSamples
+from keras_gan_losses.callbacks.samples import check_gan
+from keras_gan_losses.callbacks.samples import epoch_due
+from keras_gan_losses.utils.checks import positive_int
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Writes a PNG grid of generated samples every n epochs.
+
+    The samples come from one latent batch drawn once from `seed` (the
+    latents of `gan.generate(num_samples, seed=seed)`), so the grids of
+    successive epochs show the same latent codes and can be compared
+    side by side. Unconditional GANs get a near-square grid of
+    `num_samples` images; conditional GANs (`gan.num_classes` set) get one
+    row per class, class `c` in row `c`, with
+    `max(1, num_samples // num_classes)` columns, column `j` using the same
+    latent vector in every row.
+
+    A grid is written after epochs n, 2n, 3n, ... and after the last epoch
+    of `fit`. If training stops early (e.g. `EarlyStopping`) after an epoch
+    without a grid, that epoch's grid is written at the end of training.
+    Files are named `epoch_0001.png`, `epoch_0002.png`, ... with the
+    1-based epoch number (wider when `fit` runs 10,000 epochs or more), so
+    they sort by epoch.
+
+    Pixels: `value_range[0]` becomes 0 and `value_range[1]` 255 (clipped).
+    With `value_range=None` the range is detected once, at the first grid:
+    from the generator's last activation (`tanh` → `(-1, 1)`, `sigmoid` →
+    `(0, 1)`), or else from the sample values (`(0, 1)` if none is
+    negative, `(-1, 1)` otherwise); the `value_range` attribute then holds
+    it. One-channel images are written as grayscale PNGs, three-channel
+    ones as RGB.
+
+    Under multi-worker training only the chief (see `is_chief`) generates
+    and writes; the other workers do nothing.
+
+    Args:
+        directory: Directory of the PNG files, created if needed.
+        every_n_epochs: Positive int. Defaults to 1.
+        num_samples: Positive int, images per grid. Defaults to 64.
+        seed: Int seed of the latent batch. Defaults to 0.
+        value_range: Optional `(low, high)`, the range of the generator's
+            outputs. Defaults to detecting it (see above).
+        use_ema: Whether to sample from the EMA generator. Defaults to
+            `True` when the GAN keeps one (as `gan.generate` does).
+        padding: Pixels around each image. Defaults to 2.
+
+    Attributes:
+        paths: The paths written so far, in order.
+
+    Example:
+
+    ```python
+    gan.fit(dataset, epochs=20, callbacks=[
+        keras_gan_losses.callbacks.SampleGrid("samples", every_n_epochs=5),
+    ])  # writes samples/epoch_0005.png, ..., samples/epoch_0020.png
+    ```
+    """
+
+    def __init__(self, directory, every_n_epochs=1, num_samples=64, seed=0,
+                 value_range=None, use_ema=None, padding=2):
+        super().__init__()
+        self.directory = os.fspath(directory)
+        self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
+        self.samples = FixedSamples(num_samples, seed, value_range, use_ema,
+                                    padding=padding)
+        self.paths = []
+        self._last_epoch = None
+        self._last_written = None
+
+    @property
+    def value_range(self):
+        """The `(low, high)` range mapped to pixels, once known."""
+        return self.samples.value_range
+
+    def filename(self, epoch):
+        """The file name of the grid after `epoch` (0-based)."""
+        total = (self.params or {}).get("epochs") or 0
+        width = max(4, len(str(total)))
+        return f"epoch_{epoch + 1:0{width}d}.png"
+
+    def on_train_begin(self, logs=None):
+        check_gan(self.model, type(self).__name__)
+        self._last_epoch = None
+        self._last_written = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Writes the grid if `epoch` is due."""
+        self._last_epoch = epoch
+        if epoch_due(epoch, self.every_n_epochs, self.params):
+            self.write(epoch)
+
+    def on_train_end(self, logs=None):
+        """Writes the last epoch's grid if training stopped early."""
+        if self._last_epoch is not None and (
+            self._last_written != self._last_epoch
+        ):
+            self.write(self._last_epoch)
+
+    def write(self, epoch):
+        """Writes the grid of the model's current weights for `epoch`.
+
+        Args:
+            epoch: 0-based epoch index, used for the file name.
+
+        Returns:
+            The path written, or `None` on a worker that is not the chief.
+        """
+        self._last_written = epoch
+        if not is_chief():
+            return None
+        grid = self.samples.grid(check_gan(self.model, type(self).__name__))
+        path = write_png(os.path.join(self.directory, self.filename(epoch)),
+                         grid)
+        self.paths.append(path)
+        return path

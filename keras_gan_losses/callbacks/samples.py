@@ -1,0 +1,197 @@
+"""What the sample callbacks share: a fixed latent batch, the generator's
+output range, and which epochs to run on."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_gan_losses.callbacks.grid import check_value_range
+from keras_gan_losses.callbacks.grid import make_grid
+from keras_gan_losses.callbacks.grid import to_pixels
+from keras_gan_losses.callbacks.grid import value_range_from_values
+from keras_gan_losses.utils import random
+from keras_gan_losses.utils.checks import check_seed
+from keras_gan_losses.utils.checks import positive_int
+
+#: Output ranges of the bounded activations, by function name.
+ACTIVATION_RANGES = {
+    "tanh": (-1.0, 1.0),
+    "hard_tanh": (-1.0, 1.0),
+    "soft_sign": (-1.0, 1.0),
+    "softsign": (-1.0, 1.0),
+    "sigmoid": (0.0, 1.0),
+    "hard_sigmoid": (0.0, 1.0),
+}
+
+#: Layers that move or copy values without changing their range, skipped
+#: when looking for the generator's last activation.
+_PASS_THROUGH = (
+    keras.layers.InputLayer,
+    keras.layers.Reshape,
+    keras.layers.Flatten,
+    keras.layers.Permute,
+    keras.layers.RepeatVector,
+    keras.layers.Cropping1D,
+    keras.layers.Cropping2D,
+    keras.layers.Cropping3D,
+    keras.layers.UpSampling1D,
+    keras.layers.UpSampling2D,
+    keras.layers.UpSampling3D,
+    keras.layers.Identity,
+    keras.layers.Dropout,
+)
+
+
+def activation_value_range(model):
+    """The output range of a model that ends in a bounded activation.
+
+    Walks back from the model's last layer over layers that do not change
+    values (`Reshape`, `Flatten`, `Cropping2D`, `UpSampling2D`, ...), into
+    nested models, to the first layer with an `activation`: `tanh` gives
+    `(-1.0, 1.0)`, `sigmoid` `(0.0, 1.0)` (also `hard_tanh`, `soft_sign`,
+    `hard_sigmoid`). Anything else (a linear output, a custom layer) gives
+    `None`.
+
+    Args:
+        model: A Keras model or layer, e.g. a generator.
+
+    Returns:
+        `(low, high)` or `None`.
+
+    Example:
+
+    >>> import keras
+    >>> generator = keras.Sequential([
+    ...     keras.Input((8,)),
+    ...     keras.layers.Dense(16, activation="tanh"),
+    ...     keras.layers.Reshape((4, 4, 1)),
+    ... ])
+    >>> activation_value_range(generator)
+    (-1.0, 1.0)
+    """
+    layers = getattr(model, "layers", None)
+    if not layers:
+        return _layer_range(model)
+    for layer in reversed(layers):
+        if isinstance(layer, _PASS_THROUGH):
+            continue
+        return activation_value_range(layer)
+    return None
+
+
+def _layer_range(layer):
+    activation = getattr(layer, "activation", None)
+    return ACTIVATION_RANGES.get(getattr(activation, "__name__", None))
+
+
+def epoch_due(epoch, every_n_epochs, params):
+    """Whether a callback running every n epochs runs after `epoch`
+    (0-based): after epochs n, 2n, ... (1-based) and after the last epoch of
+    `fit`."""
+    if (epoch + 1) % every_n_epochs == 0:
+        return True
+    total = (params or {}).get("epochs")
+    return total is not None and epoch + 1 == total
+
+
+def pick_generator(gan, use_ema):
+    """The generator that `gan.generate(..., use_ema=use_ema)` uses."""
+    if use_ema is None:
+        return gan.sampling_generator
+    if use_ema and gan.ema_generator is None:
+        raise ValueError(
+            "use_ema=True, but this GAN keeps no EMA generator: pass "
+            "`ema_decay=` to GAN()."
+        )
+    return gan.ema_generator if use_ema else gan.generator
+
+
+def check_gan(model, owner):
+    """Raises a TypeError unless `model` is a `keras_gan_losses.GAN`."""
+    for name in ("latent_dim", "num_classes", "generator", "_g"):
+        if not hasattr(model, name):
+            raise TypeError(
+                f"{owner} works with a keras_gan_losses.GAN; it was given "
+                f"{model!r} (of type {type(model).__name__})."
+            )
+    return model
+
+
+class FixedSamples:
+    """Samples of a GAN from one latent batch drawn once, as a grid.
+
+    Unconditional GANs get `num_samples` images in a near-square grid,
+    from the latent batch of `gan.generate(num_samples, seed=seed)`.
+    Conditional GANs get one row per class with
+    `max(1, num_samples // num_classes)` columns; column `j` uses the same
+    latent vector in every row, so a column shows one latent code across
+    the classes.
+
+    The value range (`value_range=None`) is resolved once, at the first
+    grid, from the generator's last activation or else from the sample
+    values (`value_range_from_values`), and kept afterwards so that all
+    grids of a run use the same mapping; `value_range` holds the result.
+    """
+
+    def __init__(self, num_samples, seed, value_range, use_ema,
+                 padding=2):
+        self.num_samples = positive_int("num_samples", num_samples)
+        self.seed = check_seed(seed)
+        if self.seed is None:
+            raise TypeError("`seed` must be an int, so that the latent "
+                            "batch is the same at every epoch.")
+        self.value_range = (
+            None if value_range is None else check_value_range(value_range)
+        )
+        self.use_ema = use_ema
+        self.padding = padding
+        self._latent = None
+
+    def layout(self, gan):
+        """`(rows, cols, labels)`; labels is None for unconditional GANs."""
+        if gan.num_classes is None:
+            return None, None, None
+        cols = max(1, self.num_samples // gan.num_classes)
+        labels = np.repeat(np.arange(gan.num_classes), cols).astype("int32")
+        return gan.num_classes, cols, labels
+
+    def _latents(self, gan, count, cols):
+        key = (gan.latent_dim, count, cols)
+        if self._latent is None or self._latent[0] != key:
+            draw = cols if cols is not None else count
+            # The latent draw of gan.generate(draw, seed=self.seed).
+            latent = random.stateless_normal(
+                (draw, gan.latent_dim),
+                tf.constant([self.seed, 0], tf.int64),
+            ).numpy()
+            if cols is not None:
+                latent = np.tile(latent, (count // cols, 1))
+            self._latent = (key, latent)
+        return self._latent[1]
+
+    def images(self, gan):
+        """The samples, a NumPy array `(n, *image_shape)` as generated."""
+        rows, cols, labels = self.layout(gan)
+        count = self.num_samples if rows is None else rows * cols
+        latent = self._latents(gan, count, cols)
+        generator = pick_generator(gan, self.use_ema)
+        outputs = []
+        for start in range(0, count, 256):
+            part = None if labels is None else labels[start:start + 256]
+            outputs.append(ops.convert_to_numpy(gan._g(
+                latent[start:start + 256], part, False, generator
+            )).astype(np.float32))
+        return np.concatenate(outputs, axis=0)
+
+    def grid(self, gan):
+        """The samples as a `uint8` grid, `(H, W, channels)`."""
+        images = self.images(gan)
+        if self.value_range is None:
+            self.value_range = (
+                activation_value_range(pick_generator(gan, self.use_ema))
+                or value_range_from_values(images)
+            )
+        rows, cols, _ = self.layout(gan)
+        return make_grid(to_pixels(images, self.value_range), rows=rows,
+                         cols=cols, padding=self.padding)

@@ -1,0 +1,142 @@
+"""`TensorBoardSamples`: the sample grid as a TensorBoard image summary."""
+
+import os
+
+import keras
+import tensorflow as tf
+
+from keras_gan_losses.callbacks.chief import is_chief
+from keras_gan_losses.callbacks.grid import encode_png
+from keras_gan_losses.callbacks.samples import FixedSamples
+from keras_gan_losses.callbacks.samples import check_gan
+from keras_gan_losses.callbacks.samples import epoch_due
+from keras_gan_losses.utils.checks import positive_int
+
+#: `DATA_CLASS_BLOB_SEQUENCE` of TensorFlow's `summary.proto`, the data class
+#: of image summaries.
+_DATA_CLASS_BLOB_SEQUENCE = 3
+
+
+class TensorBoardSamples(keras.callbacks.Callback):
+    """Logs a grid of generated samples to TensorBoard every n epochs.
+
+    The same grid as `SampleGrid` (one latent batch drawn once from
+    `seed`; one row per class for a conditional GAN; the same value-range
+    rule), written as an image summary `name` to `log_dir/train`, the
+    directory where `keras.callbacks.TensorBoard` writes its training
+    scalars, so that with the same `log_dir` the images appear in the same
+    run. The step is the 0-based epoch, the step Keras uses for its
+    `epoch_*` scalars. The record is the one `tf.summary.image` writes,
+    made without the `tensorboard` package that `tf.summary.image` needs.
+
+    Images are logged after epochs n, 2n, 3n, ... and after the last epoch
+    of `fit` (and, if training stops early after an epoch without images,
+    at the end of training). Only the chief of a multi-worker job (see
+    `is_chief`) writes.
+
+    Args:
+        log_dir: The TensorBoard log directory (as given to
+            `keras.callbacks.TensorBoard`).
+        every_n_epochs: Positive int. Defaults to 1.
+        num_samples: Positive int, images per grid. Defaults to 16.
+        seed: Int seed of the latent batch. Defaults to 0.
+        value_range: Optional `(low, high)`, the range of the generator's
+            outputs. Defaults to detecting it, as `SampleGrid` does.
+        name: Tag of the image summary. Defaults to `"samples"`.
+        use_ema: Whether to sample from the EMA generator. Defaults to
+            `True` when the GAN keeps one.
+        padding: Pixels around each image. Defaults to 2.
+
+    Example:
+
+    ```python
+    gan.fit(dataset, epochs=20, callbacks=[
+        keras.callbacks.TensorBoard("logs"),
+        keras_gan_losses.callbacks.TensorBoardSamples("logs"),
+    ])  # then: tensorboard --logdir logs
+    ```
+    """
+
+    def __init__(self, log_dir, every_n_epochs=1, num_samples=16, seed=0,
+                 value_range=None, name="samples", use_ema=None, padding=2):
+        super().__init__()
+        self.log_dir = os.fspath(log_dir)
+        self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
+        self.samples = FixedSamples(num_samples, seed, value_range, use_ema,
+                                    padding=padding)
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                f"`name` must be a non-empty string. Received: {name!r}"
+            )
+        self.name = name
+        self._writer = None
+        self._last_epoch = None
+        self._last_written = None
+
+    @property
+    def value_range(self):
+        """The `(low, high)` range mapped to pixels, once known."""
+        return self.samples.value_range
+
+    def on_train_begin(self, logs=None):
+        check_gan(self.model, type(self).__name__)
+        self._last_epoch = None
+        self._last_written = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Logs the grid if `epoch` is due."""
+        self._last_epoch = epoch
+        if epoch_due(epoch, self.every_n_epochs, self.params):
+            self.write(epoch)
+
+    def on_train_end(self, logs=None):
+        """Logs the last epoch's grid if training stopped early, and closes
+        the writer."""
+        if self._last_epoch is not None and (
+            self._last_written != self._last_epoch
+        ):
+            self.write(self._last_epoch)
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def write(self, epoch):
+        """Logs the grid of the model's current weights at step `epoch`."""
+        self._last_written = epoch
+        if not is_chief():
+            return
+        grid = self.samples.grid(check_gan(self.model, type(self).__name__))
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(
+                os.path.join(self.log_dir, "train")
+            )
+        with self._writer.as_default():
+            write_image_summary(self.name, grid, step=epoch)
+        self._writer.flush()
+
+
+def write_image_summary(name, grid, step):
+    """Writes one `uint8` image as a TensorBoard image summary.
+
+    The record `tf.summary.image` writes (PNG-encoded, tagged for the
+    TensorBoard "images" plugin), made without the `tensorboard` package,
+    which `tf.summary.image` needs and TensorFlow does not install. Call it
+    under a default writer (`with writer.as_default():`).
+
+    Args:
+        name: Tag of the summary.
+        grid: `uint8` array `(height, width)` or `(height, width,
+            channels)` with 1, 3 or 4 channels.
+        step: Int step.
+
+    Returns:
+        Whether the summary was written (False without a default writer).
+    """
+    height, width = grid.shape[:2]
+    metadata = tf.compat.v1.SummaryMetadata()
+    metadata.plugin_data.plugin_name = "images"
+    # `content` is a serialized ImagePluginData(version=0): empty bytes.
+    metadata.plugin_data.content = b""
+    metadata.data_class = _DATA_CLASS_BLOB_SEQUENCE
+    tensor = tf.constant([str(width), str(height), encode_png(grid)])
+    return tf.summary.write(name, tensor, step=step, metadata=metadata)

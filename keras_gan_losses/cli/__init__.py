@@ -1,0 +1,1 @@
+"""The `keras-gan-losses` (short: `kgl`) command line."""

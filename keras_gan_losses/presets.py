@@ -1,0 +1,107 @@
+"""Loss presets: the loss pair, penalties, optimisers and discriminator
+steps that suit each GAN objective, as used by the CLI and the benchmarks.
+
+Each follows the paper that introduced it (or its standard re-implementation)
+scaled to small images: DCGAN's Adam(2e-4, β₁=0.5) for the
+cross-entropy and least-squares families, WGAN-GP's Adam(1e-4, β₁=0,
+β₂=0.9) with several critic steps, and SAGAN's two-time-scale Adam for the
+hinge loss with a spectrally normalised discriminator.
+"""
+
+import dataclasses
+
+import keras
+
+from keras_gan_losses import penalties as penalties_module
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """A named training set-up for one GAN objective.
+
+    Attributes:
+        name: The preset's name.
+        d_loss: Discriminator loss name (see `keras_gan_losses.losses`).
+        g_loss: Generator loss name.
+        penalties: Tuple of `(penalty name, weight)` pairs.
+        d_learning_rate: Discriminator Adam learning rate.
+        g_learning_rate: Generator Adam learning rate.
+        beta_1: Adam β₁.
+        beta_2: Adam β₂.
+        d_steps: Discriminator updates per generator update.
+        spectral_norm: Whether the discriminator should use spectral
+            normalisation.
+        reference: Where the settings come from.
+    """
+
+    name: str
+    d_loss: str
+    g_loss: str
+    penalties: tuple = ()
+    d_learning_rate: float = 2e-4
+    g_learning_rate: float = 2e-4
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    d_steps: int = 1
+    spectral_norm: bool = False
+    reference: str = ""
+
+    def compile_kwargs(self):
+        """Fresh `GAN.compile` arguments (new optimiser instances)."""
+        return {
+            "d_optimizer": keras.optimizers.Adam(
+                self.d_learning_rate, beta_1=self.beta_1, beta_2=self.beta_2
+            ),
+            "g_optimizer": keras.optimizers.Adam(
+                self.g_learning_rate, beta_1=self.beta_1, beta_2=self.beta_2
+            ),
+            "d_loss": self.d_loss,
+            "g_loss": self.g_loss,
+            "penalties": [
+                penalties_module.NAMES[name](weight=weight)
+                for name, weight in self.penalties
+            ],
+        }
+
+
+PRESETS = {
+    preset.name: preset
+    for preset in (
+        Preset("non_saturating", "non_saturating", "non_saturating",
+               reference="Radford et al. 2015 (DCGAN)"),
+        Preset("minimax", "minimax", "minimax",
+               reference="Goodfellow et al. 2014"),
+        Preset("least_squares", "least_squares", "least_squares",
+               reference="Mao et al. 2017 (LSGAN)"),
+        Preset("wasserstein_gp", "wasserstein", "wasserstein",
+               penalties=(("gradient_penalty", 10.0),),
+               d_learning_rate=1e-4, g_learning_rate=1e-4, beta_1=0.0,
+               beta_2=0.9, d_steps=3,
+               reference="Gulrajani et al. 2017 (WGAN-GP); 3 critic steps "
+                         "as in the keras.io example"),
+        Preset("hinge", "hinge", "hinge", d_learning_rate=4e-4,
+               g_learning_rate=1e-4, beta_1=0.0, beta_2=0.9,
+               spectral_norm=True,
+               reference="Miyato et al. 2018 (SNGAN), Zhang et al. 2019 "
+                         "(SAGAN, two time-scale learning rates)"),
+        Preset("relativistic_average", "relativistic_average",
+               "relativistic_average",
+               reference="Jolicoeur-Martineau 2018 (RaSGAN)"),
+    )
+}
+
+
+def get(name):
+    """Returns the `Preset` called `name`.
+
+    Raises:
+        ValueError: naming the known presets, if there is none by that name.
+    """
+    if name not in PRESETS:
+        raise ValueError(
+            f"Unknown preset {name!r}. Known presets: {sorted(PRESETS)}"
+        )
+    return PRESETS[name]
+
+
+__all__ = ["Preset", "PRESETS", "get"]

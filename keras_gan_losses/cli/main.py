@@ -49,7 +49,7 @@ def build_parser():
                        help="latent vector size (default: %(default)s)")
     train.add_argument("--image-size", type=_positive, default=None,
                        metavar="N", help="resize images to N×N")
-    train.add_argument("--width", type=_positive, default=32,
+    train.add_argument("--width", type=_positive, default=48,
                        help="DCGAN width (filters of the widest layer "
                             "scale with it; default: %(default)s)")
     train.add_argument("--d-steps", type=_positive, default=None,

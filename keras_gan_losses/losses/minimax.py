@@ -110,8 +110,9 @@ class MinimaxDiscriminatorLoss(GANLoss):
 
     Args:
         label_smoothing: Float in `[0, 1)`, one-sided: the real target
-            becomes `1 - label_smoothing`. TF-GAN's default is 0.25; ours
-            is 0.
+            becomes `1 - label_smoothing`. Default 0. TF-GAN smooths
+            towards 0.5 instead (target `1 - ls / 2`), so its default
+            `label_smoothing=0.25` is our 0.125.
         reduction: Type of reduction to apply to the per-example values.
         name: Optional name for the loss instance.
         dtype: The dtype of the loss's computations (float32 by default).

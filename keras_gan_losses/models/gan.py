@@ -16,6 +16,8 @@ from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.labels import adversarial_loss
 from keras_gan_losses.utils import random
+from keras_gan_losses.utils.distribute import is_multi_worker
+from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import replica_id
 from keras_gan_losses.utils.distribute import scale_for_replicas
 from keras_gan_losses.utils.distribute import unscale_for_replicas
@@ -451,7 +453,9 @@ class GAN(keras.Model):
             decay = tf.where(started, self.ema_decay, 0.0)
             update_ema(self.ema_generator, self.generator, decay)
         self._trackers["g_loss"].update_state(unscale_for_replicas(g_loss))
-        return {m.name: m.result() for m in self.metrics}
+        return logs_for_reduction(
+            {m.name: m.result() for m in self.metrics}
+        )
 
     def test_step(self, data):
         self._check_compiled()
@@ -467,7 +471,19 @@ class GAN(keras.Model):
         latent = self._latent(batch_size, _fold(seed, 2))
         g_loss = self._generator_loss(real, labels, latent, training=False)
         self._trackers["g_loss"].update_state(unscale_for_replicas(g_loss))
-        return {m.name: m.result() for m in self.metrics}
+        return logs_for_reduction(
+            {m.name: m.result() for m in self.metrics}
+        )
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras's TF trainer builds a model on its first batch, reduced over
+        # the replicas; under a multi-worker strategy that reduce fails for
+        # (images, labels) batches. A GAN needs no such build: its networks
+        # are built in __init__ and its optimizers in compile(). (A private
+        # Keras hook: should Keras rename it, this is merely dead code.)
+        if is_multi_worker(self.distribute_strategy):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def fit(self, x=None, y=None, *args, **kwargs):
         self._check_compiled()

@@ -109,10 +109,11 @@ def check_generator_and_discriminator(generator, discriminator, latent_dim,
         if count is None:
             continue
         if conditional and count != 2:
+            first = "z" if name == "generator" else "images"
             raise ValueError(
                 f"A conditional GAN (num_classes={num_classes}) needs a "
-                f"{name} with two inputs, [{'z' if name == 'generator' else 'images'}, "
-                f"labels]; this {name} has {count}."
+                f"{name} with two inputs, [{first}, labels]; this {name} "
+                f"has {count}."
             )
         if not conditional and count != 1:
             raise ValueError(

@@ -38,3 +38,26 @@ def replica_id():
         return tf.constant(0, tf.int32)
     return tf.cast(context.replica_id_in_sync_group, tf.int32)
 
+
+def is_multi_worker(strategy=None):
+    """Whether `strategy` (default: the current one) spans several workers."""
+    strategy = strategy or tf.distribute.get_strategy()
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return False
+    local_replicas = len(strategy.extended.worker_devices)
+    return strategy.num_replicas_in_sync > local_replicas
+
+
+def logs_for_reduction(logs):
+    """Gives the scalar logs of a step the shape Keras's reduction expects.
+
+    Under a multi-worker `MultiWorkerMirroredStrategy`, Keras (seen in
+    3.15) reduces the step outputs with
+    `strategy.reduce("MEAN", value, axis=0)`, which fails on scalars
+    ("Invalid reduction dimension 0 for input with 0 dimensions"). A
+    shape-`(1,)` value reduces to the scalar mean over the replicas;
+    elsewhere the logs are returned unchanged.
+    """
+    if not is_multi_worker():
+        return logs
+    return {name: tf.reshape(value, [1]) for name, value in logs.items()}

@@ -26,7 +26,8 @@ def make_gan(d_loss, g_loss, penalties):
     discriminator = keras.Sequential([
         keras.Input((6,)),
         keras.layers.Dense(1, kernel_initializer=keras.initializers.Constant(
-            np.arange(6) / 10), bias_initializer="zeros"),
+            np.arange(6).reshape(6, 1) / 10),
+            bias_initializer="zeros"),
     ])
     gan = kgl.GAN(generator, discriminator, seed=3)
     gan.compile(d_optimizer=keras.optimizers.SGD(0.1),

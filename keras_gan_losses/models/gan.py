@@ -162,7 +162,9 @@ class GAN(keras.Model):
     @property
     def sampling_generator(self):
         """The generator used for sampling: the EMA copy if there is one."""
-        return self.ema_generator or self.generator
+        if self.ema_generator is not None:
+            return self.ema_generator
+        return self.generator
 
     def call(self, inputs, training=False):
         """Runs the generator on latent vectors `(batch, latent_dim)` (or
@@ -369,7 +371,8 @@ class GAN(keras.Model):
         return data, labels
 
     def _g(self, latent, labels, training, generator=None):
-        generator = generator or self.generator
+        if generator is None:
+            generator = self.generator
         if labels is None:
             return generator(latent, training=training)
         return generator([latent, labels], training=training)

@@ -2,17 +2,11 @@
 
 import os
 
-import keras
-
-from keras_gan_losses.callbacks.chief import is_chief
 from keras_gan_losses.callbacks.grid import write_png
-from keras_gan_losses.callbacks.samples import FixedSamples
-from keras_gan_losses.callbacks.samples import check_gan
-from keras_gan_losses.callbacks.samples import epoch_due
-from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.callbacks.samples import PeriodicSamples
 
 
-class SampleGrid(keras.callbacks.Callback):
+class SampleGrid(PeriodicSamples):
     """Writes a PNG grid of generated samples every n epochs.
 
     The samples come from one latent batch drawn once from `seed` (the
@@ -67,19 +61,10 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, directory, every_n_epochs=1, num_samples=64, seed=0,
                  value_range=None, use_ema=None, padding=2):
-        super().__init__()
+        super().__init__(every_n_epochs, num_samples, seed, value_range,
+                         use_ema, padding)
         self.directory = os.fspath(directory)
-        self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
-        self.samples = FixedSamples(num_samples, seed, value_range, use_ema,
-                                    padding=padding)
         self.paths = []
-        self._last_epoch = None
-        self._last_written = None
-
-    @property
-    def value_range(self):
-        """The `(low, high)` range mapped to pixels, once known."""
-        return self.samples.value_range
 
     def filename(self, epoch):
         """The file name of the grid after `epoch` (0-based)."""
@@ -87,37 +72,8 @@ class SampleGrid(keras.callbacks.Callback):
         width = max(4, len(str(total)))
         return f"epoch_{epoch + 1:0{width}d}.png"
 
-    def on_train_begin(self, logs=None):
-        check_gan(self.model, type(self).__name__)
-        self._last_epoch = None
-        self._last_written = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        """Writes the grid if `epoch` is due."""
-        self._last_epoch = epoch
-        if epoch_due(epoch, self.every_n_epochs, self.params):
-            self.write(epoch)
-
-    def on_train_end(self, logs=None):
-        """Writes the last epoch's grid if training stopped early."""
-        if self._last_epoch is not None and (
-            self._last_written != self._last_epoch
-        ):
-            self.write(self._last_epoch)
-
-    def write(self, epoch):
-        """Writes the grid of the model's current weights for `epoch`.
-
-        Args:
-            epoch: 0-based epoch index, used for the file name.
-
-        Returns:
-            The path written, or `None` on a worker that is not the chief.
-        """
-        self._last_written = epoch
-        if not is_chief():
-            return None
-        grid = self.samples.grid(check_gan(self.model, type(self).__name__))
+    def emit(self, grid, epoch):
+        """Writes `grid` as the PNG of `epoch`; returns its path."""
         path = write_png(os.path.join(self.directory, self.filename(epoch)),
                          grid)
         self.paths.append(path)

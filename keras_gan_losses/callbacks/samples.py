@@ -1,11 +1,12 @@
 """What the sample callbacks share: a fixed latent batch, the generator's
-output range, and which epochs to run on."""
+output range, which epochs to run on, and the callback base class."""
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses.callbacks.chief import is_chief
 from keras_gan_losses.callbacks.grid import check_value_range
 from keras_gan_losses.callbacks.grid import make_grid
 from keras_gan_losses.callbacks.grid import to_pixels
@@ -195,3 +196,65 @@ class FixedSamples:
         rows, cols, _ = self.layout(gan)
         return make_grid(to_pixels(images, self.value_range), rows=rows,
                          cols=cols, padding=self.padding)
+
+
+class PeriodicSamples(keras.callbacks.Callback):
+    """Base of the callbacks that emit a `FixedSamples` grid every n epochs.
+
+    Runs after epochs n, 2n, ... and after the last epoch of `fit`; if
+    training stops early after an epoch without a grid, that epoch's grid
+    is emitted at the end of training. Only the chief of a multi-worker job
+    generates. Subclasses implement `emit(grid, epoch)`.
+    """
+
+    def __init__(self, every_n_epochs, num_samples, seed, value_range,
+                 use_ema, padding):
+        super().__init__()
+        self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
+        self.samples = FixedSamples(num_samples, seed, value_range, use_ema,
+                                    padding=padding)
+        self._last_epoch = None
+        self._last_written = None
+
+    @property
+    def value_range(self):
+        """The `(low, high)` range mapped to pixels, once known."""
+        return self.samples.value_range
+
+    def on_train_begin(self, logs=None):
+        check_gan(self.model, type(self).__name__)
+        self._last_epoch = None
+        self._last_written = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Writes the grid if `epoch` is due."""
+        self._last_epoch = epoch
+        if epoch_due(epoch, self.every_n_epochs, self.params):
+            self.write(epoch)
+
+    def on_train_end(self, logs=None):
+        """Writes the last epoch's grid if training stopped early."""
+        if self._last_epoch is not None and (
+            self._last_written != self._last_epoch
+        ):
+            self.write(self._last_epoch)
+
+    def write(self, epoch):
+        """Emits the grid of the model's current weights for `epoch`.
+
+        Args:
+            epoch: 0-based epoch index.
+
+        Returns:
+            What `emit` returns, or `None` on a worker that is not the
+            chief.
+        """
+        self._last_written = epoch
+        if not is_chief():
+            return None
+        grid = self.samples.grid(check_gan(self.model, type(self).__name__))
+        return self.emit(grid, epoch)
+
+    def emit(self, grid, epoch):
+        """Writes `grid` (a `uint8` array) for `epoch` (0-based)."""
+        raise NotImplementedError

@@ -2,22 +2,17 @@
 
 import os
 
-import keras
 import tensorflow as tf
 
-from keras_gan_losses.callbacks.chief import is_chief
 from keras_gan_losses.callbacks.grid import encode_png
-from keras_gan_losses.callbacks.samples import FixedSamples
-from keras_gan_losses.callbacks.samples import check_gan
-from keras_gan_losses.callbacks.samples import epoch_due
-from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.callbacks.samples import PeriodicSamples
 
 #: `DATA_CLASS_BLOB_SEQUENCE` of TensorFlow's `summary.proto`, the data class
 #: of image summaries.
 _DATA_CLASS_BLOB_SEQUENCE = 3
 
 
-class TensorBoardSamples(keras.callbacks.Callback):
+class TensorBoardSamples(PeriodicSamples):
     """Logs a grid of generated samples to TensorBoard every n epochs.
 
     The same grid as `SampleGrid` (one latent batch drawn once from
@@ -59,53 +54,26 @@ class TensorBoardSamples(keras.callbacks.Callback):
 
     def __init__(self, log_dir, every_n_epochs=1, num_samples=16, seed=0,
                  value_range=None, name="samples", use_ema=None, padding=2):
-        super().__init__()
+        super().__init__(every_n_epochs, num_samples, seed, value_range,
+                         use_ema, padding)
         self.log_dir = os.fspath(log_dir)
-        self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
-        self.samples = FixedSamples(num_samples, seed, value_range, use_ema,
-                                    padding=padding)
         if not isinstance(name, str) or not name:
             raise ValueError(
                 f"`name` must be a non-empty string. Received: {name!r}"
             )
         self.name = name
         self._writer = None
-        self._last_epoch = None
-        self._last_written = None
-
-    @property
-    def value_range(self):
-        """The `(low, high)` range mapped to pixels, once known."""
-        return self.samples.value_range
-
-    def on_train_begin(self, logs=None):
-        check_gan(self.model, type(self).__name__)
-        self._last_epoch = None
-        self._last_written = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        """Logs the grid if `epoch` is due."""
-        self._last_epoch = epoch
-        if epoch_due(epoch, self.every_n_epochs, self.params):
-            self.write(epoch)
 
     def on_train_end(self, logs=None):
         """Logs the last epoch's grid if training stopped early, and closes
         the writer."""
-        if self._last_epoch is not None and (
-            self._last_written != self._last_epoch
-        ):
-            self.write(self._last_epoch)
+        super().on_train_end(logs)
         if self._writer is not None:
             self._writer.close()
             self._writer = None
 
-    def write(self, epoch):
-        """Logs the grid of the model's current weights at step `epoch`."""
-        self._last_written = epoch
-        if not is_chief():
-            return
-        grid = self.samples.grid(check_gan(self.model, type(self).__name__))
+    def emit(self, grid, epoch):
+        """Logs `grid` as the image summary at step `epoch`."""
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(
                 os.path.join(self.log_dir, "train")

@@ -111,6 +111,18 @@ def run_config(args, preset):
     }
 
 
+def preset_command(args, name):
+    """The command that trains (or resumes) one preset with these settings."""
+    defaults = parse_args([])
+    words = [".venv/bin/python benchmarks/quality.py",
+             f"--preset {name}", f"--steps {args.steps}"]
+    for option in ("batch_size", "latent_dim", "width", "samples", "seed"):
+        if getattr(args, option) != getattr(defaults, option):
+            words.append(f"--{option.replace('_', '-')} "
+                         f"{getattr(args, option)}")
+    return " ".join(words)
+
+
 def run_dir(args, name):
     return RUNS_DIR / (f"{name}-steps{args.steps}-w{args.width}"
                        f"-z{args.latent_dim}-b{args.batch_size}"
@@ -304,7 +316,7 @@ def train_preset(args, name, extractor, test_features):
         "loss_history": [{"step": e["epoch"] * per_epoch, **e["logs"]}
                          for e in history],
         "samples_png": str(directory / "samples.png"),
-        "command": _common.command_line(),
+        "command": preset_command(args, name),
         "versions": _common.versions(),
         "date": time.strftime("%Y-%m-%d %H:%M %Z"),
     }

@@ -6,7 +6,8 @@ epochs, `TensorBoardSamples` logs the same grid to TensorBoard, and
 (where `History`, `CSVLogger`, `TensorBoard`, `EarlyStopping` and
 `ModelCheckpoint` placed after it see them). `make_grid` and `save_grid`
 tile and write image grids; `is_chief` tells which worker of a
-multi-worker job writes files.
+multi-worker job writes files, and `BackupAndRestore` is Keras's callback
+with only that worker writing the backup.
 
 Example:
 
@@ -23,6 +24,7 @@ gan.fit(dataset, epochs=20, callbacks=[
 
 from keras_gan_losses.callbacks import chief
 from keras_gan_losses.callbacks import grid
+from keras_gan_losses.callbacks.backup_and_restore import BackupAndRestore
 from keras_gan_losses.callbacks.chief import is_chief
 from keras_gan_losses.callbacks.gan_evaluation import GANEvaluation
 from keras_gan_losses.callbacks.grid import make_grid
@@ -37,4 +39,5 @@ __all__ = [
     "make_grid",
     "save_grid",
     "is_chief",
+    "BackupAndRestore",
 ]

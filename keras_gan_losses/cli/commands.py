@@ -68,7 +68,7 @@ def train(args):
     callbacks = [
         kgl.callbacks.SampleGrid(out_dir / "samples", num_samples=64, seed=0),
         keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=True),
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        kgl.callbacks.BackupAndRestore(str(run_dir / "backup")),
     ]
     gan.fit(dataset, epochs=args.epochs, callbacks=callbacks,
             steps_per_epoch=args.steps_per_epoch, shuffle=False,

@@ -1,7 +1,10 @@
 """`kgl train | sample | evaluate`: train, sample and measure GANs.
 
-Heavy imports (TensorFlow, Keras) happen inside the commands, so `--help`
-is instant. Expected errors (bad flags, missing paths, bad data) print one
+The parser itself needs no TensorFlow, but importing the package does (its
+`__init__` imports every subpackage, so that `keras.models.load_model`
+finds the registered losses, penalties and `GAN`), so even `--help` takes
+a few seconds and shows TensorFlow's start-up log lines (set
+`TF_CPP_MIN_LOG_LEVEL=2` to hide them). Expected errors (bad flags, missing paths, bad data) print one
 line, `kgl: error: ...`, and exit with status 2.
 """
 
@@ -134,9 +137,6 @@ def _positive(text):
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from keras_gan_losses.cli import commands
 
     try:

@@ -16,9 +16,9 @@ Usage:
 
 The first form trains the `RUNS` and writes weights, logs, the rows each
 worker read and a noise draw as JSON. The second trains the `"backup"` case
-with `BackupAndRestore` in `DIR`; with `--crash-after-epoch K` the non-chief
-worker ends its process after epoch `K`, as a preempted machine would, once
-the chief has backed that epoch up.
+with `kgl.callbacks.BackupAndRestore` in `DIR`; with `--crash-after-epoch
+K` the non-chief worker ends its process after epoch `K`, as a preempted
+machine would, once the chief has backed that epoch up.
 """
 
 import argparse
@@ -231,32 +231,6 @@ def run_cases(strategy, multi_worker):
     return results
 
 
-class RestoreOnly(keras.callbacks.Callback):
-    """Runs only the restore of a `BackupAndRestore`, never its writes.
-
-    Keras 3's `BackupAndRestore` is not multi-worker aware: every worker
-    would write the same files. Non-chief workers use this wrapper, so that
-    only the chief writes (and finally deletes) the shared backup, and every
-    worker resumes from the same epoch.
-    """
-
-    def __init__(self, callback):
-        super().__init__()
-        self.callback = callback
-
-    def set_model(self, model):
-        super().set_model(model)
-        self.callback.set_model(model)
-
-    def on_train_begin(self, logs=None):
-        self.callback.on_train_begin(logs)
-
-
-def backup_and_restore(backup_dir, chief):
-    callback = keras.callbacks.BackupAndRestore(backup_dir)
-    return callback if chief else RestoreOnly(callback)
-
-
 class CrashAfterEpoch(keras.callbacks.Callback):
     """Ends the process after epoch `epoch`, once the chief's backup of that
     epoch is on disk, so that the restart point is known."""
@@ -286,7 +260,7 @@ def run_backup(strategy, multi_worker, backup_dir, crash_after_epoch=None):
     chief = kgl.callbacks.is_chief()
     with strategy.scope():
         gan = make_gan("backup")
-    callbacks = [backup_and_restore(backup_dir, chief)]
+    callbacks = [kgl.callbacks.BackupAndRestore(backup_dir)]
     if crash_after_epoch is not None and not chief:
         callbacks.append(CrashAfterEpoch(crash_after_epoch, backup_dir))
     data = dataset(strategy, "function" if multi_worker else "single")

@@ -2,21 +2,25 @@
 """Where the last few percent between `kgl.GAN.fit` and a hand-written
 step go, on the small DCGAN (width 32) with the non-saturating loss.
 
-Four cells, interleaved (shuffled order, 7 repetitions of 40 generator
+Five cells, interleaved (shuffled order, 11 repetitions of 40 generator
 steps), process CPU milliseconds per generator step, XLA on and off:
 
 - `kgl`: `GAN.fit`, `steps_per_execution=1` (the default);
 - `kgl-spe10`: the same with `compile(steps_per_execution=10)`, which
   runs 10 steps per `tf.function` call and so removes most of Keras's
   per-step Python work (callbacks, the fit loop);
+- `kgl-step`: the package's `GAN.train_step` wrapped in a `tf.function`
+  and called in the hand-written cell's Python loop, without `fit`;
 - `hand`: the hand-written step of `speed.py`;
 - `hand-kglrng`: the hand-written step drawing its latent noise with the
   package's stateless Philox/Box–Muller sampler instead of
   `tf.random.normal`.
 
-Usage: `.venv/bin/python benchmarks/overhead.py` (about 2 minutes).
+Usage: `.venv/bin/python benchmarks/overhead.py` (about 2 minutes); it
+prints the table and writes the `overhead` section of `RESULTS.md`.
 """
 
+import os
 import pathlib
 import random
 import statistics
@@ -24,13 +28,18 @@ import sys
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import _common  # noqa: E402
 import speed  # noqa: E402
 
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+import keras_gan_losses as kgl  # noqa: E402
 
 from keras_gan_losses.utils import random as kgl_random  # noqa: E402
 
-NET, LOSS, STEPS, REPEATS = "dcgan_w32", "non_saturating", 40, 7
+NET, LOSS, STEPS, REPEATS = "dcgan_w32", "non_saturating", 40, 11
 
 
 class KglSpe10(speed.KglCell):
@@ -40,6 +49,21 @@ class KglSpe10(speed.KglCell):
         super().build()
         self.gan.compile(**self.preset.compile_kwargs(),
                          jit_compile=self.xla, steps_per_execution=10)
+
+
+class KglStep(speed.KglCell):
+    """The package's `train_step` in the hand-written cell's loop (a
+    `tf.function` called once per batch), without `fit`."""
+
+    impl = "kgl-step"
+
+    def build(self):
+        super().build()
+        self.train_step = tf.function(self.gan.train_step,
+                                      jit_compile=self.xla)
+
+    def run(self, steps):
+        return speed.HandCell.run(self, steps)
 
 
 class HandKglRng(speed.HandCell):
@@ -63,31 +87,250 @@ class HandKglRng(speed.HandCell):
         self.train_step = tf.function(train_step, jit_compile=self.xla)
 
 
+def measure(args, images, xla):
+    """CPU ms per generator step of each cell, per repetition, and the
+    wall ms of the hand-written cell."""
+    cells = [cls(NET, LOSS, xla, args, images) for cls in (
+        speed.KglCell, speed.HandCell, KglSpe10, KglStep, HandKglRng)]
+    cpu_ms = {cell.impl: [] for cell in cells}
+    wall_ms = []
+    for cell in cells:
+        cell.build()
+        cell.warmup(10)
+        cell.run(10)
+    for rep in range(REPEATS):
+        order = list(cells)
+        random.Random(rep).shuffle(order)
+        for cell in order:
+            start, wall = time.process_time(), time.perf_counter()
+            cell.run(STEPS)
+            cpu_ms[cell.impl].append(
+                1000 * (time.process_time() - start) / STEPS)
+            if cell.impl == "hand":
+                wall_ms.append(1000 * (time.perf_counter() - wall) / STEPS)
+    return cpu_ms, statistics.median(wall_ms)
+
+
+# ----------------------------------------------------------------------
+# fixed per-step cost: one-layer networks, so a step is almost all overhead
+
+TINY_STEPS, TINY_REPEATS, TINY_LATENT, TINY_FEATURES = 400, 7, 8, 16
+
+
+def _tiny_nets():
+    keras.utils.set_random_seed(0)
+    generator = keras.Sequential([keras.Input((TINY_LATENT,)),
+                                  keras.layers.Dense(TINY_FEATURES)])
+    critic = keras.Sequential([keras.Input((TINY_FEATURES,)),
+                               keras.layers.Dense(1)])
+    return generator, critic
+
+
+def _tiny_dataset():
+    data = np.random.default_rng(0).normal(
+        size=(4096, TINY_FEATURES)).astype("float32")
+    return (tf.data.Dataset.from_tensor_slices(data).cache().repeat()
+            .batch(64, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
+
+
+def _loop(step, dataset):
+    iterator = iter(dataset)
+    step(next(iterator))
+
+    def run():
+        start = time.perf_counter()
+        for _ in range(TINY_STEPS):
+            step(next(iterator))
+        return time.perf_counter() - start
+    return run
+
+
+def _tiny_gan(steps_per_execution=1):
+    gan = kgl.GAN(*_tiny_nets(), seed=0)
+    gan.compile(jit_compile=False, steps_per_execution=steps_per_execution)
+    return gan
+
+
+def _tiny_fit(steps_per_execution):
+    gan, dataset = _tiny_gan(steps_per_execution), _tiny_dataset()
+    timer = speed._EpochTimer()
+
+    def run():
+        gan.fit(dataset, epochs=1, steps_per_epoch=TINY_STEPS, verbose=0,
+                callbacks=[timer])
+        return timer.elapsed
+    run()
+    return run
+
+
+def _tiny_hand():
+    generator, critic = _tiny_nets()
+    d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    d_optimizer.build(critic.trainable_variables)
+    g_optimizer.build(generator.trainable_variables)
+
+    @tf.function
+    def step(real):
+        z = tf.random.normal((64, TINY_LATENT))
+        with tf.GradientTape() as tape:
+            fake = generator(z, training=True)
+            d_loss = (tf.reduce_mean(tf.nn.softplus(-critic(real)))
+                      + tf.reduce_mean(tf.nn.softplus(critic(fake))))
+        grads = tape.gradient(d_loss, critic.trainable_variables)
+        d_optimizer.apply_gradients(zip(grads, critic.trainable_variables))
+        z = tf.random.normal((64, TINY_LATENT))
+        with tf.GradientTape() as tape:
+            g_loss = tf.reduce_mean(tf.nn.softplus(-critic(generator(z))))
+        grads = tape.gradient(g_loss, generator.trainable_variables)
+        g_optimizer.apply_gradients(zip(grads,
+                                        generator.trainable_variables))
+        return d_loss, g_loss
+
+    return _loop(step, _tiny_dataset())
+
+
+def fixed_costs():
+    """Wall microseconds per step of a non-saturating step on one-layer
+    networks (Dense 8→16 generator, Dense 16→1 critic, batch 64)."""
+    cells = {
+        "`GAN.fit`": _tiny_fit(1),
+        "`GAN.fit`, `steps_per_execution=10`": _tiny_fit(10),
+        "`GAN.train_step` in a `tf.function`, hand-written loop":
+            _loop(tf.function(_tiny_gan().train_step), _tiny_dataset()),
+        "hand-written `tf.function` step and loop": _tiny_hand(),
+    }
+    times = {name: [] for name in cells}
+    for rep in range(TINY_REPEATS):
+        order = list(cells)
+        random.Random(rep).shuffle(order)
+        for name in order:
+            times[name].append(1e6 * cells[name]() / TINY_STEPS)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
+def data_rates(images, batch_size=64, batches=400, repeats=5):
+    """Images per second of iterating the input pipelines alone: the
+    package's `load_images("mnist_10k")` and the cached pipeline the speed
+    cells use (medians of interleaved repetitions)."""
+    pipelines = {
+        "kgl.data.load_images(\"mnist_10k\")": lambda: kgl.data.load_images(
+            "mnist_10k", batch_size=batch_size, seed=0).repeat(),
+        "speed.py's cached pipeline": lambda: speed.tf_dataset(
+            images, batch_size),
+    }
+    rates = {name: [] for name in pipelines}
+    for _ in range(repeats):
+        for name, make in pipelines.items():
+            iterator = iter(make())
+            next(iterator)
+            start = time.perf_counter()
+            for _ in range(batches):
+                next(iterator)
+            rates[name].append(batches * batch_size
+                               / (time.perf_counter() - start))
+    return {name: statistics.median(v) for name, v in rates.items()}
+
+
+def fixed_reading(fixed, step_ms):
+    """The fixed costs as a share of the small DCGAN's step."""
+    fit, spe, step, hand = fixed.values()
+    package, loop = step - hand, fit - step
+    return (
+        f"So the package's step adds about {package:.0f} µs and Keras's "
+        f"`fit` loop about {loop:.0f} µs per step over a hand-written "
+        f"loop: together {(package + loop) / 10 / step_ms:.1f} % of the "
+        f"{NET} hand-written step ({step_ms:.0f} ms wall, XLA off). "
+        f"`steps_per_execution=10` brings `fit` to {spe:.0f} µs per "
+        f"step ({'less' if spe < hand else 'more'} than the hand-written "
+        f"loop's {hand:.0f} µs).")
+
+
+def report(results, load, rates, fixed, hand_wall_ms):
+    rows = []
+    for xla, cpu_ms in results.items():
+        hand = cpu_ms["hand"]
+        for impl, values in cpu_ms.items():
+            ratio = statistics.median(h / v for h, v in zip(hand, values))
+            low = min(h / v for h, v in zip(hand, values))
+            high = max(h / v for h, v in zip(hand, values))
+            rows.append(f"| {impl} | {'on' if xla else 'off'} | "
+                        f"{statistics.median(values):.1f} | {ratio:.3f} | "
+                        f"{low:.2f}–{high:.2f} |")
+    print("\n".join(rows))
+    table = "\n".join([
+        "| cell | XLA | CPU ms / gen. step | hand / cell (CPU time) | "
+        "range over reps |",
+        "|---|---|---:|---:|---:|", *rows])
+    body = f"""## Where the per-step overhead goes (`benchmarks/overhead.py`)
+
+Reproduce: `.venv/bin/python benchmarks/overhead.py`
+
+{chr(10).join(_common.machine_lines())}
+- {NET}, {LOSS}, batch 64; {REPEATS} interleaved repetitions of {STEPS}
+  generator steps per cell (shuffled order), process CPU time (less
+  sensitive than wall time to other jobs), medians. Load average (1 min)
+  before / after: {load[0]:.1f} / {load[1]:.1f}.
+
+{table}
+
+- `kgl`: `GAN.fit` with Keras's default `steps_per_execution=1`;
+  `kgl-spe10`: the same with `compile(steps_per_execution=10)`, so Keras's
+  Python loop (callbacks, iterator, logs) runs once per 10 steps;
+  `kgl-step`: the package's `train_step` in a `tf.function` called once
+  per batch in the hand-written loop, without `fit`; `hand`:
+  the hand-written `tf.function` step of `speed.py`; `hand-kglrng`: that
+  step with its latent noise drawn by the package's stateless Philox +
+  Box–Muller sampler instead of `tf.random.normal`.
+- The spread over repetitions (last column) is larger than the
+  differences between the medians: on this shared machine, CPU time too
+  varies by ±10 % from one repetition to the next. The fixed costs below
+  are the cleaner measurement.
+"""
+    fixed_lines = "\n".join(f"| {name} | {us:.0f} |"
+                             for name, us in fixed.items())
+    body += f"""
+Fixed cost per step: the same non-saturating step on one-layer networks
+(Dense 8→16 generator, Dense 16→1 critic, batch 64, no XLA), where a step
+is almost all overhead; wall microseconds per step, median of
+{TINY_REPEATS} interleaved repetitions of {TINY_STEPS} steps. The
+difference between the last two rows is what the package's step adds
+(loss trackers, noise state, checks); between the first and the third,
+Keras's `fit` loop.
+
+| step | µs / step |
+|---|---:|
+{fixed_lines}
+
+{fixed_reading(fixed, hand_wall_ms)}
+"""
+    data_lines = "\n".join(f"| {name} | {rate:,.0f} |"
+                            for name, rate in rates.items())
+    body += f"""
+Input pipelines alone (iterating 400 batches of 64, wall time, median of
+5), to compare with the training step, which consumes 64 images in about
+{statistics.median(results[False]["kgl"]):.0f} ms of CPU time (above):
+
+| pipeline | images/s |
+|---|---:|
+{data_lines}
+"""
+    path = _common.update_section("overhead", body)
+    print(f"\nWrote {path}")
+
+
 def main():
     args = speed.parse_args(["--nets", NET, "--no-torch"])
     images = speed.load_data()
+    before = os.getloadavg()[0]
+    results, hand_wall_ms = {}, None
     for xla in (False, True):
-        cells = [cls(NET, LOSS, xla, args, images) for cls in (
-            speed.KglCell, speed.HandCell, KglSpe10, HandKglRng)]
-        cpu_ms = {cell.impl: [] for cell in cells}
-        for cell in cells:
-            cell.build()
-            cell.warmup(10)
-            cell.run(10)
-        for rep in range(REPEATS):
-            order = list(cells)
-            random.Random(rep).shuffle(order)
-            for cell in order:
-                start = time.process_time()
-                cell.run(STEPS)
-                cpu_ms[cell.impl].append(
-                    1000 * (time.process_time() - start) / STEPS)
-        hand = cpu_ms["hand"]
-        print(f"XLA {'on' if xla else 'off'}:")
-        for impl, values in cpu_ms.items():
-            ratio = statistics.median(h / v for h, v in zip(hand, values))
-            print(f"  {impl:12s} {statistics.median(values):6.1f} CPU ms / "
-                  f"step; hand / {impl} = {ratio:.3f}", flush=True)
+        results[xla], wall = measure(args, images, xla)
+        hand_wall_ms = wall if not xla else hand_wall_ms
+    after = os.getloadavg()[0]
+    fixed = fixed_costs()
+    rates = data_rates(images)
+    report(results, (before, after), rates, fixed, hand_wall_ms)
 
 
 if __name__ == "__main__":

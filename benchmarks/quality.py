@@ -234,7 +234,7 @@ def train_preset(args, name, extractor, test_features):
 
     preset = kgl.presets.get(name)
     config = run_config(args, preset)
-    result_path = RESULTS_DIR / f"{name}.json"
+    result_path = RESULTS_DIR / f"{run_dir(args, name).name}.json"
     if result_path.exists() and not args.force:
         old = json.loads(result_path.read_text())
         if old.get("config") == config:
@@ -338,6 +338,70 @@ def _fmt(value, spec):
         format(value, spec)
 
 
+def _budget(run):
+    c = run["config"]
+    return (c["generator_steps"], c["width"], c["batch_size"],
+            c["latent_dim"], c["samples"], c["seed"])
+
+
+def _table(runs, reference):
+    rows = ["| preset | losses (+ penalty) | D steps | SN D | Adam (D lr, "
+            "G lr, β₁, β₂) | train time (min) | s / gen. step "
+            "| FID ↓ | KID ↓ | precision ↑ | recall ↑ | status |",
+            "|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for r in runs:
+        m, c, o = r["metrics"], r["config"], r["optimizers"]
+        losses = f"{r['d_loss']}/{r['g_loss']}" + "".join(
+            f" + {p} ({w:g})" for p, w in r["penalties"])
+        status = ("diverged (NaN)" if r["diverged"] else
+                  "ok" if r["finished"] else
+                  f"partial ({r['epochs_done']} epochs)")
+        rows.append(
+            f"| {r['preset']} | {losses} | {c['d_steps']} "
+            f"| {'yes' if c['spectral_norm'] else 'no'} "
+            f"| {o['d_lr']:g}, {o['g_lr']:g}, {o['beta_1']:g}, "
+            f"{o['beta_2']:g} "
+            f"| {r['train_seconds'] / 60:.1f} "
+            f"| {r['seconds_per_generator_step']:.3f} "
+            f"| {_fmt(m['fid'], '.2f')} | {_fmt(m['kid'], '.3f')} "
+            f"± {_fmt(m['kid_std'], '.3f')} "
+            f"| {_fmt(m['precision'], '.3f')} | {_fmt(m['recall'], '.3f')} "
+            f"| {status} |")
+    if reference:
+        m = reference["metrics"]
+        rows.append(
+            f"| *real data* | {reference['note']} | | | | | "
+            f"| {_fmt(m['fid'], '.2f')} | {_fmt(m['kid'], '.3f')} "
+            f"± {_fmt(m['kid_std'], '.3f')} "
+            f"| {_fmt(m['precision'], '.3f')} | {_fmt(m['recall'], '.3f')} "
+            f"| floor |")
+    return "\n".join(rows)
+
+
+def _budget_section(runs, reference):
+    c = runs[0]["config"]
+    steps = c["generator_steps"]
+    ordering = " < ".join(
+        f"{r['preset']} ({_fmt(r['metrics']['fid'], '.1f')})" for r in runs)
+    commands = "\n".join(f"    {r['command']}" for r in runs)
+    return f"""### {steps} generator steps (about {steps * c['batch_size']
+/ 60000:.1f} passes over the training set)
+
+DCGAN width {c['width']}, latent dim {c['latent_dim']}, batch \
+{c['batch_size']}, seed {c['seed']}, one run per preset; \
+{c['samples']} samples. Sorted by FID.
+
+{_table(runs, reference)}
+
+Ordering by FID (lower is better): {ordering}.
+
+Reproduce (one command per preset, resumable; then the report):
+
+{commands}
+    .venv/bin/python benchmarks/quality.py --report
+"""
+
+
 def report():
     results = [json.loads(p.read_text())
                for p in sorted(RESULTS_DIR.glob("*.json"))]
@@ -351,85 +415,37 @@ def report():
         fid = r["metrics"]["fid"]
         return (not math.isfinite(fid), fid)
 
-    runs.sort(key=key)
-    budgets = {(r["config"]["generator_steps"], r["config"]["width"],
-                r["config"]["batch_size"]) for r in runs}
-    rows = ["| preset | losses (+ penalty) | D steps | SN D | Adam (D lr, "
-            "G lr, β₁, β₂) | gen. steps | train time (min) | s / gen. step "
-            "| FID ↓ | KID ↓ | precision ↑ | recall ↑ | status |",
-            "|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-    for r in runs:
-        m, c, o = r["metrics"], r["config"], r["optimizers"]
-        losses = f"{r['d_loss']}/{r['g_loss']}" + "".join(
-            f" + {p} ({w:g})" for p, w in r["penalties"])
-        status = ("diverged (NaN)" if r["diverged"] else
-                  "ok" if r["finished"] else
-                  f"partial ({r['epochs_done']} epochs)")
-        rows.append(
-            f"| {r['preset']} | {losses} | {c['d_steps']} "
-            f"| {'yes' if c['spectral_norm'] else 'no'} "
-            f"| {o['d_lr']:g}, {o['g_lr']:g}, {o['beta_1']:g}, "
-            f"{o['beta_2']:g} | {c['generator_steps']} "
-            f"| {r['train_seconds'] / 60:.1f} "
-            f"| {r['seconds_per_generator_step']:.3f} "
-            f"| {_fmt(m['fid'], '.2f')} | {_fmt(m['kid'], '.3f')} "
-            f"± {_fmt(m['kid_std'], '.3f')} "
-            f"| {_fmt(m['precision'], '.3f')} | {_fmt(m['recall'], '.3f')} "
-            f"| {status} |")
-    if reference:
-        m = reference["metrics"]
-        rows.append(
-            f"| *real data* | {reference['note']} | | | | | | "
-            f"| {_fmt(m['fid'], '.2f')} | {_fmt(m['kid'], '.3f')} "
-            f"± {_fmt(m['kid_std'], '.3f')} "
-            f"| {_fmt(m['precision'], '.3f')} | {_fmt(m['recall'], '.3f')} "
-            f"| floor |")
-    table = "\n".join(rows)
-    ordering = " < ".join(
-        f"{r['preset']} ({_fmt(r['metrics']['fid'], '.1f')})" for r in runs)
-    first = runs[0]
-    c = first["config"]
-    commands = "\n".join(f"    {r['command']}" for r in runs)
-    budget_note = ("" if len(budgets) == 1 else
-                   "\n**Warning: the presets were run with different "
-                   "budgets (see the table); they are not comparable.**\n")
+    by_budget = {}
+    for r in sorted(runs, key=key):
+        by_budget.setdefault(_budget(r), []).append(r)
+    sections = [_budget_section(group, reference)
+                for _, group in sorted(by_budget.items())]
     body = f"""## Sample quality per loss preset (`benchmarks/quality.py`)
 
-DCGAN (`kgl.architectures.dcgan((28, 28, 1), latent_dim={c['latent_dim']},
-width={c['width']}, spectral_norm=preset.spectral_norm)`) trained on the
-60,000 MNIST training images with each preset for **{c['generator_steps']}
-generator steps** of batch {c['batch_size']} (seed {c['seed']}, one run per
-preset); then {c['samples']} samples against the 10,000 MNIST test images,
-in the 128-d feature space of `kgl.metrics.mnist_extractor()` (FID, KID with
-100 subsets of 1,000, precision/recall with k = 3). Sorted by FID. A WGAN-GP
+DCGAN (`kgl.architectures.dcgan((28, 28, 1), latent_dim=...,
+width=..., spectral_norm=preset.spectral_norm)`) trained on the 60,000
+MNIST training images with each preset of `kgl.presets` for the same number
+of generator steps; then generated samples against the 10,000 MNIST test
+images, in the 128-d feature space of `kgl.metrics.mnist_extractor()` (FID,
+KID with 100 subsets of 1,000, precision/recall with k = 3). A WGAN-GP
 generator step includes 3 critic steps, so it costs about 3× more time for
-the same number of generator steps.
-{budget_note}
-{table}
+the same number of generator steps. One table per budget; the *real data*
+row (10,000 training images against the test images) is the floor a
+perfect generator would reach. MNIST-feature FID is comparable only with
+itself (not with Inception FID values). The values say how far each preset
+gets in the budget on one seed, not where it would converge.
 
-This is a **short budget** (about {c['generator_steps'] * c['batch_size']
-/ 60000:.1f} passes over the training set): the values say how far each
-preset gets in {c['generator_steps']} generator steps, not where it would
-converge. MNIST-feature FID is comparable only with itself (not with
-Inception FID values).
-
-Ordering by FID (lower is better): {ordering}.
-
+{chr(10).join(sections)}
 {LUCIC_NOTE}
 
 Machine: see the speed section; times are wall-clock on a shared 2-core
 machine, summed over completed epochs (a resumed run counts each epoch
 once).
-
-Reproduce (one command per preset, resumable; then the report):
-
-{commands}
-    .venv/bin/python benchmarks/quality.py --report
 """
     path = _common.update_section("quality", body)
-    print(table)
+    print(body)
     print(f"\nWrote {path}")
-    return table
+    return body
 
 
 def main(argv=None):

@@ -16,9 +16,9 @@ RESULTS_MD = BENCH_DIR / "RESULTS.md"
 
 _HEADER = """# Benchmark results
 
-Written by `benchmarks/speed.py`, `benchmarks/overhead.py` and
-`benchmarks/quality.py --report` (each rewrites only its own section,
-between the HTML comments). See
+Written by `benchmarks/speed.py`, `benchmarks/overhead.py`,
+`benchmarks/quality.py --report` and `benchmarks/spectral_norm_ablation.py`
+(each rewrites only its own section, between the HTML comments). See
 `benchmarks/README.md` for the commands.
 """
 

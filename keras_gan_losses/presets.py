@@ -6,6 +6,12 @@ scaled to small images: DCGAN's Adam(2e-4, β₁=0.5) for the
 cross-entropy and least-squares families, WGAN-GP's Adam(1e-4, β₁=0,
 β₂=0.9) with several critic steps, and SAGAN's two-time-scale Adam for the
 hinge loss with a spectrally normalised discriminator.
+
+On MNIST with the package's DCGAN the `hinge` preset learns more slowly
+than the others (because of its spectrally normalised critic, two
+convolutions deep at 28×28, not its loss: see the spectral-norm ablation
+in `benchmarks/RESULTS.md`); the other presets reach similar sample
+quality for the same number of generator steps.
 """
 
 import dataclasses

@@ -44,7 +44,7 @@ def build_parser():
     train.add_argument("--loss", choices=LOSSES, default="non_saturating",
                        help="loss preset: loss pair, penalty and optimiser "
                             "settings (default: %(default)s)")
-    train.add_argument("--epochs", type=_positive, default=12,
+    train.add_argument("--epochs", type=_positive, default=20,
                        help="epochs (default: %(default)s)")
     train.add_argument("--batch-size", type=_positive, default=64,
                        help="global batch size (default: %(default)s)")
@@ -52,7 +52,7 @@ def build_parser():
                        help="latent vector size (default: %(default)s)")
     train.add_argument("--image-size", type=_positive, default=None,
                        metavar="N", help="resize images to N×N")
-    train.add_argument("--width", type=_positive, default=48,
+    train.add_argument("--width", type=_positive, default=32,
                        help="DCGAN width (filters of the widest layer "
                             "scale with it; default: %(default)s)")
     train.add_argument("--d-steps", type=_positive, default=None,

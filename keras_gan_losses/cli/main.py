@@ -4,8 +4,8 @@ The parser itself needs no TensorFlow, but importing the package does (its
 `__init__` imports every subpackage, so that `keras.models.load_model`
 finds the registered losses, penalties and `GAN`), so even `--help` takes
 a few seconds and shows TensorFlow's start-up log lines (set
-`TF_CPP_MIN_LOG_LEVEL=2` to hide them). Expected errors (bad flags, missing paths, bad data) print one
-line, `kgl: error: ...`, and exit with status 2.
+`TF_CPP_MIN_LOG_LEVEL=2` to hide them). Expected errors (bad flags, missing
+paths, bad data) print one line, `kgl: error: ...`, and exit with status 2.
 """
 
 import argparse

@@ -4,7 +4,6 @@ output range, which epochs to run on, and the callback base class."""
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from keras_gan_losses.callbacks.chief import is_chief
 from keras_gan_losses.callbacks.grid import check_value_range
@@ -98,19 +97,13 @@ def epoch_due(epoch, every_n_epochs, params):
 
 def pick_generator(gan, use_ema):
     """The generator that `gan.generate(..., use_ema=use_ema)` uses."""
-    if use_ema is None:
-        return gan.sampling_generator
-    if use_ema and gan.ema_generator is None:
-        raise ValueError(
-            "use_ema=True, but this GAN keeps no EMA generator: pass "
-            "`ema_decay=` to GAN()."
-        )
-    return gan.ema_generator if use_ema else gan.generator
+    return gan._pick_generator(use_ema)
 
 
 def check_gan(model, owner):
     """Raises a TypeError unless `model` is a `keras_gan_losses.GAN`."""
-    for name in ("latent_dim", "num_classes", "generator", "_g"):
+    for name in ("latent_dim", "num_classes", "_pick_generator",
+                 "_generate_from"):
         if not hasattr(model, name):
             raise TypeError(
                 f"{owner} works with a keras_gan_losses.GAN; it was given "
@@ -176,14 +169,9 @@ class FixedSamples:
         rows, cols, labels = self.layout(gan)
         count = self.num_samples if rows is None else rows * cols
         latent = self._latents(gan, count, cols)
-        generator = pick_generator(gan, self.use_ema)
-        outputs = []
-        for start in range(0, count, 256):
-            part = None if labels is None else labels[start:start + 256]
-            outputs.append(ops.convert_to_numpy(gan._g(
-                latent[start:start + 256], part, False, generator
-            )).astype(np.float32))
-        return np.concatenate(outputs, axis=0)
+        images = gan._generate_from(
+            latent, labels, pick_generator(gan, self.use_ema))
+        return images.astype(np.float32)
 
     def grid(self, gan):
         """The samples as a `uint8` grid, `(H, W, channels)`."""

@@ -532,8 +532,13 @@ class GAN(keras.Model):
                 (num_images, self.latent_dim),
                 tf.constant([int(seed), 0], tf.int64),
             )
+        return self._generate_from(latent, labels, generator, batch_size)
+
+    def _generate_from(self, latent, labels, generator, batch_size=256):
+        """`generator`'s images of `latent` (and `labels`), as NumPy, in
+        calls of `batch_size`."""
         outputs = []
-        for i in range(0, num_images, batch_size):
+        for i in range(0, len(latent), batch_size):
             part = None if labels is None else labels[i:i + batch_size]
             outputs.append(ops.convert_to_numpy(self._g(
                 latent[i:i + batch_size], part, False, generator

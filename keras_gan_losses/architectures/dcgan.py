@@ -6,8 +6,8 @@ Convolutional Generative Adversarial Networks", 2015
 """
 
 import keras
-import numpy as np
 
+from keras_gan_losses.utils.checks import is_int
 from keras_gan_losses.utils.checks import positive_int
 
 #: Size of the label embedding concatenated to `z` in a conditional
@@ -44,10 +44,7 @@ def plan(image_shape):
     if (
         not isinstance(image_shape, (tuple, list))
         or len(image_shape) != 3
-        or any(
-            isinstance(d, bool) or not isinstance(d, (int, np.integer))
-            or d < 1 for d in image_shape
-        )
+        or any(not is_int(d) or d < 1 for d in image_shape)
     ):
         raise ValueError(
             "`image_shape` must be (height, width, channels) with positive "

@@ -15,6 +15,7 @@ from keras_gan_losses.data.scaling import infer_value_range
 from keras_gan_losses.data.tfds_source import tfds_examples
 from keras_gan_losses.utils.checks import check_bool
 from keras_gan_losses.utils.checks import check_seed
+from keras_gan_losses.utils.checks import is_int
 from keras_gan_losses.utils.checks import positive_int
 
 #: The source name of the MNIST test split embedded in the package.
@@ -216,17 +217,12 @@ def _looks_like_path(name):
 def _check_image_size(image_size):
     if image_size is None:
         return None
-    if isinstance(image_size, (int, np.integer)) and not isinstance(
-        image_size, bool
-    ):
+    if is_int(image_size):
         image_size = (image_size, image_size)
     if (
         not isinstance(image_size, (tuple, list))
         or len(image_size) != 2
-        or any(
-            isinstance(v, bool) or not isinstance(v, (int, np.integer))
-            or v < 1 for v in image_size
-        )
+        or any(not is_int(v) or v < 1 for v in image_size)
     ):
         raise ValueError(
             "`image_size` must be None, a positive int or a pair of "

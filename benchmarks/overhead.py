@@ -31,7 +31,6 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
 import speed  # noqa: E402
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -114,98 +113,37 @@ def measure(args, images, xla):
 # ----------------------------------------------------------------------
 # fixed per-step cost: one-layer networks, so a step is almost all overhead
 
-TINY_STEPS, TINY_REPEATS, TINY_LATENT, TINY_FEATURES = 400, 7, 8, 16
+TINY_STEPS, TINY_REPEATS, TINY_LATENT = 400, 7, 8
 
-
-def _tiny_nets():
-    keras.utils.set_random_seed(0)
-    generator = keras.Sequential([keras.Input((TINY_LATENT,)),
-                                  keras.layers.Dense(TINY_FEATURES)])
-    critic = keras.Sequential([keras.Input((TINY_FEATURES,)),
-                               keras.layers.Dense(1)])
-    return generator, critic
-
-
-def _tiny_dataset():
-    data = np.random.default_rng(0).normal(
-        size=(4096, TINY_FEATURES)).astype("float32")
-    return (tf.data.Dataset.from_tensor_slices(data).cache().repeat()
-            .batch(64, drop_remainder=True).prefetch(tf.data.AUTOTUNE))
-
-
-def _loop(step, dataset):
-    iterator = iter(dataset)
-    step(next(iterator))
-
-    def run():
-        start = time.perf_counter()
-        for _ in range(TINY_STEPS):
-            step(next(iterator))
-        return time.perf_counter() - start
-    return run
-
-
-def _tiny_gan(steps_per_execution=1):
-    gan = kgl.GAN(*_tiny_nets(), seed=0)
-    gan.compile(jit_compile=False, steps_per_execution=steps_per_execution)
-    return gan
-
-
-def _tiny_fit(steps_per_execution):
-    gan, dataset = _tiny_gan(steps_per_execution), _tiny_dataset()
-    timer = speed._EpochTimer()
-
-    def run():
-        gan.fit(dataset, epochs=1, steps_per_epoch=TINY_STEPS, verbose=0,
-                callbacks=[timer])
-        return timer.elapsed
-    run()
-    return run
-
-
-def _tiny_hand():
-    generator, critic = _tiny_nets()
-    d_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
-    g_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
-    d_optimizer.build(critic.trainable_variables)
-    g_optimizer.build(generator.trainable_variables)
-
-    @tf.function
-    def step(real):
-        z = tf.random.normal((64, TINY_LATENT))
-        with tf.GradientTape() as tape:
-            fake = generator(z, training=True)
-            d_loss = (tf.reduce_mean(tf.nn.softplus(-critic(real)))
-                      + tf.reduce_mean(tf.nn.softplus(critic(fake))))
-        grads = tape.gradient(d_loss, critic.trainable_variables)
-        d_optimizer.apply_gradients(zip(grads, critic.trainable_variables))
-        z = tf.random.normal((64, TINY_LATENT))
-        with tf.GradientTape() as tape:
-            g_loss = tf.reduce_mean(tf.nn.softplus(-critic(generator(z))))
-        grads = tape.gradient(g_loss, generator.trainable_variables)
-        g_optimizer.apply_gradients(zip(grads,
-                                        generator.trainable_variables))
-        return d_loss, g_loss
-
-    return _loop(step, _tiny_dataset())
+#: The fixed-cost cells: the same implementations as above, on
+#: `speed.tiny_nets`.
+FIXED_COST_CELLS = {
+    "`GAN.fit`": speed.KglCell,
+    "`GAN.fit`, `steps_per_execution=10`": KglSpe10,
+    "`GAN.train_step` in a `tf.function`, hand-written loop": KglStep,
+    "hand-written `tf.function` step and loop": speed.HandCell,
+}
 
 
 def fixed_costs():
     """Wall microseconds per step of a non-saturating step on one-layer
-    networks (Dense 8→16 generator, Dense 16→1 critic, batch 64)."""
-    cells = {
-        "`GAN.fit`": _tiny_fit(1),
-        "`GAN.fit`, `steps_per_execution=10`": _tiny_fit(10),
-        "`GAN.train_step` in a `tf.function`, hand-written loop":
-            _loop(tf.function(_tiny_gan().train_step), _tiny_dataset()),
-        "hand-written `tf.function` step and loop": _tiny_hand(),
-    }
+    networks (`speed.tiny_nets`: Dense 8→16 generator, Dense 16→1 critic,
+    batch 64, no XLA)."""
+    args = speed.parse_args(["--nets", NET, "--no-torch",
+                             "--latent-dim", str(TINY_LATENT)])
+    vectors = np.random.default_rng(0).normal(size=(4096, 16))
+    cells = {name: cls("tiny", LOSS, False, args, vectors.astype("float32"))
+             for name, cls in FIXED_COST_CELLS.items()}
+    for cell in cells.values():
+        cell.build()
+        cell.run(10)
     times = {name: [] for name in cells}
     for rep in range(TINY_REPEATS):
         order = list(cells)
         random.Random(rep).shuffle(order)
         for name in order:
-            times[name].append(1e6 * cells[name]() / TINY_STEPS)
+            times[name].append(1e6 * cells[name].run(TINY_STEPS)
+                               / TINY_STEPS)
     return {name: statistics.median(v) for name, v in times.items()}
 
 

@@ -107,7 +107,19 @@ def keras_io_wgan_gp(latent_dim):
     return generator, critic
 
 
+def tiny_nets(latent_dim, features=16):
+    """A Dense generator (latent → 16 values) and a Dense critic (16 → 1),
+    for `overhead.py`: a step on them is almost all fixed cost."""
+    generator = keras.Sequential([keras.Input((latent_dim,)),
+                                  keras.layers.Dense(features)])
+    critic = keras.Sequential([keras.Input((features,)),
+                               keras.layers.Dense(1)])
+    return generator, critic
+
+
 def keras_nets(net, latent_dim):
+    if net == "tiny":
+        return tiny_nets(latent_dim)
     if net == "keras_io_wgan_gp":
         return keras_io_wgan_gp(latent_dim)
     if net == "dcgan_w32":

@@ -72,3 +72,47 @@ def relativistic_g(r, f):
     return per_example(softplus(-(f - r.mean()))) + per_example(
         softplus(r - f.mean())
     )
+
+
+# --- penalties, from the input gradients of the discriminator -------------
+# Each takes the per-example input gradients `grads` (shape (batch, ...)) at
+# the points where the penalty must be evaluated and returns the weighted
+# scalar penalty.
+
+
+def gradient_norms(grads):
+    grads = np.asarray(grads, np.float64)
+    return np.sqrt((grads.reshape(grads.shape[0], -1) ** 2).sum(axis=1))
+
+
+def gradient_penalty(grads, weight, target=1.0, one_sided=False):
+    # Gulrajani et al. 2017: λ E[(‖∇D(x̂)‖ − 1)²]; Petzka et al. 2018 for
+    # the one-sided max(0, ‖∇D(x̂)‖ − 1)².
+    excess = gradient_norms(grads) - target
+    if one_sided:
+        excess = np.maximum(excess, 0.0)
+    return weight * np.mean(excess ** 2)
+
+
+def r1_penalty(grads, weight):
+    # Mescheder et al. 2018: (γ / 2) E[‖∇D(x)‖²]; R1 on real x, R2 on fakes.
+    return weight / 2.0 * np.mean(gradient_norms(grads) ** 2)
+
+
+def dragan_penalty(grads, weight, k=1.0):
+    # Kodali et al. 2017: λ E[(‖∇D(x̂)‖ − k)²] at perturbed real data.
+    return weight * np.mean((gradient_norms(grads) - k) ** 2)
+
+
+# --- the analytic critic of the penalty and model tests -------------------
+
+
+def quadratic_critic(x, scale=1.0, w=None, b=0.0):
+    """D(x) = scale · ½‖x‖² + w·x + b per example, and its input gradient
+    scale · x + w."""
+    x = np.asarray(x, np.float64)
+    flat = x.reshape(x.shape[0], -1)
+    w = np.zeros(flat.shape[1]) if w is None else np.asarray(w, np.float64)
+    logits = scale * 0.5 * (flat ** 2).sum(axis=1) + flat @ w + b
+    grads = (scale * flat + w).reshape(x.shape)
+    return logits, grads

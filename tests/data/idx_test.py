@@ -125,6 +125,22 @@ def test_idx_errors(tmp_path):
         load_images(tmp_path / "vectors-images-idx3-ubyte", batch_size=1)
 
 
+def test_embedded_mnist_has_the_published_md5_of_the_original_files():
+    # The original IDX files are a 16- (images) or 8-byte (labels) header
+    # and the raw uint8 bytes; the md5 of the uncompressed originals is
+    # published with MNIST. The shipped arrays, written back in that
+    # format, must reproduce it.
+    images, labels = load_mnist_10k()
+    image_bytes = np.array([0x803, 10000, 28, 28], ">u4").tobytes() + \
+        images.astype("u1").tobytes()
+    label_bytes = np.array([0x801, 10000], ">u4").tobytes() + \
+        labels.astype("u1").tobytes()
+    assert hashlib.md5(image_bytes).hexdigest() == \
+        "2646ac647ad5339dbf082846283269ea"
+    assert hashlib.md5(label_bytes).hexdigest() == \
+        "27ae3e4e09519cfbb04c329615203637"
+
+
 @pytest.mark.skipif(
     not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists(),
     reason="the original MNIST files (/work/shared/data/mnist) are absent",

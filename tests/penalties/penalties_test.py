@@ -121,16 +121,23 @@ def test_gradient_penalty_gradient_matches_closed_form():
 
 
 def test_works_in_tf_function_and_is_seed_deterministic():
-    critic = keras.Sequential([keras.Input((4,)), keras.layers.Dense(
-        8, activation="tanh"), keras.layers.Dense(1)])
+    # Seeded weights, and a tolerance above float32 round-off: graph and
+    # eager kernels may sum in another order.
+    critic = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(8, activation="tanh", kernel_initializer=keras
+                           .initializers.GlorotUniform(seed=0)),
+        keras.layers.Dense(1, kernel_initializer=keras.initializers
+                           .GlorotUniform(seed=1)),
+    ])
     gp = penalties.GradientPenalty()
     fn = tf.function(lambda r, f, s: gp(critic, r, f, seed=s))
     r, f = batch(seed=0), batch(seed=1)
     first = fn(r, f, tf.constant([5, 6]))
     again = gp(critic, r, f, seed=tf.constant([5, 6]))
     other = fn(r, f, tf.constant([7, 8]))
-    assert float(first) == pytest.approx(float(again), rel=1e-6)
-    assert float(first) != pytest.approx(float(other), rel=1e-6)
+    assert float(first) == pytest.approx(float(again), rel=1e-5)
+    assert float(first) != pytest.approx(float(other), rel=1e-3)
 
 
 def test_conditional_critic_gradient_is_wrt_image_only():

@@ -6,7 +6,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test docs install dev clean
+.PHONY: demo test docs mutants install dev clean
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -35,6 +35,11 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
+
+# Plants known bugs one at a time and reports those the tests miss (several
+# minutes; not part of `make test`). `make mutants ARGS="-k dragan"` for some.
+mutants: $(VENV)/.installed-dev
+	$(BIN)/python scripts/mutants.py $(ARGS)
 
 docs: $(VENV)/.installed-dev
 	$(BIN)/mkdocs build --strict --site-dir build/site

@@ -1,0 +1,385 @@
+"""Mutation check: plants known bugs one at a time and runs the tests.
+
+Each mutant replaces one snippet of package code by a wrong one (R2 on real
+data, DRAGAN without its perturbation, EMA decay ignored, ...) in a
+temporary copy of the repository, then runs the test files that should
+notice. A mutant the tests pass is MISSED: the suite would not catch that
+bug. A mutant whose snippet is no longer in the code (or is there more than
+once) is an ERROR: the code moved and the mutant needs updating.
+
+    python scripts/mutants.py               # every mutant (`make mutants`)
+    python scripts/mutants.py -k dragan     # names containing "dragan"
+    python scripts/mutants.py --list        # names, files and tests
+
+The copy holds the files `git ls-files` lists, plus untracked files that
+are not ignored, so new tests count before they are committed. Exit status
+0 only if every mutant is caught.
+"""
+
+import argparse
+import dataclasses
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+PENALTIES = "tests/penalties"
+LOSSES = "tests/losses"
+GAN = "tests/models/gan_test.py"
+GAN_REF = "tests/models/gan_reference_test.py"
+NOISE = "tests/models/gan_noise_test.py"
+DISTRIBUTE = "tests/models/gan_distribute_test.py"
+FEATURES = "tests/models/gan_features_test.py"
+EMA = FEATURES + "::test_ema_follows_the_recurrence"
+FID = "tests/metrics/frechet_test.py"
+KID = "tests/metrics/kid_test.py"
+
+P = "keras_gan_losses/penalties/"
+L = "keras_gan_losses/losses/"
+M = "keras_gan_losses/models/"
+
+
+@dataclasses.dataclass(frozen=True)
+class Mutant:
+    """One planted bug: `old` is replaced by `new` in `path`."""
+
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple
+
+
+MUTANTS = [
+    # --- penalties: which data, perturbation, alpha, one-sided, epsilon ---
+    Mutant("r2_on_real_data", P + "r1.py",
+           "    def _images(self, real, fake):\n        return fake",
+           "    def _images(self, real, fake):\n        return real",
+           (PENALTIES,)),
+    Mutant("r1_on_fake_data", P + "r1.py",
+           "    def _images(self, real, fake):\n        return real",
+           "    def _images(self, real, fake):\n        return fake",
+           (PENALTIES,)),
+    Mutant("r1_without_half", P + "r1.py",
+           "return 0.5 * super().__call__(",
+           "return super().__call__(",
+           (PENALTIES,)),
+    Mutant("dragan_without_perturbation", P + "dragan.py",
+           "mixed = real + alpha * (perturbed - real)",
+           "mixed = real",
+           (PENALTIES,)),
+    Mutant("dragan_on_fake_data", P + "dragan.py",
+           "perturbed = real + self.c * ops.std(real) * noise\n"
+           "        alpha = uniform_per_example(real, alpha_seed)\n"
+           "        mixed = real + alpha * (perturbed - real)",
+           "perturbed = fake + self.c * ops.std(fake) * noise\n"
+           "        alpha = uniform_per_example(fake, alpha_seed)\n"
+           "        mixed = fake + alpha * (perturbed - fake)",
+           (PENALTIES,)),
+    Mutant("dragan_without_alpha", P + "dragan.py",
+           "mixed = real + alpha * (perturbed - real)",
+           "mixed = perturbed",
+           (PENALTIES,)),
+    Mutant("dragan_scale_c_ignored", P + "dragan.py",
+           "perturbed = real + self.c * ops.std(real) * noise",
+           "perturbed = real + ops.std(real) * noise",
+           (PENALTIES,)),
+    Mutant("dragan_noise_not_elementwise", P + "dragan.py",
+           "noise = random.stateless_uniform(\n"
+           "                tf.shape(real), noise_seed, real.dtype\n"
+           "            )",
+           "noise = uniform_per_example(real, noise_seed)",
+           (PENALTIES,)),
+    Mutant("gp_alpha_in_0_half", P + "gradient_penalty.py",
+           "alpha = uniform_per_example(real, seed)",
+           "alpha = 0.5 * uniform_per_example(real, seed)",
+           (PENALTIES,)),
+    Mutant("gp_on_real_data", P + "gradient_penalty.py",
+           "mixed = real + alpha * (fake - real)",
+           "mixed = real + 0.0 * alpha * (fake - real)",
+           (PENALTIES,)),
+    Mutant("gp_one_sided_penalises_below", P + "gradient_penalty.py",
+           "excess = ops.relu(excess)",
+           "excess = ops.relu(-excess)",
+           (PENALTIES,)),
+    Mutant("gp_epsilon_dropped", P + "gradient_penalty.py",
+           "norm = ops.sqrt(squared_norm_per_example(grads) + EPSILON)",
+           "norm = ops.sqrt(squared_norm_per_example(grads))",
+           (PENALTIES,)),
+    Mutant("penalty_weight_ignored", P + "base.py",
+           "return self.weight * ops.mean(values)",
+           "return ops.mean(values)",
+           (PENALTIES,)),
+    # --- losses: each family's signs, targets and label smoothing ---------
+    Mutant("label_smoothing_on_fakes", L + "minimax.py",
+           "ops.softplus(fake_logits)\n    )",
+           "ops.softplus(fake_logits) * (1.0 - s)"
+           " + ops.softplus(-fake_logits) * s\n    )",
+           (LOSSES,)),
+    Mutant("minimax_g_sign", L + "minimax.py",
+           "mean_per_example(-ops.softplus(fake_logits))",
+           "mean_per_example(ops.softplus(fake_logits))",
+           (LOSSES,)),
+    Mutant("non_saturating_g_sign", L + "minimax.py",
+           "mean_per_example(ops.softplus(-fake_logits))",
+           "mean_per_example(ops.softplus(fake_logits))",
+           (LOSSES,)),
+    Mutant("least_squares_targets_swapped", L + "least_squares.py",
+           "ops.square(real_logits - b)",
+           "ops.square(real_logits - a)",
+           (LOSSES,)),
+    Mutant("wasserstein_d_sign", L + "wasserstein.py",
+           "mean_per_example(fake_logits) - mean_per_example(real_logits)",
+           "mean_per_example(real_logits) - mean_per_example(fake_logits)",
+           (LOSSES,)),
+    Mutant("hinge_d_fake_sign", L + "hinge.py",
+           "ops.relu(1.0 + fake_logits)",
+           "ops.relu(1.0 - fake_logits)",
+           (LOSSES,)),
+    Mutant("relativistic_g_is_d", L + "relativistic.py",
+           "return _relativistic(fake_logits, real_logits)",
+           "return _relativistic(real_logits, fake_logits)",
+           (LOSSES,)),
+    Mutant("keras_loss_g_label_zero", M + "labels.py",
+           "return loss(ops.ones_like(fake_logits), fake_logits)",
+           "return loss(ops.zeros_like(fake_logits), fake_logits)",
+           (GAN_REF,)),
+    # --- the model ---------------------------------------------------------
+    Mutant("gan_d_loss_real_fake_swapped", M + "gan.py",
+           "self.d_loss, DISCRIMINATOR, real_logits, fake_logits",
+           "self.d_loss, DISCRIMINATOR, fake_logits, real_logits",
+           (GAN_REF,)),
+    Mutant("gan_g_loss_real_fake_swapped", M + "gan.py",
+           "self.g_loss, GENERATOR, real_logits, fake_logits",
+           "self.g_loss, GENERATOR, fake_logits, real_logits",
+           (GAN_REF,)),
+    Mutant("gan_g_step_skips_real_logits", M + "gan.py",
+           "if isinstance(self.g_loss, GANLoss) and "
+           "self.g_loss.needs_real_logits:",
+           "if False:",
+           (GAN_REF,)),
+    Mutant("gan_penalty_real_fake_swapped", M + "gan.py",
+           "self.discriminator, real, fake, seed=_fold(seed, index),",
+           "self.discriminator, fake, real, seed=_fold(seed, index),",
+           (GAN_REF,)),
+    Mutant("gan_penalty_without_labels", M + "gan.py",
+           "conditioning=labels,\n            )",
+           "conditioning=None,\n            )",
+           (GAN_REF,)),
+    Mutant("gan_d_steps_ignored", M + "gan.py",
+           "for step in range(self.d_steps):",
+           "for step in range(1):",
+           (GAN,)),
+    Mutant("gan_g_loss_on_stop_gradient", M + "gan.py",
+           "fake = self._g(latent, labels, training)\n",
+           "fake = tf.stop_gradient(self._g(latent, labels, training))\n",
+           (GAN,)),
+    Mutant("gan_ema_decay_ignored", M + "gan.py",
+           "update_ema(self.ema_generator, self.generator, decay)",
+           "update_ema(self.ema_generator, self.generator, 0.0)",
+           (EMA,)),
+    Mutant("gan_ema_start_ignored", M + "gan.py",
+           "started = self.g_optimizer.iterations > self.ema_start",
+           "started = self.g_optimizer.iterations > 0",
+           (EMA,)),
+    Mutant("gan_ema_start_off_by_one", M + "gan.py",
+           "started = self.g_optimizer.iterations > self.ema_start",
+           "started = self.g_optimizer.iterations >= self.ema_start",
+           (EMA,)),
+    Mutant("gan_penalty_replica_scaling_dropped", M + "gan.py",
+           "terms[penalty.name] = scale_for_replicas(value)",
+           "terms[penalty.name] = value",
+           (DISTRIBUTE,)),
+    Mutant("gan_d_loss_log_not_unscaled", M + "gan.py",
+           'self._trackers["d_loss"].update_state(unscale_for_replicas('
+           "d_loss))",
+           'self._trackers["d_loss"].update_state(d_loss)',
+           (DISTRIBUTE,)),
+    Mutant("gan_replica_id_not_folded_in", M + "gan.py",
+           "return _fold(seed, replica_id())",
+           "return _fold(seed, 0)",
+           (DISTRIBUTE,)),
+    Mutant("gan_noise_state_not_advanced", M + "gan.py",
+           "state.assign_add(tf.constant([0, 1], tf.int64))",
+           "state.assign_add(tf.constant([0, 0], tf.int64))",
+           (NOISE,)),
+    Mutant("gan_d_steps_reuse_noise", M + "gan.py",
+           "latent = self._latent(batch_size, _fold(seed, 2 * step))",
+           "latent = self._latent(batch_size, _fold(seed, 0))",
+           (NOISE,)),
+    Mutant("gan_g_step_reuses_d_noise", M + "gan.py",
+           "latent = self._latent(batch_size, _fold(seed, 2 * self.d_steps))",
+           "latent = self._latent(batch_size, _fold(seed, 0))",
+           (NOISE,)),
+    Mutant("gan_penalty_log_not_unscaled", M + "gan.py",
+           "self._trackers[name].update_state(unscale_for_replicas(value))",
+           "self._trackers[name].update_state(value)",
+           (DISTRIBUTE,)),
+    Mutant("gan_evaluate_trains", M + "gan.py",
+           "    def test_step(self, data):\n"
+           "        self._check_compiled()",
+           "    def test_step(self, data):\n"
+           "        return self.train_step(data)",
+           (GAN,)),
+    Mutant("gan_evaluate_uses_training_noise", M + "gan.py",
+           "seed = self._step_seed(self.eval_noise_state)",
+           "seed = self._step_seed()",
+           (GAN,)),
+    # --- metrics -----------------------------------------------------------
+    Mutant("fid_cross_term_halved", "keras_gan_losses/metrics/frechet.py",
+           "- 2.0 * _trace_sqrt_product(sigma1, sigma2)",
+           "- _trace_sqrt_product(sigma1, sigma2)",
+           (FID,)),
+    Mutant("fid_biased_covariance", "keras_gan_losses/metrics/frechet.py",
+           "/ (features.shape[0] - 1)",
+           "/ features.shape[0]",
+           (FID,)),
+    Mutant("kid_biased_mmd", "keras_gan_losses/metrics/kid.py",
+           "m * (m - 1)",
+           "m * m",
+           (KID,)),
+    Mutant("kid_kernel_degree_2", "keras_gan_losses/metrics/kid.py",
+           "return (x @ y.T / x.shape[1] + 1.0) ** 3",
+           "return (x @ y.T / x.shape[1] + 1.0) ** 2",
+           (KID,)),
+]
+
+
+def copy_repository(target):
+    """Copies the tracked and the untracked, not ignored files."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others",
+         "--exclude-standard"],
+        cwd=ROOT, check=True, capture_output=True,
+    ).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if not source.is_file():
+            continue  # deleted in the work tree, not yet committed
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, destination)
+
+
+def run_tests(copy, tests, timeout):
+    env = dict(os.environ, PYTHONPATH=str(copy),
+               TF_CPP_MIN_LOG_LEVEL="2", PYTHONDONTWRITEBYTECODE="1")
+    command = [sys.executable, "-m", "pytest", "-x", "-q",
+               "-p", "no:cacheprovider", *tests]
+    try:
+        result = subprocess.run(command, cwd=copy, env=env, timeout=timeout,
+                                capture_output=True, text=True)
+    except subprocess.TimeoutExpired:
+        return None, ""
+    return result.returncode, result.stdout + result.stderr
+
+
+def check_copy_is_imported(copy):
+    env = dict(os.environ, PYTHONPATH=str(copy))
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import keras_gan_losses; print(keras_gan_losses.__file__)"],
+        cwd=copy, env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    if not pathlib.Path(out).resolve().is_relative_to(copy.resolve()):
+        sys.exit(f"The copy is not what Python imports ({out}); aborting.")
+
+
+def first_failure(output):
+    match = re.search(r"^(?:FAILED|ERROR) (.+?)(?: - |$)", output,
+                      re.MULTILINE)
+    return match.group(1)[:100] if match else ""
+
+
+def mutate(copy, mutant):
+    """Plants the bug; returns the original text, or an error message."""
+    path = copy / mutant.path
+    if not path.exists():
+        return None, f"{mutant.path} does not exist"
+    text = path.read_text()
+    count = text.count(mutant.old)
+    if count != 1:
+        where = "not found" if count == 0 else f"found {count} times"
+        return None, f"snippet {where} in {mutant.path}: update the mutant"
+    path.write_text(text.replace(mutant.old, mutant.new))
+    return text, None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", default="", help="run mutants whose name "
+                        "contains this string")
+    parser.add_argument("--list", action="store_true",
+                        help="list the mutants and exit")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the unmutated run of the selected tests")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds per test run")
+    args = parser.parse_args(argv)
+    mutants = [m for m in MUTANTS if args.k in m.name]
+    if args.list:
+        for m in mutants:
+            print(f"{m.name:40s} {m.path:45s} {' '.join(m.tests)}")
+        return 0
+    if not mutants:
+        sys.exit(f"No mutant name contains {args.k!r}.")
+
+    with tempfile.TemporaryDirectory(prefix="kgl-mutants-") as tmp:
+        copy = pathlib.Path(tmp) / "repo"
+        copy_repository(copy)
+        check_copy_is_imported(copy)
+        if not args.no_baseline:
+            tests = sorted({t for m in mutants for t in m.tests})
+            print(f"Baseline: {' '.join(tests)}", flush=True)
+            code, output = run_tests(copy, tests, args.timeout * 3)
+            if code != 0:
+                print(output[-3000:])
+                sys.exit("The unmutated tests fail: fix them first.")
+        rows = []
+        for mutant in mutants:
+            start = time.monotonic()
+            original, error = mutate(copy, mutant)
+            if error:
+                rows.append((mutant.name, "ERROR", 0.0, error))
+                print(f"{mutant.name}: ERROR ({error})", flush=True)
+                continue
+            try:
+                code, output = run_tests(copy, mutant.tests, args.timeout)
+            finally:
+                (copy / mutant.path).write_text(original)
+            seconds = time.monotonic() - start
+            if code is None:
+                status, detail = "CAUGHT", "timeout"
+            elif code == 0:
+                status, detail = "MISSED", "all tests passed"
+            elif code == 1:
+                status, detail = "CAUGHT", first_failure(output)
+            elif code == 2:
+                status, detail = "CAUGHT", "collection error: " + (
+                    first_failure(output) or "see pytest output")
+            else:
+                status, detail = "ERROR", f"pytest exit code {code}"
+            rows.append((mutant.name, status, seconds, detail))
+            print(f"{mutant.name}: {status} ({seconds:.0f}s) {detail}",
+                  flush=True)
+
+    print()
+    print("| mutant | result | seconds | first failing test |")
+    print("|---|---|---|---|")
+    for name, status, seconds, detail in rows:
+        print(f"| {name} | {status} | {seconds:.0f} | {detail} |")
+    counts = {s: sum(r[1] == s for r in rows)
+              for s in ("CAUGHT", "MISSED", "ERROR")}
+    print(f"\n{counts['CAUGHT']} caught, {counts['MISSED']} missed, "
+          f"{counts['ERROR']} errors, of {len(rows)} mutants.")
+    return 0 if counts["CAUGHT"] == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

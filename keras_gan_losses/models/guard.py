@@ -100,8 +100,8 @@ class StepGuard:
         """
         local_n = tf.cast(tf.shape(images)[0], tf.float32)
         finite = tf.reduce_all(tf.math.is_finite(images))
-        batch_min = tf.reduce_min(images)
-        batch_max = tf.reduce_max(images)
+        batch_min = tf.cast(tf.reduce_min(images), tf.float32)
+        batch_max = tf.cast(tf.reduce_max(images), tf.float32)
         out_of_range = tf.constant(False)
         if self.value_range is not None:
             low, high = self.value_range
@@ -168,12 +168,6 @@ class StepGuard:
         self.run_length.assign(
             tf.where(bad, self.run_length + 1, tf.zeros_like(self.run_length))
         )
-
-    def reset(self):
-        self.run_length.assign(0)
-        self.run_start.assign(-1)
-        self.reason.assign(-1)
-        self.batch_problem.assign(-1)
 
 
 def _first(bad, codes):

@@ -108,7 +108,8 @@ class Penalty:
                 to a conditional discriminator as `[images, conditioning]`.
 
         Returns:
-            `weight * mean(call(...))`, a float32 scalar.
+            `weight * mean(call(...))`, a float32 scalar (0 for an empty
+            batch).
         """
         real = ops.convert_to_tensor(real)
         fake = ops.convert_to_tensor(fake)
@@ -125,7 +126,9 @@ class Penalty:
         if conditioning is not None:
             conditioning = ops.convert_to_tensor(conditioning)
         values = self.call(discriminator, real, fake, seed, conditioning)
-        return self.weight * ops.mean(values)
+        # divide_no_nan: a replica can hold no example of a partial batch.
+        count = ops.cast(ops.size(values), values.dtype)
+        return self.weight * ops.divide_no_nan(ops.sum(values), count)
 
     def call(self, discriminator, real, fake, seed=None, conditioning=None):
         raise NotImplementedError

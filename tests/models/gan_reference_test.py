@@ -140,6 +140,7 @@ def test_evaluate_logs_equal_the_reference(d_loss, g_loss, ref_d, ref_g):
         "g_loss": ref_g(r, f),
         "r1_penalty": reference.r1_penalty(real_grads, 3.0),
         "r2_penalty": reference.r1_penalty(fake_grads, 0.5),
+        "nonfinite_steps": 0.0,
     }
     assert set(logs) == set(expected)
     for key, value in expected.items():
@@ -253,6 +254,7 @@ def test_conditional_evaluate_logs_equal_the_reference():
         "g_loss": reference.relativistic_g(r, f).mean(),
         "r1_penalty": reference.r1_penalty(real_grads, 2.0),
         "r2_penalty": reference.r1_penalty(fake_grads, 1.0),
+        "nonfinite_steps": 0.0,
     }
     assert set(logs) == set(expected)
     for key, value in expected.items():

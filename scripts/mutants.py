@@ -8,7 +8,7 @@ bug. A mutant whose snippet is no longer in the code (or is there more than
 once) is an ERROR: the code moved and the mutant needs updating.
 
     python scripts/mutants.py               # every mutant (`make mutants`)
-    python scripts/mutants.py -k dragan     # names containing "dragan"
+    python scripts/mutants.py -k dragan,r1  # names containing either
     python scripts/mutants.py --list        # names, files and tests
 
 The copy holds the files `git ls-files` lists, plus untracked files that
@@ -101,6 +101,10 @@ MUTANTS = [
            "alpha = uniform_per_example(real, seed)",
            "alpha = 0.5 * uniform_per_example(real, seed)",
            (PENALTIES,)),
+    Mutant("gp_alpha_per_element", P + "gradient_penalty.py",
+           "alpha = uniform_per_example(real, seed)",
+           "alpha = keras.random.uniform(ops.shape(real))",
+           (PENALTIES,)),
     Mutant("gp_on_real_data", P + "gradient_penalty.py",
            "mixed = real + alpha * (fake - real)",
            "mixed = real + 0.0 * alpha * (fake - real)",
@@ -118,6 +122,10 @@ MUTANTS = [
            "return ops.divide_no_nan(ops.sum(values), count)",
            (PENALTIES,)),
     # --- losses: each family's signs, targets and label smoothing ---------
+    Mutant("penalty_not_differentiated", P + "base.py",
+           'return ops.cast(grads, "float32")',
+           'return ops.cast(tf.stop_gradient(grads), "float32")',
+           (PENALTIES,)),
     Mutant("label_smoothing_on_fakes", L + "minimax.py",
            "ops.softplus(fake_logits)\n    )",
            "ops.softplus(fake_logits) * (1.0 - s)"
@@ -173,6 +181,25 @@ MUTANTS = [
            "conditioning=labels,\n            )",
            "conditioning=None,\n            )",
            (GAN_REF,)),
+    Mutant("gan_fakes_take_other_labels", M + "gan.py",
+           "fake = self._g(latent, labels, training=False)",
+           "fake = self._g(latent, None if labels is None else "
+           "tf.reverse(labels, [0]), training=False)",
+           (GAN_REF,)),
+    Mutant("gan_d_step_fakes_take_other_labels", M + "gan.py",
+           "fake = tf.stop_gradient(self._g(latent, labels, training=True))",
+           "fake = tf.stop_gradient(self._g(latent, None if labels is None "
+           "else tf.reverse(labels, [0]), training=True))",
+           (GAN_REF,)),
+    Mutant("gan_g_step_fakes_take_other_labels", M + "gan.py",
+           "fake = self._g(latent, labels, training)\n",
+           "fake = self._g(latent, None if labels is None else "
+           "tf.reverse(labels, [0]), training)\n",
+           (GAN_REF,)),
+    Mutant("gan_d_real_d_fake_logs_swapped", M + "gan.py",
+           '("d_real", real_logits),',
+           '("d_real", fake_logits),',
+           (GAN_REF,)),
     Mutant("gan_d_steps_ignored", M + "gan.py",
            "for index in range(self.d_steps):",
            "for index in range(1):",
@@ -192,6 +219,20 @@ MUTANTS = [
     Mutant("gan_ema_start_off_by_one", M + "gan.py",
            "started = self.g_optimizer.iterations > self.ema_start",
            "started = self.g_optimizer.iterations >= self.ema_start",
+           (EMA,)),
+    Mutant("gan_ema_before_the_update", M + "gan.py",
+           "        self.g_optimizer.apply(grads, g_vars)\n"
+           "        if self.ema_generator is not None:\n"
+           "            started = self.g_optimizer.iterations > "
+           "self.ema_start\n"
+           "            decay = tf.where(started, self.ema_decay, 0.0)\n"
+           "            update_ema(self.ema_generator, self.generator, decay)",
+           "        if self.ema_generator is not None:\n"
+           "            started = self.g_optimizer.iterations >= "
+           "self.ema_start\n"
+           "            decay = tf.where(started, self.ema_decay, 0.0)\n"
+           "            update_ema(self.ema_generator, self.generator, decay)\n"
+           "        self.g_optimizer.apply(grads, g_vars)",
            (EMA,)),
     Mutant("gan_penalty_replica_scaling_dropped", M + "gan.py",
            "            if share is not None:\n"
@@ -243,6 +284,10 @@ MUTANTS = [
            "seed, _ = self._step_seed()",
            (GAN,)),
     # --- metrics -----------------------------------------------------------
+    Mutant("gan_evaluate_noise_not_reset", M + "gan.py",
+           "self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))",
+           "pass",
+           (GAN,)),
     Mutant("fid_cross_term_halved", "keras_gan_losses/metrics/frechet.py",
            "- 2.0 * _trace_sqrt_product(sigma1, sigma2)",
            "- _trace_sqrt_product(sigma1, sigma2)",
@@ -325,7 +370,8 @@ def mutate(copy, mutant):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-k", default="", help="run mutants whose name "
-                        "contains this string")
+                        "contains this string (or one of several, "
+                        "comma-separated)")
     parser.add_argument("--list", action="store_true",
                         help="list the mutants and exit")
     parser.add_argument("--no-baseline", action="store_true",
@@ -333,7 +379,8 @@ def main(argv=None):
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds per test run")
     args = parser.parse_args(argv)
-    mutants = [m for m in MUTANTS if args.k in m.name]
+    wanted = args.k.split(",")
+    mutants = [m for m in MUTANTS if any(w in m.name for w in wanted)]
     if args.list:
         for m in mutants:
             print(f"{m.name:40s} {m.path:45s} {' '.join(m.tests)}")

@@ -209,10 +209,10 @@ def conditional_nets(scale):
     z = keras.Input((LATENT,))
     label = keras.Input((), dtype="int32")
     from_z = keras.layers.Dense(SIZE, kernel_initializer="zeros",
-                                bias_initializer="zeros")(z)
+                                bias_initializer="zeros", name="from_z")(z)
     from_label = keras.layers.Dense(
-        SIZE, use_bias=False, kernel_initializer=constant(TABLE))(
-        onehot()(label))
+        SIZE, use_bias=False, kernel_initializer=constant(TABLE),
+        name="from_label")(onehot()(label))
     image = keras.layers.Reshape(IMAGE)(
         keras.layers.Add()([from_z, from_label]))
     g = keras.Model([z, label], image)
@@ -222,35 +222,39 @@ def conditional_nets(scale):
     flat = keras.layers.Flatten()(x)
     linear = keras.layers.Dense(
         1, kernel_initializer=constant(W.reshape(SIZE, 1)),
-        bias_initializer=constant([B]))(flat)
+        bias_initializer=constant([B]), name="linear")(flat)
     by_class = keras.layers.Dense(
         1, use_bias=False,
-        kernel_initializer=constant(CLASS_BIAS.reshape(CLASSES, 1)))(
-        onehot()(label_d))
+        kernel_initializer=constant(CLASS_BIAS.reshape(CLASSES, 1)),
+        name="by_class")(onehot()(label_d))
     out = keras.layers.Add()([half_squared_norm(scale)(flat), linear,
                               by_class])
     return g, keras.Model([x, label_d], out)
+
+
+def conditional_logits(x, y, fake_labels, scale):
+    fakes = TABLE[fake_labels].reshape(x.shape)
+    r, real_grads = logits(x, scale)
+    f, fake_grads = logits(fakes, scale)
+    return r + CLASS_BIAS[y], f + CLASS_BIAS[y], real_grads, fake_grads
 
 
 def test_conditional_evaluate_logs_equal_the_reference():
     scale = 0.5
     g, d = conditional_nets(scale)
     gan = kgl.GAN(g, d, num_classes=CLASSES, seed=0)
-    gan.compile(d_loss="hinge", g_loss="relativistic_average",
+    gan.compile(d_loss="least_squares", g_loss="relativistic_average",
                 penalties=[kgl.penalties.R1Penalty(2.0),
                            kgl.penalties.R2Penalty(1.0)])
     x = real_images(9)
     y = np.array([0, 1, 2, 2, 1, 0, 1, 1, 2], "int32")
     logs = gan.evaluate(x, y, batch_size=9, verbose=0, return_dict=True)
     # The fakes take the labels of the real batch.
-    fakes = TABLE[y].reshape(x.shape)
-    r, real_grads = logits(x, scale)
-    f, fake_grads = logits(fakes, scale)
-    r, f = r + CLASS_BIAS[y], f + CLASS_BIAS[y]
+    r, f, real_grads, fake_grads = conditional_logits(x, y, y, scale)
     expected = {
         "d_real": r.mean(),
         "d_fake": f.mean(),
-        "d_loss": reference.hinge_d(r, f).mean(),
+        "d_loss": reference.least_squares_d(r, f).mean(),
         "g_loss": reference.relativistic_g(r, f).mean(),
         "r1_penalty": reference.r1_penalty(real_grads, 2.0),
         "r2_penalty": reference.r1_penalty(fake_grads, 1.0),
@@ -259,6 +263,12 @@ def test_conditional_evaluate_logs_equal_the_reference():
     assert set(logs) == set(expected)
     for key, value in expected.items():
         assert logs[key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
+    # Fakes drawn for other labels (here the batch's labels reversed) keep
+    # the means of linear terms, but not the least-squares loss: the
+    # test can tell the two apart.
+    _, wrong, _, _ = conditional_logits(x, y, y[::-1], scale)
+    assert abs(reference.least_squares_d(r, wrong).mean()
+               - expected["d_loss"]) > 0.05
 
 
 # --- one training step -------------------------------------------------------
@@ -295,3 +305,47 @@ def test_fit_step_equals_closed_form_sgd(d_steps):
     # The logged R1 is the mean over the d_steps updates.
     assert history["r1_penalty"][0] == pytest.approx(np.mean(r1_logs),
                                                      rel=1e-5)
+
+
+def test_conditional_fit_step_equals_closed_form_sgd():
+    # Least squares (a=0, b=1, c=1) with SGD on the conditional nets:
+    #   d_loss = ½ mean (r − 1)² + ½ mean f², r and f linear in (w, b, v)
+    #   with ∂r_i/∂w = x_i, ∂f_i/∂w = G_i, ∂/∂b = 1, ∂/∂v = onehot(y_i);
+    # then the generator on the updated D, with G_i = TABLE[y_i]:
+    #   g_loss = ½ mean (f_i − 1)²,  ∂f_i/∂G_i = s·G_i + w.
+    scale, lr = 0.5, 0.1
+    g, d = conditional_nets(scale)
+    gan = kgl.GAN(g, d, num_classes=CLASSES, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(lr),
+                g_optimizer=keras.optimizers.SGD(lr),
+                d_loss="least_squares", g_loss="least_squares")
+    x = real_images(9)
+    y = np.array([0, 1, 2, 2, 1, 0, 1, 1, 2], "int32")
+    gan.fit(x, y, batch_size=9, epochs=1, verbose=0, shuffle=False)
+
+    n = len(x)
+    flat = x.reshape(n, -1).astype("float64")
+    onehot = np.eye(CLASSES)[y]
+    fakes = TABLE[y]
+    r, f, _, _ = conditional_logits(x, y, y, scale)
+    dr, df = (r - 1) / n, f / n
+    w = W - lr * (flat.T @ dr + fakes.T @ df)
+    b = B - lr * (dr.sum() + df.sum())
+    v = CLASS_BIAS - lr * (onehot.T @ dr + onehot.T @ df)
+    f_new = (scale * 0.5 * (fakes ** 2).sum(1) + fakes @ w + b + v[y])
+    d_fakes = ((f_new - 1) / n)[:, None] * (scale * fakes + w)
+    table = TABLE - lr * onehot.T @ d_fakes
+    from_z_bias = -lr * d_fakes.sum(axis=0)
+
+    def weights(net, name):
+        return [a.astype("float64") for a in net.get_layer(name).get_weights()]
+
+    kernel, bias = weights(gan.discriminator, "linear")
+    np.testing.assert_allclose(kernel.ravel(), w, rtol=1e-5, atol=1e-6)
+    assert float(bias[0]) == pytest.approx(b, abs=1e-6)
+    np.testing.assert_allclose(weights(gan.discriminator, "by_class")[0]
+                               .ravel(), v, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(weights(gan.generator, "from_label")[0],
+                               table, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(weights(gan.generator, "from_z")[1],
+                               from_z_bias, rtol=1e-5, atol=1e-6)

@@ -234,6 +234,18 @@ MUTANTS = [
            "            update_ema(self.ema_generator, self.generator, decay)\n"
            "        self.g_optimizer.apply(grads, g_vars)",
            (EMA,)),
+    Mutant("ema_averages_batch_norm_statistics", M + "ema.py",
+           "rate = (1.0 - decay) if var.trainable else 1.0",
+           "rate = 1.0 - decay",
+           ("tests/models/gan_ema_test.py",)),
+    Mutant("ema_clone_starts_from_other_weights", M + "ema.py",
+           "    clone.set_weights(generator.get_weights())\n",
+           "",
+           (EMA,)),
+    Mutant("gan_penalties_not_trained", M + "gan.py",
+           "total = d_loss + sum(terms.values())",
+           "total = d_loss",
+           (GAN_REF,)),
     Mutant("gan_penalty_replica_scaling_dropped", M + "gan.py",
            "            if share is not None:\n"
            "                value = value * share\n"

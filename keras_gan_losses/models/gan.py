@@ -76,6 +76,41 @@ class GAN(keras.Model):
             resumed run draws the same noise as an uninterrupted one.
         **kwargs: Passed on to `keras.Model` (e.g. `name`).
 
+    Attributes:
+        generator (keras.Model): The generator being trained.
+        discriminator (keras.Model): The discriminator being trained.
+        ema_generator (keras.Model | None): With `ema_decay`, a copy of the
+            generator whose weights are the exponential moving average of
+            the generator's, updated after every generator step: for the
+            first `ema_start` steps a copy, then
+            `ema = ema_decay * ema + (1 - ema_decay) * weights` (weights
+            that are not trainable, e.g. batch-norm statistics, are
+            copied). `None` without `ema_decay`. It is saved with the model
+            and used by `generate`, `export_generator` and the callbacks
+            unless they are given `use_ema=False`.
+        sampling_generator (keras.Model): `ema_generator` if there is one,
+            else `generator` (read-only).
+        latent_dim (int): Size of the latent vectors.
+        image_shape (tuple): Shape of one generated image, e.g.
+            `(28, 28, 1)`.
+        d_steps (int): Discriminator updates per generator update.
+        num_classes (int | None): Number of classes of a conditional GAN.
+        d_optimizer (keras.optimizers.Optimizer): The discriminator's
+            optimizer, set by `compile`.
+        g_optimizer (keras.optimizers.Optimizer): The generator's
+            optimizer, set by `compile`.
+        d_loss (keras.losses.Loss): The discriminator's loss, set by
+            `compile`.
+        g_loss (keras.losses.Loss): The generator's loss, set by `compile`.
+        penalties (list): The `Penalty` objects, set by `compile`.
+
+    `fit` and `evaluate` log `d_loss` and `g_loss` (the adversarial losses
+    without penalties), one entry per penalty under its `name` (e.g. `gp`,
+    already multiplied by its weight), and `d_real` and `d_fake`, the mean
+    discriminator logits on real and generated data. Each is the mean
+    over the epoch's steps (over all `d_steps` discriminator updates for
+    the discriminator's values).
+
     Example:
 
     ```python
@@ -167,8 +202,16 @@ class GAN(keras.Model):
         return self.generator
 
     def call(self, inputs, training=False):
-        """Runs the generator on latent vectors `(batch, latent_dim)` (or
-        `[z, labels]` for a conditional GAN)."""
+        """Runs the generator on latent vectors (what `gan(z)` does).
+
+        Args:
+            inputs: Latent vectors `(batch, latent_dim)`, or `[z, labels]`
+                for a conditional GAN.
+            training: Whether to run the generator in training mode.
+
+        Returns:
+            The generated images, a tensor.
+        """
         return self.generator(inputs, training=training)
 
     # ------------------------------------------------------------------
@@ -289,9 +332,13 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
+        """The `keras.metrics.Mean` trackers of the logged values, reset by
+        Keras at the start of every epoch and of every `evaluate`."""
         return list(getattr(self, "_trackers", {}).values())
 
     def get_compile_config(self):
+        """The `compile` arguments, serialized, for `.keras` files (`None`
+        if the GAN was not compiled)."""
         if not self._compiled_gan:
             return None
         return {
@@ -311,6 +358,8 @@ class GAN(keras.Model):
         }
 
     def compile_from_config(self, config):
+        """Compiles the GAN again from `get_compile_config()`'s result, when
+        `keras.models.load_model` loads a `.keras` file."""
         config = dict(config)
         for key in ("d_optimizer", "g_optimizer", "d_loss", "g_loss"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
@@ -423,6 +472,15 @@ class GAN(keras.Model):
         )
 
     def train_step(self, data):
+        """One training step of `fit`: `d_steps` discriminator updates,
+        then one generator update (and the EMA update, if any).
+
+        Args:
+            data: A batch of real images, or `(images, labels)`.
+
+        Returns:
+            The logs, a dict of scalars (see the class docstring).
+        """
         self._check_compiled()
         real, labels = self._unpack(data)
         batch_size = tf.shape(real)[0]
@@ -461,6 +519,14 @@ class GAN(keras.Model):
         )
 
     def test_step(self, data):
+        """One step of `evaluate`: the losses and logit means, no update.
+
+        Args:
+            data: A batch of real images, or `(images, labels)`.
+
+        Returns:
+            The logs, a dict of scalars (see the class docstring).
+        """
         self._check_compiled()
         real, labels = self._unpack(data)
         batch_size = tf.shape(real)[0]
@@ -489,12 +555,72 @@ class GAN(keras.Model):
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def fit(self, x=None, y=None, *args, **kwargs):
+        """Trains the GAN: `keras.Model.fit`, with a GAN's data.
+
+        Each batch of real images gives `d_steps` discriminator updates
+        (each on freshly generated images) and then one generator update;
+        `y`, `batch_size` and `validation_data` are read as for
+        `keras.Model.fit`, callbacks see the logs described in the class
+        docstring, and the returned `History` holds them per epoch.
+        Validation runs `evaluate`'s step. Before training starts, the data
+        is checked against the networks.
+
+        Args:
+            x: Real images, floats in the generator's output range (usually
+                [-1, 1]): a NumPy array or tensor of shape
+                `(n, *image_shape)`, or a `tf.data.Dataset` of batches of
+                images or of `(images, labels)` (see
+                `keras_gan_losses.data.load_images`).
+            y: For a conditional GAN fed with arrays, the int class ids of
+                `x`, shape `(n,)`. Otherwise `None`.
+            *args: Passed on to `keras.Model.fit` (`batch_size`, `epochs`,
+                ...).
+            **kwargs: Passed on to `keras.Model.fit` (`epochs`,
+                `callbacks`, `validation_data`, `steps_per_epoch`, ...).
+
+        Returns:
+            A `keras.callbacks.History`.
+
+        Raises:
+            RuntimeError: if `compile` was not called.
+            ValueError: if the images' shape does not match the
+                discriminator's input (with a hint when a dataset is not
+                batched), or a conditional GAN gets no labels or labels
+                outside `[0, num_classes)`.
+            TypeError: for integer images (scale them to floats first).
+        """
         self._check_compiled()
         shape_checks.check_data(x, y, self.discriminator, self.image_shape,
                                 self.num_classes)
         return super().fit(x, y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
+        """Computes the logged values on data without updating anything.
+
+        Runs one discriminator loss and one generator loss per batch, with
+        the networks in inference mode, and returns the same values as
+        `fit` logs. The noise for the generated images and the penalties
+        comes from a separate stream that restarts at every call, so
+        evaluating the same model on the same data twice gives the same
+        numbers, and evaluating never changes the noise that training
+        draws next.
+
+        Args:
+            x: Real images, in the same forms as for `fit`.
+            y: Class ids for a conditional GAN fed with arrays, else `None`.
+            *args: Passed on to `keras.Model.evaluate`.
+            **kwargs: Passed on to `keras.Model.evaluate` (`batch_size`,
+                `steps`, `return_dict`, `callbacks`, ...).
+
+        Returns:
+            As `keras.Model.evaluate`: a list of the values (in the order of
+            `metrics_names`), or a dict with `return_dict=True`.
+
+        Raises:
+            RuntimeError: if `compile` was not called.
+            ValueError: as for `fit`.
+            TypeError: as for `fit`.
+        """
         self._check_compiled()
         shape_checks.check_data(x, y, self.discriminator, self.image_shape,
                                 self.num_classes)
@@ -590,6 +716,17 @@ class GAN(keras.Model):
         labels])` signature and a `sample(batch_size, seed)` signature that
         returns uint8 images.
 
+        Args:
+            path: Directory to write the SavedModel to.
+            use_ema: Whether to export `ema_generator`. Defaults to `True`
+                when the GAN keeps one; `True` without one raises
+                `ValueError`.
+            value_range: `(low, high)`, the range of the generator's
+                outputs, mapped to 0 and 255 by the `sample` signature.
+            sample_signature: Whether to add the `sample(batch_size, seed)`
+                signature.
+            verbose: Whether to print what is written.
+
         Returns:
             `path`.
         """
@@ -600,6 +737,7 @@ class GAN(keras.Model):
         )
 
     def get_config(self):
+        """The constructor arguments, with both networks serialized."""
         config = super().get_config()
         config.update({
             "generator": keras.saving.serialize_keras_object(self.generator),
@@ -617,6 +755,16 @@ class GAN(keras.Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Creates a GAN from `get_config()`'s result.
+
+        Args:
+            config: The dict `get_config` returned.
+            custom_objects: Optional dict of custom classes used by the
+                networks, as for `keras.saving.deserialize_keras_object`.
+
+        Returns:
+            A new, uncompiled `GAN`.
+        """
         config = dict(config)
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(

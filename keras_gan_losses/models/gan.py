@@ -105,8 +105,8 @@ class GAN(keras.Model):
         penalties (list): The `Penalty` objects, set by `compile`.
 
     `fit` and `evaluate` log `d_loss` and `g_loss` (the adversarial losses
-    without penalties), one entry per penalty under its `name` (e.g. `gp`,
-    already multiplied by its weight), and `d_real` and `d_fake`, the mean
+    without penalties), one entry per penalty under its `name` (e.g.
+    `gradient_penalty`, already multiplied by its weight), and `d_real` and `d_fake`, the mean
     discriminator logits on real and generated data. Each is the mean
     over the epoch's steps (over all `d_steps` discriminator updates for
     the discriminator's values).

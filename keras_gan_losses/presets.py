@@ -1,11 +1,15 @@
 """Loss presets: the loss pair, penalties, optimisers and discriminator
 steps that suit each GAN objective, as used by the CLI and the benchmarks.
 
-Each follows the paper that introduced it (or its standard re-implementation)
-scaled to small images: DCGAN's Adam(2e-4, β₁=0.5) for the
-cross-entropy and least-squares families, WGAN-GP's Adam(1e-4, β₁=0,
-β₂=0.9) with several critic steps, and SAGAN's two-time-scale Adam for the
-hinge loss with a spectrally normalised discriminator.
+They are common set-ups for each loss, scaled to small images, not always
+those of the paper that introduced it: DCGAN's Adam(2e-4, β₁=0.5) for the
+cross-entropy and least-squares families (so the `minimax` preset uses
+DCGAN's Adam, not the SGD with momentum of Goodfellow et al. 2014),
+WGAN-GP's Adam(1e-4, β₁=0, β₂=0.9) with 3 critic steps (the paper uses
+5), and SAGAN's set-up for the hinge loss (Zhang et al. 2019: two
+time-scale Adam, 4e-4 for D and 1e-4 for G, β₁=0, β₂=0.9, with a
+spectrally normalised discriminator; the hinge loss itself comes from Lim
+& Ye 2017).
 
 On MNIST with the package's DCGAN the `hinge` preset learns more slowly
 than the others (because of its spectrally normalised critic, two

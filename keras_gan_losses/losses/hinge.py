@@ -16,13 +16,13 @@ from keras_gan_losses.utils.shapes import mean_per_example
 
 
 def hinge_discriminator_loss(real_logits, fake_logits):
-    """Per-example hinge discriminator loss.
+    r"""Per-example hinge discriminator loss.
 
     Formula:
 
-    ```
-    loss = relu(1 - r) + relu(1 + f)
-    ```
+    $$
+    \text{loss} = \max(0, 1 - r) + \max(0, 1 + f)
+    $$
 
     Args:
         real_logits: Discriminator outputs on real data, shape `(batch, ...)`.
@@ -38,13 +38,13 @@ def hinge_discriminator_loss(real_logits, fake_logits):
 
 
 def hinge_generator_loss(real_logits, fake_logits):
-    """Per-example hinge generator loss, the same as the Wasserstein one.
+    r"""Per-example hinge generator loss, the same as the Wasserstein one.
 
     Formula:
 
-    ```
-    loss = -f
-    ```
+    $$
+    \text{loss} = -f
+    $$
 
     Args:
         real_logits: Discriminator outputs on real data (ignored).
@@ -58,13 +58,13 @@ def hinge_generator_loss(real_logits, fake_logits):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class HingeDiscriminatorLoss(GANLoss):
-    """Hinge discriminator loss.
+    r"""Hinge discriminator loss.
 
     Formula:
 
-    ```
-    loss = relu(1 - r) + relu(1 + f)
-    ```
+    $$
+    \text{loss} = \max(0, 1 - r) + \max(0, 1 + f)
+    $$
 
     Pair with `HingeGeneratorLoss` and, usually, spectral normalisation in
     the discriminator.
@@ -98,13 +98,13 @@ class HingeDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class HingeGeneratorLoss(GANLoss):
-    """Hinge generator loss: `-f`.
+    r"""Hinge generator loss: `-f`.
 
     Formula:
 
-    ```
-    loss = -f
-    ```
+    $$
+    \text{loss} = -f
+    $$
 
     Args:
         reduction: Type of reduction to apply to the per-example values.

@@ -16,13 +16,13 @@ from keras_gan_losses.utils.shapes import mean_per_example
 
 
 def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
-    """Per-example least-squares discriminator loss.
+    r"""Per-example least-squares discriminator loss.
 
     Formula:
 
-    ```
-    loss = 0.5 * (r - b)^2 + 0.5 * (f - a)^2
-    ```
+    $$
+    \text{loss} = \tfrac{1}{2}(r - b)^2 + \tfrac{1}{2}(f - a)^2
+    $$
 
     The discriminator regresses real outputs to `b` and fake ones to `a`.
 
@@ -42,13 +42,13 @@ def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
 
 
 def least_squares_generator_loss(real_logits, fake_logits, c=1.0):
-    """Per-example least-squares generator loss.
+    r"""Per-example least-squares generator loss.
 
     Formula:
 
-    ```
-    loss = 0.5 * (f - c)^2
-    ```
+    $$
+    \text{loss} = \tfrac{1}{2}(f - c)^2
+    $$
 
     Args:
         real_logits: Discriminator outputs on real data (ignored).
@@ -64,13 +64,13 @@ def least_squares_generator_loss(real_logits, fake_logits, c=1.0):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class LeastSquaresDiscriminatorLoss(GANLoss):
-    """Least-squares (LSGAN) discriminator loss.
+    r"""Least-squares (LSGAN) discriminator loss.
 
     Formula:
 
-    ```
-    loss = 0.5 * (r - b)^2 + 0.5 * (f - a)^2
-    ```
+    $$
+    \text{loss} = \tfrac{1}{2}(r - b)^2 + \tfrac{1}{2}(f - a)^2
+    $$
 
     With `a=0, b=1` (and `c=1` for the generator) this is the 0-1 coding
     of Mao et al.; `a=-1, b=1, c=0` minimises the Pearson chi-squared
@@ -119,13 +119,13 @@ class LeastSquaresDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class LeastSquaresGeneratorLoss(GANLoss):
-    """Least-squares (LSGAN) generator loss.
+    r"""Least-squares (LSGAN) generator loss.
 
     Formula:
 
-    ```
-    loss = 0.5 * (f - c)^2
-    ```
+    $$
+    \text{loss} = \tfrac{1}{2}(f - c)^2
+    $$
 
     Args:
         c: Float, the output the generator wants for fakes. Defaults to 1.

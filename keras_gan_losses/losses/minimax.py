@@ -17,13 +17,14 @@ from keras_gan_losses.utils.shapes import mean_per_example
 
 
 def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
-    """Per-example minimax discriminator loss (binary cross-entropy).
+    r"""Per-example minimax discriminator loss (binary cross-entropy).
 
     Formula:
 
-    ```
-    loss = softplus(-r) * (1 - s) + softplus(r) * s + softplus(f)
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}(-r)\,(1 - s)
+    + \operatorname{softplus}(r)\,s + \operatorname{softplus}(f)
+    $$
 
     with `r = real_logits`, `f = fake_logits` and `s = label_smoothing`,
     applied to the real targets only (one-sided smoothing, Salimans et al.
@@ -49,13 +50,13 @@ def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
 
 
 def minimax_generator_loss(real_logits, fake_logits):
-    """Per-example minimax (saturating) generator loss.
+    r"""Per-example minimax (saturating) generator loss.
 
     Formula:
 
-    ```
-    loss = -softplus(f) = log(1 - sigmoid(f))
-    ```
+    $$
+    \text{loss} = -\operatorname{softplus}(f) = \log\big(1 - \sigma(f)\big)
+    $$
 
     The generator minimises the discriminator's cross-entropy on fakes. Its
     gradient vanishes when the discriminator confidently rejects fakes, which
@@ -73,13 +74,13 @@ def minimax_generator_loss(real_logits, fake_logits):
 
 
 def non_saturating_generator_loss(real_logits, fake_logits):
-    """Per-example non-saturating generator loss.
+    r"""Per-example non-saturating generator loss.
 
     Formula:
 
-    ```
-    loss = softplus(-f) = -log(sigmoid(f))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}(-f) = -\log \sigma(f)
+    $$
 
     Same fixed point as the minimax loss, but strong gradients early in
     training (Goodfellow et al. 2014, section 3).
@@ -97,13 +98,14 @@ def non_saturating_generator_loss(real_logits, fake_logits):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class MinimaxDiscriminatorLoss(GANLoss):
-    """Minimax discriminator loss, also the non-saturating GAN's.
+    r"""Minimax discriminator loss, also the non-saturating GAN's.
 
     Formula:
 
-    ```
-    loss = softplus(-r) * (1 - s) + softplus(r) * s + softplus(f)
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}(-r)\,(1 - s)
+    + \operatorname{softplus}(r)\,s + \operatorname{softplus}(f)
+    $$
 
     See `minimax_discriminator_loss`. The string names `"minimax"` and
     `"non_saturating"` both resolve to this class for the discriminator.
@@ -146,13 +148,13 @@ class MinimaxDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class MinimaxGeneratorLoss(GANLoss):
-    """Minimax (saturating) generator loss: `log(1 - sigmoid(f))`.
+    r"""Minimax (saturating) generator loss: `log(1 - sigmoid(f))`.
 
     Formula:
 
-    ```
-    loss = -softplus(f)
-    ```
+    $$
+    \text{loss} = -\operatorname{softplus}(f)
+    $$
 
     See `minimax_generator_loss`.
 
@@ -187,13 +189,13 @@ class MinimaxGeneratorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class NonSaturatingGeneratorLoss(GANLoss):
-    """Non-saturating generator loss: `-log(sigmoid(f))`.
+    r"""Non-saturating generator loss: `-log(sigmoid(f))`.
 
     Formula:
 
-    ```
-    loss = softplus(-f)
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}(-f)
+    $$
 
     See `non_saturating_generator_loss`. Pair it with
     `MinimaxDiscriminatorLoss`; together they are the standard GAN

@@ -23,13 +23,14 @@ def _relativistic(first, second):
 
 
 def relativistic_average_discriminator_loss(real_logits, fake_logits):
-    """Per-example relativistic average discriminator loss (RaSGAN).
+    r"""Per-example relativistic average discriminator loss (RaSGAN).
 
     Formula:
 
-    ```
-    loss = softplus(-(r - mean(f))) + softplus(f - mean(r))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}\big(-(r - \operatorname{mean}(f))\big)
+    + \operatorname{softplus}\big(f - \operatorname{mean}(r)\big)
+    $$
 
     `mean` is over the whole batch (and patch positions): the discriminator
     estimates how much more realistic real data is than the average fake.
@@ -49,13 +50,14 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits):
 
 
 def relativistic_average_generator_loss(real_logits, fake_logits):
-    """Per-example relativistic average generator loss (RaSGAN).
+    r"""Per-example relativistic average generator loss (RaSGAN).
 
     Formula:
 
-    ```
-    loss = softplus(-(f - mean(r))) + softplus(r - mean(f))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}\big(-(f - \operatorname{mean}(r))\big)
+    + \operatorname{softplus}\big(r - \operatorname{mean}(f)\big)
+    $$
 
     Unlike the other generator losses it depends on `real_logits`: the
     generator also lowers the realism of real data relative to fakes.
@@ -73,13 +75,14 @@ def relativistic_average_generator_loss(real_logits, fake_logits):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class RelativisticAverageDiscriminatorLoss(GANLoss):
-    """Relativistic average discriminator loss (RaSGAN).
+    r"""Relativistic average discriminator loss (RaSGAN).
 
     Formula:
 
-    ```
-    loss = softplus(-(r - mean(f))) + softplus(f - mean(r))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}\big(-(r - \operatorname{mean}(f))\big)
+    + \operatorname{softplus}\big(f - \operatorname{mean}(r)\big)
+    $$
 
     Args:
         reduction: Type of reduction to apply to the per-example values.
@@ -110,13 +113,14 @@ class RelativisticAverageDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class RelativisticAverageGeneratorLoss(GANLoss):
-    """Relativistic average generator loss (RaSGAN).
+    r"""Relativistic average generator loss (RaSGAN).
 
     Formula:
 
-    ```
-    loss = softplus(-(f - mean(r))) + softplus(r - mean(f))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}\big(-(f - \operatorname{mean}(r))\big)
+    + \operatorname{softplus}\big(r - \operatorname{mean}(f)\big)
+    $$
 
     Args:
         reduction: Type of reduction to apply to the per-example values.

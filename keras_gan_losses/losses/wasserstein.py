@@ -15,13 +15,13 @@ from keras_gan_losses.utils.shapes import mean_per_example
 
 
 def wasserstein_discriminator_loss(real_logits, fake_logits):
-    """Per-example Wasserstein critic loss.
+    r"""Per-example Wasserstein critic loss.
 
     Formula:
 
-    ```
-    loss = f - r
-    ```
+    $$
+    \text{loss} = f - r
+    $$
 
     Its batch mean is minus the critic's estimate of the Wasserstein-1
     distance between the real and generated distributions.
@@ -38,13 +38,13 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
 
 
 def wasserstein_generator_loss(real_logits, fake_logits):
-    """Per-example Wasserstein generator loss.
+    r"""Per-example Wasserstein generator loss.
 
     Formula:
 
-    ```
-    loss = -f
-    ```
+    $$
+    \text{loss} = -f
+    $$
 
     Args:
         real_logits: Critic outputs on real data (ignored).
@@ -59,13 +59,13 @@ def wasserstein_generator_loss(real_logits, fake_logits):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class WassersteinDiscriminatorLoss(GANLoss):
-    """Wasserstein critic loss: `f - r`.
+    r"""Wasserstein critic loss: `f - r`.
 
     Formula:
 
-    ```
-    loss = f - r
-    ```
+    $$
+    \text{loss} = f - r
+    $$
 
     Use with a penalty that keeps the critic Lipschitz, typically
     `GradientPenalty(10.0)` and `d_steps=5` (WGAN-GP).
@@ -99,13 +99,13 @@ class WassersteinDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class WassersteinGeneratorLoss(GANLoss):
-    """Wasserstein generator loss: `-f`.
+    r"""Wasserstein generator loss: `-f`.
 
     Formula:
 
-    ```
-    loss = -f
-    ```
+    $$
+    \text{loss} = -f
+    $$
 
     Args:
         reduction: Type of reduction to apply to the per-example values.

@@ -10,7 +10,7 @@ from keras_gan_losses.metrics.checks import check_feature_pair
 
 
 def frechet_distance(real_features, fake_features) -> float:
-    """Fréchet distance between Gaussian fits of two feature sets (FID).
+    r"""Fréchet distance between Gaussian fits of two feature sets (FID).
 
     Fits a Gaussian (mean, unbiased covariance) to each set of features and
     returns the squared Fréchet (2-Wasserstein) distance between the two.
@@ -20,9 +20,10 @@ def frechet_distance(real_features, fake_features) -> float:
 
     Formula:
 
-    ```
-    fid = |mu1 - mu2|^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2))
-    ```
+    $$
+    \text{fid} = \lVert \mu_1 - \mu_2 \rVert^2
+    + \operatorname{Tr}\big(C_1 + C_2 - 2\,(C_1 C_2)^{1/2}\big)
+    $$
 
     FID is biased: its expected value decreases as the number of samples
     grows, so compare values computed with the same number of real and of
@@ -64,13 +65,15 @@ def frechet_distance(real_features, fake_features) -> float:
 
 
 def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
-    """Fréchet distance between two Gaussians given by mean and covariance.
+    r"""Fréchet distance between two Gaussians given by mean and covariance.
 
     Formula:
 
-    ```
-    d = |mu1 - mu2|^2 + Tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2))
-    ```
+    $$
+    d = \lVert \mu_1 - \mu_2 \rVert^2
+    + \operatorname{Tr}\big(\Sigma_1 + \Sigma_2
+    - 2\,(\Sigma_1 \Sigma_2)^{1/2}\big)
+    $$
 
     The trace of the matrix square root is computed without `sqrtm`, from
     symmetric eigendecompositions: `Tr (sigma1 sigma2)^(1/2)` is the sum of

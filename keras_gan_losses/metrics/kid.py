@@ -16,7 +16,7 @@ def kernel_inception_distance(
     subset_size: int = 1000,
     seed: int = 0,
 ) -> tuple:
-    """Kernel Inception Distance (KID) between two feature sets.
+    r"""Kernel Inception Distance (KID) between two feature sets.
 
     The unbiased estimator of the squared maximum mean discrepancy (MMD²)
     with the cubic polynomial kernel, averaged over `num_subsets` random
@@ -25,12 +25,14 @@ def kernel_inception_distance(
 
     Formula:
 
-    ```
-    k(x, y) = (x . y / d + 1)^3
-    mmd2 = sum_{i != j} k(x_i, x_j) / (m (m - 1))
-         + sum_{i != j} k(y_i, y_j) / (m (m - 1))
-         - 2 sum_{i, j} k(x_i, y_j) / m^2
-    ```
+    $$
+    \begin{aligned}
+    k(x, y) &= \big(x \cdot y / d + 1\big)^3 \\
+    \text{mmd}^2 &= \frac{\sum_{i \ne j} k(x_i, x_j)}{m(m - 1)}
+    + \frac{\sum_{i \ne j} k(y_i, y_j)}{m(m - 1)}
+    - \frac{2 \sum_{i, j} k(x_i, y_j)}{m^2}
+    \end{aligned}
+    $$
 
     Unlike FID, the estimate is unbiased, so values computed with different
     numbers of samples can be compared; it can be slightly negative when

@@ -38,14 +38,18 @@ def gradient_norm_penalty(grads, target=1.0, one_sided=False):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class GradientPenalty(Penalty):
-    """WGAN-GP gradient penalty on random interpolates of real and fake.
+    r"""WGAN-GP gradient penalty on random interpolates of real and fake.
 
     Formula:
 
-    ```
-    x̂ = x + α (G(z) − x),  α ~ U(0, 1) per example
-    penalty = weight · mean((‖∇D(x̂)‖₂ − target)²)
-    ```
+    $$
+    \begin{aligned}
+    \hat x &= x + \alpha\,(G(z) - x),
+    \quad \alpha \sim U(0, 1) \text{ per example} \\
+    \text{penalty} &= \text{weight} \cdot \operatorname{mean}\big(
+    (\lVert \nabla D(\hat x) \rVert_2 - \text{target})^2\big)
+    \end{aligned}
+    $$
 
     The norm is over all non-batch axes, with a small epsilon inside the
     square root so that a zero gradient gives no NaN. With

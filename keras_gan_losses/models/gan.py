@@ -51,30 +51,30 @@ class GAN(keras.Model):
     number of replicas, and every replica draws its own latent noise.
 
     Args:
-        generator: A Keras model mapping latent vectors `(batch, latent_dim)`
-            to images.
-        discriminator: A Keras model mapping images to logits of shape
-            `(batch,)`, `(batch, 1)` or `(batch, h, w, 1)` (patch outputs).
-        latent_dim: Size of the latent vector. Defaults to the size of the
-            generator's input.
-        d_steps: Positive int, discriminator updates per generator update
+        generator (keras.Model): A Keras model mapping latent vectors `(batch,
+            latent_dim)` to images.
+        discriminator (keras.Model): A Keras model mapping images to logits of
+            shape `(batch,)`, `(batch, 1)` or `(batch, h, w, 1)` (patch
+            outputs).
+        latent_dim (int | None): Size of the latent vector. Defaults to the size
+            of the generator's input.
+        d_steps (int): Positive int, discriminator updates per generator update
             (5 in the WGAN-GP paper).
-        num_classes: For a conditional GAN, the number of classes. The data
-            then yields `(images, labels)` with int class ids in
-            `[0, num_classes)`; the generator is called as
-            `generator([z, labels])` and the discriminator as
-            `discriminator([images, labels])`, generated images taking the
-            labels of the real batch.
-        ema_decay: Optional float in (0, 1), e.g. 0.999: keep an exponential
-            moving average of the generator's weights in `ema_generator`,
-            updated after each generator step. `generate` and
+        num_classes (int | None): For a conditional GAN, the number of classes.
+            The data then yields `(images, labels)` with int class ids in `[0,
+            num_classes)`; the generator is called as `generator([z, labels])`
+            and the discriminator as `discriminator([images, labels])`,
+            generated images taking the labels of the real batch.
+        ema_decay (float | None): Optional float in (0, 1), e.g. 0.999: keep an
+            exponential moving average of the generator's weights in
+            `ema_generator`, updated after each generator step. `generate` and
             `export_generator` use it by default.
-        ema_start: Generator steps before the average starts (until then
+        ema_start (int): Generator steps before the average starts (until then
             it copies the weights).
-        seed: Optional int seed of the latent noise and penalty draws. The
-            noise state is a variable of the model, saved with it, so a
-            resumed run draws the same noise as an uninterrupted one.
-        **kwargs: Passed on to `keras.Model` (e.g. `name`).
+        seed (int | None): Optional int seed of the latent noise and penalty
+            draws. The noise state is a variable of the model, saved with it, so
+            a resumed run draws the same noise as an uninterrupted one.
+        **kwargs (dict): Passed on to `keras.Model` (e.g. `name`).
 
     Attributes:
         generator (keras.Model): The generator being trained.
@@ -205,9 +205,9 @@ class GAN(keras.Model):
         """Runs the generator on latent vectors (what `gan(z)` does).
 
         Args:
-            inputs: Latent vectors `(batch, latent_dim)`, or `[z, labels]`
-                for a conditional GAN.
-            training: Whether to run the generator in training mode.
+            inputs (Tensor | list[Tensor]): Latent vectors `(batch,
+                latent_dim)`, or `[z, labels]` for a conditional GAN.
+            training (bool): Whether to run the generator in training mode.
 
         Returns:
             The generated images, a tensor.
@@ -233,25 +233,29 @@ class GAN(keras.Model):
         """Configures the GAN for training.
 
         Args:
-            d_optimizer: The discriminator's optimizer (instance, string or
-                config). Defaults to `Adam(2e-4, beta_1=0.5)`.
-            g_optimizer: The generator's optimizer, a different instance.
-                Defaults to `Adam(2e-4, beta_1=0.5)`.
-            d_loss: Discriminator loss: a `keras_gan_losses.losses` object,
-                a family name (`"minimax"`, `"non_saturating"`,
-                `"least_squares"`, `"wasserstein"`, `"hinge"`,
-                `"relativistic_average"`) or any `keras.losses.Loss`
+            d_optimizer (keras.optimizers.Optimizer | str | dict | None): The
+                discriminator's optimizer (instance, string or config). Defaults
+                to `Adam(2e-4, beta_1=0.5)`.
+            g_optimizer (keras.optimizers.Optimizer | str | dict | None): The
+                generator's optimizer, a different instance. Defaults to
+                `Adam(2e-4, beta_1=0.5)`.
+            d_loss (keras.losses.Loss | str): Discriminator loss: a
+                `keras_gan_losses.losses` object, a family name (`"minimax"`,
+                `"non_saturating"`, `"least_squares"`, `"wasserstein"`,
+                `"hinge"`, `"relativistic_average"`) or any `keras.losses.Loss`
                 (applied as `loss(1, real) + loss(0, fake)`).
-            g_loss: Generator loss, same forms (a plain Keras loss is
-                applied as `loss(1, fake)`).
-            penalties: Optional list of `keras_gan_losses.penalties`
-                objects or names, added to the discriminator's loss.
-            jit_compile: Whether to compile the steps with XLA, as in
-                `keras.Model.compile`.
-            run_eagerly: Whether to run the steps eagerly (for debugging).
-            steps_per_execution: Batches per `tf.function` call.
-            auto_scale_loss: Under the `"mixed_float16"` policy, wrap both
-                optimizers in a `keras.optimizers.LossScaleOptimizer`.
+            g_loss (keras.losses.Loss | str): Generator loss, same forms (a
+                plain Keras loss is applied as `loss(1, fake)`).
+            penalties (list[Penalty | str] | None): Optional list of
+                `keras_gan_losses.penalties` objects or names, added to the
+                discriminator's loss.
+            jit_compile (bool | str): Whether to compile the steps with XLA, as
+                in `keras.Model.compile`.
+            run_eagerly (bool): Whether to run the steps eagerly (for
+                debugging).
+            steps_per_execution (int): Batches per `tf.function` call.
+            auto_scale_loss (bool): Under the `"mixed_float16"` policy, wrap
+                both optimizers in a `keras.optimizers.LossScaleOptimizer`.
 
         Raises:
             TypeError: for a loss of the wrong role, or a `keras.Model`
@@ -476,7 +480,8 @@ class GAN(keras.Model):
         then one generator update (and the EMA update, if any).
 
         Args:
-            data: A batch of real images, or `(images, labels)`.
+            data (Tensor | tuple): A batch of real images, or `(images,
+                labels)`.
 
         Returns:
             The logs, a dict of scalars (see the class docstring).
@@ -522,7 +527,8 @@ class GAN(keras.Model):
         """One step of `evaluate`: the losses and logit means, no update.
 
         Args:
-            data: A batch of real images, or `(images, labels)`.
+            data (Tensor | tuple): A batch of real images, or `(images,
+                labels)`.
 
         Returns:
             The logs, a dict of scalars (see the class docstring).
@@ -566,16 +572,16 @@ class GAN(keras.Model):
         is checked against the networks.
 
         Args:
-            x: Real images, floats in the generator's output range (usually
-                [-1, 1]): a NumPy array or tensor of shape
-                `(n, *image_shape)`, or a `tf.data.Dataset` of batches of
-                images or of `(images, labels)` (see
+            x (np.ndarray | Tensor | tf.data.Dataset): Real images, floats in
+                the generator's output range (usually [-1, 1]): a NumPy array or
+                tensor of shape `(n, *image_shape)`, or a `tf.data.Dataset` of
+                batches of images or of `(images, labels)` (see
                 `keras_gan_losses.data.load_images`).
-            y: For a conditional GAN fed with arrays, the int class ids of
-                `x`, shape `(n,)`. Otherwise `None`.
-            *args: Passed on to `keras.Model.fit` (`batch_size`, `epochs`,
+            y (np.ndarray | None): For a conditional GAN fed with arrays, the
+                int class ids of `x`, shape `(n,)`. Otherwise `None`.
+            *args (Any): Passed on to `keras.Model.fit` (`batch_size`, `epochs`,
                 ...).
-            **kwargs: Passed on to `keras.Model.fit` (`epochs`,
+            **kwargs (Any): Passed on to `keras.Model.fit` (`epochs`,
                 `callbacks`, `validation_data`, `steps_per_epoch`, ...).
 
         Returns:
@@ -606,10 +612,12 @@ class GAN(keras.Model):
         draws next.
 
         Args:
-            x: Real images, in the same forms as for `fit`.
-            y: Class ids for a conditional GAN fed with arrays, else `None`.
-            *args: Passed on to `keras.Model.evaluate`.
-            **kwargs: Passed on to `keras.Model.evaluate` (`batch_size`,
+            x (np.ndarray | Tensor | tf.data.Dataset): Real images, in the same
+                forms as for `fit`.
+            y (np.ndarray | None): Class ids for a conditional GAN fed with
+                arrays, else `None`.
+            *args (Any): Passed on to `keras.Model.evaluate`.
+            **kwargs (Any): Passed on to `keras.Model.evaluate` (`batch_size`,
                 `steps`, `return_dict`, `callbacks`, ...).
 
         Returns:
@@ -636,14 +644,15 @@ class GAN(keras.Model):
         """Generates images from fresh latent noise.
 
         Args:
-            num_images: Positive int, how many images.
-            labels: For a conditional GAN, int class ids, one per image (or
-                a single int for all). Defaults to cycling through the
-                classes: 0, 1, ..., num_classes - 1, 0, ...
-            seed: Optional int; the same seed gives the same images.
-            use_ema: Whether to use the EMA generator. Defaults to `True`
-                when the GAN keeps one.
-            batch_size: Images per generator call.
+            num_images (int): Positive int, how many images.
+            labels (int | array-like | None): For a conditional GAN, int class
+                ids, one per image (or a single int for all). Defaults to
+                cycling through the classes: 0, 1, ..., num_classes - 1, 0, ...
+            seed (int | None): Optional int; the same seed gives the same
+                images.
+            use_ema (bool | None): Whether to use the EMA generator. Defaults to
+                `True` when the GAN keeps one.
+            batch_size (int): Images per generator call.
 
         Returns:
             A NumPy array of shape `(num_images, *image_shape)`.
@@ -717,15 +726,16 @@ class GAN(keras.Model):
         returns uint8 images.
 
         Args:
-            path: Directory to write the SavedModel to.
-            use_ema: Whether to export `ema_generator`. Defaults to `True`
-                when the GAN keeps one; `True` without one raises
+            path (str): Directory to write the SavedModel to.
+            use_ema (bool | None): Whether to export `ema_generator`. Defaults
+                to `True` when the GAN keeps one; `True` without one raises
                 `ValueError`.
-            value_range: `(low, high)`, the range of the generator's
-                outputs, mapped to 0 and 255 by the `sample` signature.
-            sample_signature: Whether to add the `sample(batch_size, seed)`
+            value_range (tuple[float, float]): `(low, high)`, the range of the
+                generator's outputs, mapped to 0 and 255 by the `sample`
                 signature.
-            verbose: Whether to print what is written.
+            sample_signature (bool): Whether to add the `sample(batch_size,
+                seed)` signature.
+            verbose (bool): Whether to print what is written.
 
         Returns:
             `path`.
@@ -758,9 +768,9 @@ class GAN(keras.Model):
         """Creates a GAN from `get_config()`'s result.
 
         Args:
-            config: The dict `get_config` returned.
-            custom_objects: Optional dict of custom classes used by the
-                networks, as for `keras.saving.deserialize_keras_object`.
+            config (dict): The dict `get_config` returned.
+            custom_objects (dict | None): Optional dict of custom classes used
+                by the networks, as for `keras.saving.deserialize_keras_object`.
 
         Returns:
             A new, uncompiled `GAN`.

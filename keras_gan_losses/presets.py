@@ -30,18 +30,19 @@ class Preset:
     """A named training set-up for one GAN objective.
 
     Attributes:
-        name: The preset's name.
-        d_loss: Discriminator loss name (see `keras_gan_losses.losses`).
-        g_loss: Generator loss name.
-        penalties: Tuple of `(penalty name, weight)` pairs.
-        d_learning_rate: Discriminator Adam learning rate.
-        g_learning_rate: Generator Adam learning rate.
-        beta_1: Adam β₁.
-        beta_2: Adam β₂.
-        d_steps: Discriminator updates per generator update.
-        spectral_norm: Whether the discriminator should use spectral
+        name (str): The preset's name.
+        d_loss (str): Discriminator loss name (see `keras_gan_losses.losses`).
+        g_loss (str): Generator loss name.
+        penalties (tuple[tuple[str, float], ...]): Tuple of `(penalty name,
+            weight)` pairs.
+        d_learning_rate (float): Discriminator Adam learning rate.
+        g_learning_rate (float): Generator Adam learning rate.
+        beta_1 (float): Adam β₁.
+        beta_2 (float): Adam β₂.
+        d_steps (int): Discriminator updates per generator update.
+        spectral_norm (bool): Whether the discriminator should use spectral
             normalisation.
-        reference: Where the settings come from.
+        reference (str): Where the settings come from.
     """
 
     name: str

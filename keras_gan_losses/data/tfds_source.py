@@ -69,12 +69,13 @@ def tfds_examples(name, split, data_dir, with_labels, shuffle, seed):
     """Prepares a TFDS dataset and returns its unbatched examples.
 
     Args:
-        name: A TFDS dataset name, e.g. `"mnist"` or `"cifar10"`.
-        split: A TFDS split, slicing allowed (`"train[:10%]"`).
-        data_dir: Where TFDS keeps its data, or None for its default.
-        with_labels: Whether to return the class labels too.
-        shuffle: Whether to shuffle the files (and set a shuffle seed).
-        seed: Optional int, the file shuffle seed.
+        name (str): A TFDS dataset name, e.g. `"mnist"` or `"cifar10"`.
+        split (str): A TFDS split, slicing allowed (`"train[:10%]"`).
+        data_dir (str | None): Where TFDS keeps its data, or None for its
+            default.
+        with_labels (bool): Whether to return the class labels too.
+        shuffle (bool): Whether to shuffle the files (and set a shuffle seed).
+        seed (int | None): Optional int, the file shuffle seed.
 
     Returns:
         `(dataset, info)`: a dataset of images (or `(image, label)` pairs)

@@ -25,8 +25,10 @@ def hinge_discriminator_loss(real_logits, fake_logits):
     $$
 
     Args:
-        real_logits: Discriminator outputs on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator outputs on generated data, same shape.
+        real_logits (Tensor): Discriminator outputs on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator outputs on generated data, same
+            shape.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -47,8 +49,8 @@ def hinge_generator_loss(real_logits, fake_logits):
     $$
 
     Args:
-        real_logits: Discriminator outputs on real data (ignored).
-        fake_logits: Discriminator outputs on generated data.
+        real_logits (Tensor): Discriminator outputs on real data (ignored).
+        fake_logits (Tensor): Discriminator outputs on generated data.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -70,9 +72,10 @@ class HingeDiscriminatorLoss(GANLoss):
     the discriminator.
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -107,9 +110,10 @@ class HingeGeneratorLoss(GANLoss):
     $$
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

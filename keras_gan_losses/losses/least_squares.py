@@ -27,10 +27,12 @@ def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
     The discriminator regresses real outputs to `b` and fake ones to `a`.
 
     Args:
-        real_logits: Discriminator outputs on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator outputs on generated data, same shape.
-        a: Target for fakes.
-        b: Target for reals.
+        real_logits (Tensor): Discriminator outputs on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator outputs on generated data, same
+            shape.
+        a (float): Target for fakes.
+        b (float): Target for reals.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -51,9 +53,10 @@ def least_squares_generator_loss(real_logits, fake_logits, c=1.0):
     $$
 
     Args:
-        real_logits: Discriminator outputs on real data (ignored).
-        fake_logits: Discriminator outputs on generated data.
-        c: The value the generator wants the discriminator to give fakes.
+        real_logits (Tensor): Discriminator outputs on real data (ignored).
+        fake_logits (Tensor): Discriminator outputs on generated data.
+        c (float): The value the generator wants the discriminator to give
+            fakes.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -77,11 +80,12 @@ class LeastSquaresDiscriminatorLoss(GANLoss):
     divergence.
 
     Args:
-        a: Float, target for fakes. Defaults to 0.
-        b: Float, target for reals. Defaults to 1.
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        a (float): Float, target for fakes. Defaults to 0.
+        b (float): Float, target for reals. Defaults to 1.
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -128,10 +132,12 @@ class LeastSquaresGeneratorLoss(GANLoss):
     $$
 
     Args:
-        c: Float, the output the generator wants for fakes. Defaults to 1.
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        c (float): Float, the output the generator wants for fakes. Defaults to
+            1.
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

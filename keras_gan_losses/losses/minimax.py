@@ -32,9 +32,11 @@ def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     of `sigmoid(f)` against 0. Patch outputs are averaged per example.
 
     Args:
-        real_logits: Discriminator logits on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator logits on generated data, same shape.
-        label_smoothing: Float in `[0, 1)`; the real target is `1 - s`.
+        real_logits (Tensor): Discriminator logits on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator logits on generated data, same
+            shape.
+        label_smoothing (float): Float in `[0, 1)`; the real target is `1 - s`.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -63,8 +65,8 @@ def minimax_generator_loss(real_logits, fake_logits):
     is why the non-saturating loss is used in practice.
 
     Args:
-        real_logits: Discriminator logits on real data (ignored).
-        fake_logits: Discriminator logits on generated data.
+        real_logits (Tensor): Discriminator logits on real data (ignored).
+        fake_logits (Tensor): Discriminator logits on generated data.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -86,8 +88,8 @@ def non_saturating_generator_loss(real_logits, fake_logits):
     training (Goodfellow et al. 2014, section 3).
 
     Args:
-        real_logits: Discriminator logits on real data (ignored).
-        fake_logits: Discriminator logits on generated data.
+        real_logits (Tensor): Discriminator logits on real data (ignored).
+        fake_logits (Tensor): Discriminator logits on generated data.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -111,13 +113,14 @@ class MinimaxDiscriminatorLoss(GANLoss):
     `"non_saturating"` both resolve to this class for the discriminator.
 
     Args:
-        label_smoothing: Float in `[0, 1)`, one-sided: the real target
+        label_smoothing (float): Float in `[0, 1)`, one-sided: the real target
             becomes `1 - label_smoothing`. Default 0. TF-GAN smooths
             towards 0.5 instead (target `1 - ls / 2`), so its default
             `label_smoothing=0.25` is our 0.125.
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -159,9 +162,10 @@ class MinimaxGeneratorLoss(GANLoss):
     See `minimax_generator_loss`.
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -202,9 +206,10 @@ class NonSaturatingGeneratorLoss(GANLoss):
     (DCGAN) objective.
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

@@ -39,8 +39,10 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits):
     statistic is noisier); every other loss is exact.
 
     Args:
-        real_logits: Discriminator logits on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator logits on generated data, same shape.
+        real_logits (Tensor): Discriminator logits on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator logits on generated data, same
+            shape.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -63,8 +65,10 @@ def relativistic_average_generator_loss(real_logits, fake_logits):
     generator also lowers the realism of real data relative to fakes.
 
     Args:
-        real_logits: Discriminator logits on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator logits on generated data, same shape.
+        real_logits (Tensor): Discriminator logits on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator logits on generated data, same
+            shape.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -85,9 +89,10 @@ class RelativisticAverageDiscriminatorLoss(GANLoss):
     $$
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -123,9 +128,10 @@ class RelativisticAverageGeneratorLoss(GANLoss):
     $$
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

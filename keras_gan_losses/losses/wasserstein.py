@@ -27,8 +27,8 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
     distance between the real and generated distributions.
 
     Args:
-        real_logits: Critic outputs on real data, shape `(batch, ...)`.
-        fake_logits: Critic outputs on generated data, same shape.
+        real_logits (Tensor): Critic outputs on real data, shape `(batch, ...)`.
+        fake_logits (Tensor): Critic outputs on generated data, same shape.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -47,8 +47,8 @@ def wasserstein_generator_loss(real_logits, fake_logits):
     $$
 
     Args:
-        real_logits: Critic outputs on real data (ignored).
-        fake_logits: Critic outputs on generated data.
+        real_logits (Tensor): Critic outputs on real data (ignored).
+        fake_logits (Tensor): Critic outputs on generated data.
 
     Returns:
         Per-example loss values, shape `(batch,)`.
@@ -71,9 +71,10 @@ class WassersteinDiscriminatorLoss(GANLoss):
     `GradientPenalty(10.0)` and `d_steps=5` (WGAN-GP).
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -108,9 +109,10 @@ class WassersteinGeneratorLoss(GANLoss):
     $$
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

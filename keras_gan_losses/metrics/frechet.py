@@ -30,8 +30,9 @@ def frechet_distance(real_features, fake_features) -> float:
     generated samples (e.g. 10,000 or 50,000).
 
     Args:
-        real_features: Features of real data, shape `(n1, d)`, `n1 >= 2`.
-        fake_features: Features of generated data, shape `(n2, d)`,
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`, `n1
+            >= 2`.
+        fake_features (np.ndarray): Features of generated data, shape `(n2, d)`,
             `n2 >= 2`.
 
     Returns:
@@ -84,11 +85,11 @@ def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
     samples than features) give a finite, real result.
 
     Args:
-        mu1: Mean of the first Gaussian, shape `(d,)`.
-        sigma1: Covariance of the first Gaussian, shape `(d, d)`, symmetric
-            positive semi-definite.
-        mu2: Mean of the second Gaussian, shape `(d,)`.
-        sigma2: Covariance of the second Gaussian, shape `(d, d)`.
+        mu1 (np.ndarray): Mean of the first Gaussian, shape `(d,)`.
+        sigma1 (np.ndarray): Covariance of the first Gaussian, shape `(d, d)`,
+            symmetric positive semi-definite.
+        mu2 (np.ndarray): Mean of the second Gaussian, shape `(d,)`.
+        sigma2 (np.ndarray): Covariance of the second Gaussian, shape `(d, d)`.
 
     Returns:
         The distance, a Python float `>= 0` (tiny negative values from

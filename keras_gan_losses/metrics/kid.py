@@ -40,14 +40,15 @@ def kernel_inception_distance(
     extractor: compare only values computed with the same one.
 
     Args:
-        real_features: Features of real data, shape `(n1, d)`, `n1 >= 2`.
-        fake_features: Features of generated data, shape `(n2, d)`,
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`, `n1
+            >= 2`.
+        fake_features (np.ndarray): Features of generated data, shape `(n2, d)`,
             `n2 >= 2`.
-        num_subsets: Number of random subsets to average over. Defaults to
+        num_subsets (int): Number of random subsets to average over. Defaults to
             100.
-        subset_size: Samples per subset and per set, clipped to
+        subset_size (int): Samples per subset and per set, clipped to
             `min(n1, n2)`. Defaults to 1000.
-        seed: Seed of the NumPy generator drawing the subsets. Defaults
+        seed (int): Seed of the NumPy generator drawing the subsets. Defaults
             to 0.
 
     Returns:

@@ -46,12 +46,12 @@ class DRAGANPenalty(Penalty):
     `δ ~ N(0, cI)` and suggests `c ≈ 10`, without interpolation.
 
     Args:
-        weight: Non-negative float, λ (10 in the paper).
-        k: Positive float, the target norm (1 in the paper).
-        c: Non-negative float, the perturbation scale: 0.5 as in the
+        weight (float): Non-negative float, λ (10 in the paper).
+        k (float): Positive float, the target norm (1 in the paper).
+        c (float): Non-negative float, the perturbation scale: 0.5 as in the
             authors' notebook (not the paper's `c`, which scales a normal
             perturbation).
-        name: Log key of the penalty.
+        name (str): Log key of the penalty.
     """
 
     def __init__(self, weight=10.0, k=1.0, c=0.5, name="dragan_penalty"):

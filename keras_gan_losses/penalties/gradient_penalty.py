@@ -22,9 +22,10 @@ def gradient_norm_penalty(grads, target=1.0, one_sided=False):
     """Per-example `(‖grads‖₂ − target)²`, the norm over non-batch axes.
 
     Args:
-        grads: Input gradients of the discriminator, shape `(batch, ...)`.
-        target: The target norm.
-        one_sided: If `True`, only norms above `target` are penalised.
+        grads (Tensor): Input gradients of the discriminator, shape `(batch,
+            ...)`.
+        target (float): The target norm.
+        one_sided (bool): If `True`, only norms above `target` are penalised.
 
     Returns:
         Per-example penalty values, shape `(batch,)`.
@@ -57,11 +58,11 @@ class GradientPenalty(Penalty):
     al. 2018, https://arxiv.org/abs/1709.08894).
 
     Args:
-        weight: Non-negative float, the coefficient λ (10 in the paper).
-        target: Non-negative float, the target norm (1 in the paper; 0
+        weight (float): Non-negative float, the coefficient λ (10 in the paper).
+        target (float): Non-negative float, the target norm (1 in the paper; 0
             gives the zero-centred GP-0 of Thanh-Tung et al. 2019).
-        one_sided: Whether to penalise only norms above `target`.
-        name: Log key of the penalty.
+        one_sided (bool): Whether to penalise only norms above `target`.
+        name (str): Log key of the penalty.
 
     Example:
 

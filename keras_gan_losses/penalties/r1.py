@@ -24,8 +24,9 @@ class R1Penalty(Penalty):
     $$
 
     Args:
-        weight: Non-negative float, γ in the paper (10 is a common choice).
-        name: Log key of the penalty.
+        weight (float): Non-negative float, γ in the paper (10 is a common
+            choice).
+        name (str): Log key of the penalty.
 
     Example:
 
@@ -70,8 +71,8 @@ class R2Penalty(R1Penalty):
     $$
 
     Args:
-        weight: Non-negative float, γ in the paper.
-        name: Log key of the penalty.
+        weight (float): Non-negative float, γ in the paper.
+        name (str): Log key of the penalty.
     """
 
     def __init__(self, weight=10.0, name="r2_penalty"):

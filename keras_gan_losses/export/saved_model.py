@@ -33,7 +33,7 @@ def export_generator(generator, path, latent_dim, num_classes=None,
         verbose (bool): Whether to print the endpoints.
 
     Returns:
-        `path`.
+        str: `path`.
     """
     low, high = (float(v) for v in value_range)
     if not high > low:

@@ -126,7 +126,7 @@ def get(identifier, role=None):
             check; a family name then cannot be resolved).
 
     Returns:
-        A `keras.losses.Loss` instance.
+        keras.losses.Loss: A `keras.losses.Loss` instance.
 
     Raises:
         TypeError: if a loss of the other role is given, or the identifier

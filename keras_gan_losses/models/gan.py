@@ -210,7 +210,7 @@ class GAN(keras.Model):
             training (bool): Whether to run the generator in training mode.
 
         Returns:
-            The generated images, a tensor.
+            Tensor: The generated images, a tensor.
         """
         return self.generator(inputs, training=training)
 
@@ -484,7 +484,8 @@ class GAN(keras.Model):
                 labels)`.
 
         Returns:
-            The logs, a dict of scalars (see the class docstring).
+            dict[str, Tensor]: The logs, a dict of scalars (see the class
+            docstring).
         """
         self._check_compiled()
         real, labels = self._unpack(data)
@@ -531,7 +532,8 @@ class GAN(keras.Model):
                 labels)`.
 
         Returns:
-            The logs, a dict of scalars (see the class docstring).
+            dict[str, Tensor]: The logs, a dict of scalars (see the class
+            docstring).
         """
         self._check_compiled()
         real, labels = self._unpack(data)
@@ -585,7 +587,7 @@ class GAN(keras.Model):
                 `callbacks`, `validation_data`, `steps_per_epoch`, ...).
 
         Returns:
-            A `keras.callbacks.History`.
+            keras.callbacks.History: A `keras.callbacks.History`.
 
         Raises:
             RuntimeError: if `compile` was not called.
@@ -621,8 +623,9 @@ class GAN(keras.Model):
                 `steps`, `return_dict`, `callbacks`, ...).
 
         Returns:
-            As `keras.Model.evaluate`: a list of the values (in the order of
-            `metrics_names`), or a dict with `return_dict=True`.
+            list[float] | dict[str, float]: As `keras.Model.evaluate`: a list of
+            the values (in the order of `metrics_names`), or a dict with
+            `return_dict=True`.
 
         Raises:
             RuntimeError: if `compile` was not called.
@@ -655,7 +658,7 @@ class GAN(keras.Model):
             batch_size (int): Images per generator call.
 
         Returns:
-            A NumPy array of shape `(num_images, *image_shape)`.
+            np.ndarray: A NumPy array of shape `(num_images, *image_shape)`.
         """
         num_images = positive_int("num_images", num_images)
         generator = self._pick_generator(use_ema)
@@ -738,7 +741,7 @@ class GAN(keras.Model):
             verbose (bool): Whether to print what is written.
 
         Returns:
-            `path`.
+            str: `path`.
         """
         return export_generator(
             self._pick_generator(use_ema), path, self.latent_dim,
@@ -773,7 +776,7 @@ class GAN(keras.Model):
                 by the networks, as for `keras.saving.deserialize_keras_object`.
 
         Returns:
-            A new, uncompiled `GAN`.
+            GAN: A new, uncompiled `GAN`.
         """
         config = dict(config)
         for key in ("generator", "discriminator"):

@@ -54,7 +54,7 @@ def get(identifier):
             dict.
 
     Returns:
-        A `Penalty` instance.
+        keras.losses.Loss: A `Penalty` instance.
 
     Raises:
         ValueError: if a string names no known penalty.

@@ -102,8 +102,8 @@ def dcgan_generator(image_shape, latent_dim=128, num_classes=None,
             layer's width scales with it.
 
     Returns:
-        A functional `keras.Model` named `"dcgan_generator"` with input
-        `"z"` (and `"labels"`) and output `(batch, *image_shape)`.
+        keras.Model: A functional `keras.Model` named `"dcgan_generator"` with
+        input `"z"` (and `"labels"`) and output `(batch, *image_shape)`.
 
     Raises:
         ValueError: for an unsupported image shape or invalid arguments.
@@ -173,8 +173,8 @@ def dcgan_discriminator(image_shape, num_classes=None, spectral_norm=False,
         width (int): Positive int, channels of the first convolution.
 
     Returns:
-        A functional `keras.Model` named `"dcgan_discriminator"` with input
-        `"images"` (and `"labels"`) and output `(batch, 1)`, float32.
+        keras.Model: A functional `keras.Model` named `"dcgan_discriminator"`
+        with input `"images"` (and `"labels"`) and output `(batch, 1)`, float32.
 
     Raises:
         ValueError: for an unsupported image shape or invalid arguments.
@@ -250,7 +250,8 @@ def dcgan(image_shape, latent_dim=128, num_classes=None, spectral_norm=False,
             the DCGAN paper; 16 or 32 train much faster on a CPU).
 
     Returns:
-        `(generator, discriminator)`, two functional `keras.Model`s.
+        tuple[keras.Model, keras.Model]: `(generator, discriminator)`, two
+        functional `keras.Model`s.
 
     Raises:
         ValueError: for an unsupported image shape, naming it.

@@ -28,7 +28,7 @@ def is_chief(tf_config=None) -> bool:
             variable.
 
     Returns:
-        A bool.
+        bool: A bool.
 
     Raises:
         ValueError: if `TF_CONFIG` is not valid JSON, or its task index is

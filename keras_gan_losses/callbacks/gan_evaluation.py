@@ -267,7 +267,7 @@ class GANEvaluation(keras.callbacks.Callback):
                 the callback is attached to.
 
         Returns:
-            A dict from log key to a Python float.
+            dict[str, float]: A dict from log key to a Python float.
         """
         gan = check_gan(gan if gan is not None else self.model,
                         type(self).__name__)

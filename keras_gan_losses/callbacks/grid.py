@@ -86,8 +86,8 @@ def make_grid(images, rows=None, cols=None, padding: int = 2,
             (every channel). Defaults to 0 (black).
 
     Returns:
-        A `uint8` array of shape `(grid_height, grid_width)` for 3-D input,
-        `(grid_height, grid_width, channels)` for 4-D input.
+        np.ndarray: A `uint8` array of shape `(grid_height, grid_width)` for 3-D
+        input, `(grid_height, grid_width, channels)` for 4-D input.
 
     Raises:
         TypeError: if `images` is not `uint8`.
@@ -254,7 +254,7 @@ def save_grid(path, images, value_range=None, rows=None, cols=None,
         pad_value (int): Value of the padding pixels. Defaults to 0 (black).
 
     Returns:
-        `path`, as a string.
+        str: `path`, as a string.
 
     Example:
 

@@ -234,7 +234,7 @@ class PeriodicSamples(keras.callbacks.Callback):
             epoch (int): 0-based epoch index.
 
         Returns:
-            What `emit` returns, or `None` on a worker that is not the
+            Any: What `emit` returns, or `None` on a worker that is not the
             chief.
         """
         self._last_written = epoch

@@ -38,8 +38,8 @@ def read_idx(path):
             compression is detected from the content, not the name.
 
     Returns:
-        A NumPy array with the file's shape and a native-endian dtype,
-        e.g. `uint8` of shape `(10000, 28, 28)` for MNIST test images.
+        np.ndarray: A NumPy array with the file's shape and a native-endian
+        dtype, e.g. `uint8` of shape `(10000, 28, 28)` for MNIST test images.
 
     Raises:
         ValueError: if the file is not a valid IDX file (the message names

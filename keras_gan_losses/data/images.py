@@ -110,9 +110,9 @@ def load_images(
             not distort it.
 
     Returns:
-        A `tf.data.Dataset`. When the class names are known (class
-        sub-folders, TFDS class labels, MNIST digits) and `with_labels` is
-        set, they are in its `class_names` attribute.
+        tf.data.Dataset: A `tf.data.Dataset`. When the class names are known
+        (class sub-folders, TFDS class labels, MNIST digits) and `with_labels`
+        is set, they are in its `class_names` attribute.
 
     Raises:
         ValueError: for an unknown source, empty or unreadable data

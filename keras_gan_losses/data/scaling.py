@@ -64,7 +64,7 @@ def infer_value_range(images):
         images (np.ndarray): A NumPy array of images.
 
     Returns:
-        `(low, high)`.
+        tuple[float, float]: `(low, high)`.
 
     Raises:
         ValueError: if the range cannot be inferred.
@@ -126,7 +126,7 @@ def scale_images(images):
             integer or float dtype (e.g. `uint8` images as loaded from files).
 
     Returns:
-        float32 values in [-1, 1], of the same shape.
+        np.ndarray | Tensor: float32 values in [-1, 1], of the same shape.
 
     Example:
 
@@ -154,7 +154,7 @@ def to_uint8(images, value_range=(-1, 1)):
             Defaults to `(-1, 1)`.
 
     Returns:
-        `uint8` values in [0, 255], of the same shape.
+        np.ndarray | Tensor: `uint8` values in [0, 255], of the same shape.
 
     Raises:
         ValueError: if `value_range` is not a pair with low < high.

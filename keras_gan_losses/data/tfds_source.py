@@ -78,9 +78,10 @@ def tfds_examples(name, split, data_dir, with_labels, shuffle, seed):
         seed (int | None): Optional int, the file shuffle seed.
 
     Returns:
-        `(dataset, info)`: a dataset of images (or `(image, label)` pairs)
-        and a dict with `shape`, `dtype` (of the image feature), `count`
-        (examples in the split, or None if unknown) and `class_names`.
+        tuple[tf.data.Dataset, dict]: `(dataset, info)`, a dataset of images
+        (or `(image, label)` pairs) and a dict with `shape`, `dtype` (of the
+        image feature), `count` (examples in the split, or None if unknown)
+        and `class_names`.
 
     Raises:
         ValueError: for an unknown name or split, a dataset without an

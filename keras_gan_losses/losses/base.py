@@ -80,7 +80,7 @@ class GANLoss(keras.losses.Loss):
                 `(batch,)`.
 
         Returns:
-            The loss, reduced as `reduction` says.
+            Tensor: The loss, reduced as `reduction` says.
         """
         return super().__call__(
             real_logits, fake_logits, sample_weight=sample_weight

@@ -31,7 +31,7 @@ def hinge_discriminator_loss(real_logits, fake_logits):
             shape.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return mean_per_example(ops.relu(1.0 - real_logits)) + mean_per_example(
@@ -53,7 +53,7 @@ def hinge_generator_loss(real_logits, fake_logits):
         fake_logits (Tensor): Discriminator outputs on generated data.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     return wasserstein_generator_loss(real_logits, fake_logits)
 

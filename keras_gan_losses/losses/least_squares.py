@@ -35,7 +35,7 @@ def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
         b (float): Target for reals.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return 0.5 * mean_per_example(ops.square(real_logits - b)) + (
@@ -59,7 +59,7 @@ def least_squares_generator_loss(real_logits, fake_logits, c=1.0):
             fakes.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     _, fake_logits = check_logits(real_logits, fake_logits)
     return 0.5 * mean_per_example(ops.square(fake_logits - c))

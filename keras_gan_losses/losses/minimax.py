@@ -39,7 +39,7 @@ def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
         label_smoothing (float): Float in `[0, 1)`; the real target is `1 - s`.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     s = ops.cast(label_smoothing, real_logits.dtype)
@@ -69,7 +69,7 @@ def minimax_generator_loss(real_logits, fake_logits):
         fake_logits (Tensor): Discriminator logits on generated data.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     _, fake_logits = check_logits(real_logits, fake_logits)
     return mean_per_example(-ops.softplus(fake_logits))
@@ -92,7 +92,7 @@ def non_saturating_generator_loss(real_logits, fake_logits):
         fake_logits (Tensor): Discriminator logits on generated data.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     _, fake_logits = check_logits(real_logits, fake_logits)
     return mean_per_example(ops.softplus(-fake_logits))

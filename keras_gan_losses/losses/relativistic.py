@@ -45,7 +45,7 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits):
             shape.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return _relativistic(real_logits, fake_logits)
@@ -71,7 +71,7 @@ def relativistic_average_generator_loss(real_logits, fake_logits):
             shape.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return _relativistic(fake_logits, real_logits)

@@ -31,7 +31,7 @@ def wasserstein_discriminator_loss(real_logits, fake_logits):
         fake_logits (Tensor): Critic outputs on generated data, same shape.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return mean_per_example(fake_logits) - mean_per_example(real_logits)
@@ -51,7 +51,7 @@ def wasserstein_generator_loss(real_logits, fake_logits):
         fake_logits (Tensor): Critic outputs on generated data.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     _, fake_logits = check_logits(real_logits, fake_logits)
     return -mean_per_example(fake_logits)

@@ -98,8 +98,9 @@ def inception_v3_extractor(weights="imagenet"):
             offline use); or `None` for random initialisation (for tests only).
 
     Returns:
-        A `keras.Model` mapping images of shape `(batch, height, width, 3)`
-        or `(batch, height, width, 1)` to features of shape `(batch, 2048)`.
+        keras.Model: A `keras.Model` mapping images of shape `(batch, height,
+        width, 3)` or `(batch, height, width, 1)` to features of shape `(batch,
+        2048)`.
 
     Raises:
         ValueError: if `weights` is neither `"imagenet"`, `None` nor an
@@ -170,9 +171,9 @@ def mnist_classifier(weights="mnist"):
             path of a `.weights.h5` file, or `None` for random initialisation.
 
     Returns:
-        A `keras.Model` mapping images of shape `(batch, 28, 28, 1)` with
-        pixel values in [-1, 1] (`uint8` images: `images / 127.5 - 1`) to
-        class probabilities of shape `(batch, 10)`.
+        keras.Model: A `keras.Model` mapping images of shape `(batch, 28, 28,
+        1)` with pixel values in [-1, 1] (`uint8` images: `images / 127.5 - 1`)
+        to class probabilities of shape `(batch, 10)`.
 
     Example:
 
@@ -227,8 +228,8 @@ def mnist_extractor(weights="mnist"):
             path of a `.weights.h5` file of `mnist_classifier`, or `None`.
 
     Returns:
-        A `keras.Model` mapping images of shape `(batch, 28, 28, 1)` with
-        pixel values in [-1, 1] to features of shape `(batch, 128)`.
+        keras.Model: A `keras.Model` mapping images of shape `(batch, 28, 28,
+        1)` with pixel values in [-1, 1] to features of shape `(batch, 128)`.
 
     Example:
 

@@ -36,7 +36,7 @@ def frechet_distance(real_features, fake_features) -> float:
             `n2 >= 2`.
 
     Returns:
-        The distance, a Python float `>= 0`, computed in float64.
+        float: The distance, a Python float `>= 0`, computed in float64.
 
     Raises:
         ValueError: if the inputs are not 2-D, have different feature
@@ -92,7 +92,7 @@ def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
         sigma2 (np.ndarray): Covariance of the second Gaussian, shape `(d, d)`.
 
     Returns:
-        The distance, a Python float `>= 0` (tiny negative values from
+        float: The distance, a Python float `>= 0` (tiny negative values from
         rounding are returned as 0.0), computed in float64.
 
     Raises:

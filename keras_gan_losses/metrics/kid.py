@@ -52,9 +52,9 @@ def kernel_inception_distance(
             to 0.
 
     Returns:
-        `(mean, std)`: Python floats, the mean of the per-subset MMD²
-        estimates and their standard deviation (`std` is 0.0 for one
-        subset).
+        tuple[float, float]: `(mean, std)`, Python floats: the mean of the
+        per-subset MMD² estimates and their standard deviation (`std` is
+        0.0 for one subset).
 
     Raises:
         ValueError: for inputs that are not 2-D, have different feature

@@ -53,7 +53,8 @@ def precision_recall(real_features, fake_features, k: int = 3) -> dict:
             paper's choice.
 
     Returns:
-        A dict `{"precision": float, "recall": float}`, both in [0, 1].
+        dict[str, float]: A dict `{"precision": float, "recall": float}`, both
+        in [0, 1].
 
     Raises:
         ValueError: for inputs that are not 2-D, have different feature
@@ -129,8 +130,8 @@ def density_coverage(real_features, fake_features, k: int = 5) -> dict:
             paper's choice.
 
     Returns:
-        A dict `{"density": float, "coverage": float}`; density is `>= 0`,
-        coverage in [0, 1].
+        dict[str, float]: A dict `{"density": float, "coverage": float}`;
+        density is `>= 0`, coverage in [0, 1].
 
     Raises:
         ValueError: for inputs that are not 2-D, have different feature

@@ -120,7 +120,7 @@ class FeatureStatistics:
             path (str): Path of the `.npz` file.
 
         Returns:
-            A `FeatureStatistics`.
+            FeatureStatistics: A `FeatureStatistics`.
         """
         with np.load(os.fspath(path), allow_pickle=False) as arrays:
             missing = {"count", "mean", "covariance"} - set(arrays.files)
@@ -160,7 +160,7 @@ def compute_features(extractor, images, batch_size: int = 256):
             batched datasets keep their own batches. Defaults to 256.
 
     Returns:
-        A NumPy array of features, shape `(n, d)`.
+        np.ndarray: A NumPy array of features, shape `(n, d)`.
 
     Raises:
         ValueError: if there are no images, the dataset's element shapes do
@@ -197,7 +197,7 @@ def compute_statistics(extractor, images, batch_size: int = 256):
             Defaults to 256.
 
     Returns:
-        A `FeatureStatistics`.
+        FeatureStatistics: A `FeatureStatistics`.
 
     Example:
 
@@ -227,7 +227,7 @@ def fid_from_statistics(real_stats, fake_stats) -> float:
             number of samples as in other runs.
 
     Returns:
-        `frechet_distance_from_stats` of their means and covariances.
+        float: `frechet_distance_from_stats` of their means and covariances.
 
     Example:
 

@@ -110,7 +110,7 @@ class Penalty:
                 conditioning]`.
 
         Returns:
-            `weight * mean(call(...))`, a float32 scalar.
+            Tensor: `weight * mean(call(...))`, a float32 scalar.
         """
         real = ops.convert_to_tensor(real)
         fake = ops.convert_to_tensor(fake)

@@ -28,7 +28,7 @@ def gradient_norm_penalty(grads, target=1.0, one_sided=False):
         one_sided (bool): If `True`, only norms above `target` are penalised.
 
     Returns:
-        Per-example penalty values, shape `(batch,)`.
+        Tensor: Per-example penalty values, shape `(batch,)`.
     """
     norm = ops.sqrt(squared_norm_per_example(grads) + EPSILON)
     excess = norm - target

@@ -95,13 +95,13 @@ class GAN(keras.Model):
             `(28, 28, 1)`.
         d_steps (int): Discriminator updates per generator update.
         num_classes (int | None): Number of classes of a conditional GAN.
-        d_optimizer (keras.optimizers.Optimizer): The discriminator's
+        d_optimizer (keras.Optimizer): The discriminator's
             optimizer, set by `compile`.
-        g_optimizer (keras.optimizers.Optimizer): The generator's
+        g_optimizer (keras.Optimizer): The generator's
             optimizer, set by `compile`.
-        d_loss (keras.losses.Loss): The discriminator's loss, set by
+        d_loss (keras.Loss): The discriminator's loss, set by
             `compile`.
-        g_loss (keras.losses.Loss): The generator's loss, set by `compile`.
+        g_loss (keras.Loss): The generator's loss, set by `compile`.
         penalties (list): The `Penalty` objects, set by `compile`.
 
     `fit` and `evaluate` log `d_loss` and `g_loss` (the adversarial losses
@@ -233,18 +233,18 @@ class GAN(keras.Model):
         """Configures the GAN for training.
 
         Args:
-            d_optimizer (keras.optimizers.Optimizer | str | dict | None): The
+            d_optimizer (keras.Optimizer | str | dict | None): The
                 discriminator's optimizer (instance, string or config). Defaults
                 to `Adam(2e-4, beta_1=0.5)`.
-            g_optimizer (keras.optimizers.Optimizer | str | dict | None): The
+            g_optimizer (keras.Optimizer | str | dict | None): The
                 generator's optimizer, a different instance. Defaults to
                 `Adam(2e-4, beta_1=0.5)`.
-            d_loss (keras.losses.Loss | str): Discriminator loss: a
+            d_loss (keras.Loss | str): Discriminator loss: a
                 `keras_gan_losses.losses` object, a family name (`"minimax"`,
                 `"non_saturating"`, `"least_squares"`, `"wasserstein"`,
                 `"hinge"`, `"relativistic_average"`) or any `keras.losses.Loss`
                 (applied as `loss(1, real) + loss(0, fake)`).
-            g_loss (keras.losses.Loss | str): Generator loss, same forms (a
+            g_loss (keras.Loss | str): Generator loss, same forms (a
                 plain Keras loss is applied as `loss(1, fake)`).
             penalties (list[Penalty | str] | None): Optional list of
                 `keras_gan_losses.penalties` objects or names, added to the
@@ -255,7 +255,7 @@ class GAN(keras.Model):
                 debugging).
             steps_per_execution (int): Batches per `tf.function` call.
             auto_scale_loss (bool): Under the `"mixed_float16"` policy, wrap
-                both optimizers in a `keras.optimizers.LossScaleOptimizer`.
+                both optimizers in a Keras `LossScaleOptimizer`.
 
         Raises:
             TypeError: for a loss of the wrong role, or a `keras.Model`

@@ -30,8 +30,8 @@ def frechet_distance(real_features, fake_features) -> float:
     generated samples (e.g. 10,000 or 50,000).
 
     Args:
-        real_features (np.ndarray): Features of real data, shape `(n1, d)`, `n1
-            >= 2`.
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`,
+            `n1 >= 2`.
         fake_features (np.ndarray): Features of generated data, shape `(n2, d)`,
             `n2 >= 2`.
 

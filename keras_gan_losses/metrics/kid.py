@@ -40,8 +40,8 @@ def kernel_inception_distance(
     extractor: compare only values computed with the same one.
 
     Args:
-        real_features (np.ndarray): Features of real data, shape `(n1, d)`, `n1
-            >= 2`.
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`,
+            `n1 >= 2`.
         fake_features (np.ndarray): Features of generated data, shape `(n2, d)`,
             `n2 >= 2`.
         num_subsets (int): Number of random subsets to average over. Defaults to

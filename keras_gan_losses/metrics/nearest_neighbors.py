@@ -45,8 +45,8 @@ def precision_recall(real_features, fake_features, k: int = 3) -> dict:
     on the feature extractor; outliers inflate the balls.
 
     Args:
-        real_features (np.ndarray): Features of real data, shape `(n1, d)`, `n1
-            > k`.
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`,
+            `n1 > k`.
         fake_features (np.ndarray): Features of generated data, shape `(n2, d)`,
             `n2 > k`.
         k (int): The neighbor defining each ball's radius. Defaults to 3, the
@@ -123,8 +123,8 @@ def density_coverage(real_features, fake_features, k: int = 5) -> dict:
     in blocks of bounded memory.
 
     Args:
-        real_features (np.ndarray): Features of real data, shape `(n1, d)`, `n1
-            > k`.
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`,
+            `n1 > k`.
         fake_features (np.ndarray): Features of generated data, shape `(n2, d)`.
         k (int): The neighbor defining each ball's radius. Defaults to 5, the
             paper's choice.

@@ -98,3 +98,9 @@ def test_docs_toolchain_has_upper_bounds():
             "mkdocstrings-python", "griffelib"} <= names
     for req in docs:
         assert re.search(r"<\s*[0-9]", req), f"{req!r} has no upper bound"
+
+
+def test_theme_loads_no_web_fonts():
+    # Material would otherwise load Roboto from a font CDN on every page.
+    assert re.search(r"^  font: false$", (ROOT / "mkdocs.yml").read_text(),
+                     re.M)

@@ -22,9 +22,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     interrupted one would have. Restart all the workers with the same
     program, cluster, global batch size and `fit` arguments.
 
-    It takes the arguments of Keras's callback, which it inherits (its
-    constructor is Keras's, so they are listed here rather than under
-    "Args"):
+    Its constructor is Keras's, with the same arguments:
 
     - `backup_dir` (`str`): directory of the backup.
     - `save_freq` (`"epoch"` or `int`): back up at the end of every epoch

@@ -1,5 +1,8 @@
 """Export a generator as a SavedModel that runs without this package."""
 
+import os
+import shutil
+
 import keras
 import tensorflow as tf
 
@@ -8,7 +11,7 @@ from keras_gan_losses.utils import random
 
 def export_generator(generator, path, latent_dim, num_classes=None,
                      value_range=(-1.0, 1.0), sample_signature=True,
-                     verbose=False):
+                     verbose=False, overwrite=False):
     """Writes `generator` as a TensorFlow SavedModel.
 
     The SavedModel loads with plain `tf.saved_model.load(path)` in a process
@@ -31,9 +34,15 @@ def export_generator(generator, path, latent_dim, num_classes=None,
             to [0, 255] by `sample` (`(-1, 1)` for tanh, `(0, 1)` for sigmoid).
         sample_signature (bool): Whether to add the `sample` signature.
         verbose (bool): Whether to print the endpoints.
+        overwrite (bool): Whether to replace a SavedModel already at `path`.
+            A folder that holds anything else is never written into.
 
     Returns:
         str: `path`.
+
+    Raises:
+        FileExistsError: if `path` exists and is not an empty folder,
+            unless `overwrite` is set and it holds a SavedModel.
     """
     low, high = (float(v) for v in value_range)
     if not high > low:
@@ -41,6 +50,7 @@ def export_generator(generator, path, latent_dim, num_classes=None,
             f"`value_range` must be (low, high) with high > low. Received: "
             f"{value_range!r}"
         )
+    _make_room(path, overwrite)
     archive = keras.export.ExportArchive()
     archive.track(generator)
     z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
@@ -84,3 +94,27 @@ def export_generator(generator, path, latent_dim, num_classes=None,
         ])
     archive.write_out(str(path), verbose=verbose)
     return path
+
+
+def _make_room(path, overwrite):
+    """Checks that `path` can take a SavedModel; removes an old one if
+    `overwrite`. Never deletes or mixes with a folder of other files."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        return
+    if os.path.isdir(path) and not os.listdir(path):
+        return
+    is_saved_model = os.path.isfile(os.path.join(path, "saved_model.pb"))
+    if overwrite and is_saved_model:
+        shutil.rmtree(path)
+        return
+    if is_saved_model:
+        raise FileExistsError(
+            f"{path} already holds a SavedModel. Pass `overwrite=True` to "
+            "replace it, or choose another path."
+        )
+    raise FileExistsError(
+        f"{path} exists and is not an empty folder (nor a SavedModel): "
+        "choose a new or empty folder, so that the export does not mix "
+        "with other files."
+    )

@@ -1,5 +1,7 @@
 """`GAN`: a `keras.Model` that trains a generator and a discriminator."""
 
+import inspect
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -7,22 +9,28 @@ from keras import ops
 
 from keras_gan_losses import losses as losses_module
 from keras_gan_losses import penalties as penalties_module
+from keras_gan_losses.export.saved_model import export_generator
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
-from keras_gan_losses.export.saved_model import export_generator
+from keras_gan_losses.models import data_checks
 from keras_gan_losses.models import shape_checks
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
+from keras_gan_losses.models.guard import GuardMonitor
+from keras_gan_losses.models.guard import StepGuard
+from keras_gan_losses.models.guard import share_of_batch
 from keras_gan_losses.models.labels import adversarial_loss
+from keras_gan_losses.models.labels import check_from_logits
 from keras_gan_losses.utils import random
-from keras_gan_losses.utils.distribute import is_multi_worker
-from keras_gan_losses.utils.distribute import logs_for_reduction
-from keras_gan_losses.utils.distribute import replica_id
-from keras_gan_losses.utils.distribute import scale_for_replicas
-from keras_gan_losses.utils.distribute import unscale_for_replicas
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.distribute import is_multi_worker
+from keras_gan_losses.utils.distribute import logs_for_reduction
+from keras_gan_losses.utils.distribute import num_replicas
+from keras_gan_losses.utils.distribute import replica_id
+from keras_gan_losses.utils.distribute import run_if
+from keras_gan_losses.utils.distribute import unscale_for_replicas
 
 
 def default_optimizer():
@@ -32,6 +40,69 @@ def default_optimizer():
 
 def _fold(seed, value):
     return random.fold_in(seed, value)
+
+
+def _contribution(loss, share):
+    """A Keras loss object's value (the replica's mean divided by the
+    number of replicas) as the replica's share of the global mean."""
+    if share is None:
+        return loss
+    return loss * (share * num_replicas())
+
+
+def _safe_mean(values):
+    """The mean, 0 for an empty tensor (an empty replica)."""
+    return tf.math.divide_no_nan(
+        tf.reduce_sum(values), tf.cast(tf.size(values), values.dtype)
+    )
+
+
+def _bind(method, model, *args, **kwargs):
+    """The arguments given to `keras.Model.fit`/`evaluate`, by name."""
+    bound = inspect.signature(method).bind(model, *args, **kwargs)
+    arguments = dict(bound.arguments)
+    del arguments["self"]
+    arguments.update(arguments.pop("kwargs", {}))
+    return arguments
+
+
+def _check_steps(x, epochs, steps_per_epoch, batch_size):
+    """Refuses `steps_per_epoch` beyond what finite data holds.
+
+    Keras (3.15) reads finite data on from epoch to epoch and, once it
+    runs out, ends that epoch early with a warning and starts over: with
+    4 batches, `steps_per_epoch=3` and 4 epochs it trains 3, 1, 3 and 1
+    steps, under a history of normal-looking epochs.
+    """
+    if steps_per_epoch is None or epochs < 1:
+        return
+    if isinstance(x, (tuple, list)) and x:
+        x = x[0]
+    if isinstance(x, tf.data.Dataset):
+        batches = int(x.cardinality())
+        if batches < 0:  # infinite or unknown
+            return
+        source = f"the dataset has {batches} batches"
+        fix = "repeat it (`dataset.repeat()`)"
+    elif isinstance(x, np.ndarray):
+        batches = -(-len(x) // (batch_size or 32))
+        source = f"the {len(x)} images make {batches} batches"
+        fix = "pass a repeated tf.data.Dataset"
+    else:
+        return
+    needed = steps_per_epoch * epochs
+    if needed > batches:
+        raise ValueError(
+            f"steps_per_epoch={steps_per_epoch} over {epochs} epoch(s) "
+            f"needs {needed} batches, but {source}: training would stop "
+            f"early. Lower `steps_per_epoch` or {fix}."
+        )
+
+
+def _unless_loss_scaled(optimizer, grads):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return None
+    return grads
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
@@ -74,6 +145,13 @@ class GAN(keras.Model):
         seed (int | None): Optional int seed of the latent noise and penalty
             draws. The noise state is a variable of the model, saved with it, so
             a resumed run draws the same noise as an uninterrupted one.
+        data_range (tuple[float, float] | str | None): The range
+            `(low, high)` the real images must lie in; `fit` refuses data
+            outside it (give or take 5 % of its width), before training for
+            arrays and at the first such batch for datasets and generators.
+            `"auto"` (the default) takes the generator's output activation:
+            tanh gives `(-1, 1)`, sigmoid `(0, 1)`, anything else checks
+            nothing. `None` turns the check off.
         **kwargs (dict): Passed on to `keras.Model` (e.g. `name`).
 
     Attributes:
@@ -95,21 +173,23 @@ class GAN(keras.Model):
             `(28, 28, 1)`.
         d_steps (int): Discriminator updates per generator update.
         num_classes (int | None): Number of classes of a conditional GAN.
-        d_optimizer (keras.Optimizer): The discriminator's
-            optimizer, set by `compile`.
-        g_optimizer (keras.Optimizer): The generator's
-            optimizer, set by `compile`.
-        d_loss (keras.Loss): The discriminator's loss, set by
+        data_range (tuple[float, float] | None): The range the real images
+            are checked against (`None`: not checked).
+        d_optimizer (keras.Optimizer): The discriminator's optimizer, set by
             `compile`.
+        g_optimizer (keras.Optimizer): The generator's optimizer, set by
+            `compile`.
+        d_loss (keras.Loss): The discriminator's loss, set by `compile`.
         g_loss (keras.Loss): The generator's loss, set by `compile`.
         penalties (list): The `Penalty` objects, set by `compile`.
 
     `fit` and `evaluate` log `d_loss` and `g_loss` (the adversarial losses
     without penalties), one entry per penalty under its `name` (e.g.
-    `gradient_penalty`, already multiplied by its weight), and `d_real` and `d_fake`, the mean
-    discriminator logits on real and generated data. Each is the mean
-    over the epoch's steps (over all `d_steps` discriminator updates for
-    the discriminator's values).
+    `gradient_penalty`, already multiplied by its weight), `d_real` and
+    `d_fake`, the mean discriminator logits on real and generated data,
+    and `nonfinite_steps`, the number of steps skipped for non-finite
+    values. The first ones are means over the epoch's steps (over all
+    `d_steps` discriminator updates for the discriminator's values).
 
     Example:
 
@@ -124,7 +204,7 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim=None, d_steps=1,
                  num_classes=None, ema_decay=None, ema_start=0, seed=None,
-                 **kwargs):
+                 data_range="auto", **kwargs):
         super().__init__(**kwargs)
         for name, net in (("generator", generator),
                           ("discriminator", discriminator)):
@@ -169,6 +249,8 @@ class GAN(keras.Model):
             clone_generator(generator) if ema_decay is not None else None
         )
         self.seed = seed
+        self._data_range_arg = data_range
+        self.data_range = data_checks.resolve_data_range(data_range, generator)
         base = seed if seed is not None else np.random.randint(2**31 - 1)
         # [base seed, step counter]: a model variable, saved and restored
         # with the weights (BackupAndRestore, .keras files). Every replica
@@ -228,6 +310,7 @@ class GAN(keras.Model):
         run_eagerly=False,
         steps_per_execution=1,
         auto_scale_loss=True,
+        nonfinite_patience=10,
         **kwargs,
     ):
         """Configures the GAN for training.
@@ -246,9 +329,9 @@ class GAN(keras.Model):
                 (applied as `loss(1, real) + loss(0, fake)`).
             g_loss (keras.Loss | str): Generator loss, same forms (a
                 plain Keras loss is applied as `loss(1, fake)`).
-            penalties (list[Penalty | str] | None): Optional list of
-                `keras_gan_losses.penalties` objects or names, added to the
-                discriminator's loss.
+            penalties (Penalty | str | list | None): Optional
+                `keras_gan_losses.penalties` object or name, or a list of
+                them, added to the discriminator's loss.
             jit_compile (bool | str): Whether to compile the steps with XLA, as
                 in `keras.Model.compile`.
             run_eagerly (bool): Whether to run the steps eagerly (for
@@ -256,13 +339,26 @@ class GAN(keras.Model):
             steps_per_execution (int): Batches per `tf.function` call.
             auto_scale_loss (bool): Under the `"mixed_float16"` policy, wrap
                 both optimizers in a Keras `LossScaleOptimizer`.
+            nonfinite_patience (int | None): A training step whose data,
+                losses or gradients are not finite updates nothing (no
+                weight, no optimizer or EMA state) and is counted in the
+                `nonfinite_steps` log, with a warning naming the first bad
+                quantity. After this many such steps in a row `fit` stops
+                with a `FloatingPointError` saying where they began. `None`
+                never stops. (Under loss scaling, non-finite gradients are
+                the `LossScaleOptimizer`'s to skip.)
+            **kwargs (dict): Refused: `keras.Model.compile` arguments such as
+                `optimizer`, `loss` or `metrics` raise a `TypeError` naming
+                the GAN's own arguments.
 
         Raises:
             TypeError: for a loss of the wrong role, or a `keras.Model`
                 argument (`optimizer`, `loss`, `metrics`) that a GAN does
                 not take.
             ValueError: for a loss with `reduction=None`, the same optimizer
-                twice, or two penalties with the same name.
+                twice, two penalties with the same name, or a Keras
+                probability loss with `from_logits=False` for a
+                discriminator that outputs logits.
         """
         for key in ("optimizer", "loss", "metrics", "loss_weights",
                     "weighted_metrics"):
@@ -278,7 +374,9 @@ class GAN(keras.Model):
             )
         d_loss = losses_module.get(d_loss, role=DISCRIMINATOR)
         g_loss = losses_module.get(g_loss, role=GENERATOR)
+        activation = data_checks.output_activation(self.discriminator)
         for slot, loss in (("d_loss", d_loss), ("g_loss", g_loss)):
+            check_from_logits(loss, slot, activation)
             if getattr(loss, "reduction", "sum_over_batch_size") in (
                 None, "none"
             ):
@@ -287,9 +385,14 @@ class GAN(keras.Model):
                     f"reduction={loss.reduction!r}. Use the default "
                     "'sum_over_batch_size'."
                 )
-        penalties = [penalties_module.get(p) for p in (penalties or [])]
+        if penalties is None:
+            penalties = []
+        elif not isinstance(penalties, (list, tuple)):
+            penalties = [penalties]
+        penalties = [penalties_module.get(p) for p in penalties]
         names = [p.name for p in penalties]
-        reserved = {"d_loss", "g_loss", "d_real", "d_fake"}
+        reserved = {"d_loss", "g_loss", "d_real", "d_fake",
+                    "nonfinite_steps"}
         for name in names:
             if names.count(name) > 1 or name in reserved:
                 raise ValueError(
@@ -323,6 +426,11 @@ class GAN(keras.Model):
         self.d_loss = d_loss
         self.g_loss = g_loss
         self.penalties = penalties
+        if nonfinite_patience is not None:
+            nonfinite_patience = positive_int(
+                "nonfinite_patience", nonfinite_patience
+            )
+        self.nonfinite_patience = nonfinite_patience
         with self.distribute_strategy.scope():
             # Optimizer variables must exist before the first step, in the
             # strategy's scope, or MirroredStrategy fails on a placeholder.
@@ -332,6 +440,15 @@ class GAN(keras.Model):
                 name: keras.metrics.Mean(name=name)
                 for name in ["d_loss", "g_loss", *names, "d_real", "d_fake"]
             }
+            self._trackers["nonfinite_steps"] = keras.metrics.Sum(
+                name="nonfinite_steps"
+            )
+            self._guard = StepGuard(
+                ["d_loss", *names, "discriminator gradients", "g_loss",
+                 "generator gradients"],
+                value_range=self.data_range,
+                num_classes=self.num_classes,
+            )
         self._compiled_gan = True
 
     @property
@@ -359,6 +476,7 @@ class GAN(keras.Model):
             ],
             "jit_compile": self._jit_compile_arg,
             "steps_per_execution": self.steps_per_execution,
+            "nonfinite_patience": self.nonfinite_patience,
         }
 
     def compile_from_config(self, config):
@@ -384,23 +502,35 @@ class GAN(keras.Model):
             )
 
     def _step_seed(self, state=None):
+        """Returns `(seed, step)`: this step's seed, different on every
+        replica, and the step's index (the same on every replica)."""
         # The state is the same on every replica; fold in the replica id so
         # that each replica draws its own noise.
         state = self.noise_state if state is None else state
-        seed = tf.identity(state.value)
+        value = tf.identity(state.value)
         state.assign_add(tf.constant([0, 1], tf.int64))
-        return _fold(seed, replica_id())
+        return _fold(value, replica_id()), value[1]
 
     def _latent(self, batch_size, seed):
         return random.stateless_normal((batch_size, self.latent_dim), seed)
 
     def _unpack(self, data):
-        """Returns `(images, labels)`; labels are None if unconditional."""
+        """Returns `(images, labels)`; labels are None if unconditional.
+
+        Labels are checked (int ids of shape `(batch,)`) when the step is
+        traced; their range is the guard's to check, batch by batch.
+        """
         labels = None
         if isinstance(data, (tuple, list)):
             if len(data) > 1:
                 labels = data[1]
             data = data[0]
+        if not data.dtype.is_floating:
+            raise TypeError(
+                "The images must be floats (e.g. scaled to [-1, 1]); "
+                f"received dtype {data.dtype.name}. Convert them first, "
+                "e.g. `tf.cast(images, tf.float32) / 127.5 - 1`."
+            )
         if self.num_classes is None:
             return data, None
         if labels is None:
@@ -409,19 +539,8 @@ class GAN(keras.Model):
                 f"{self.num_classes}) needs labels: call fit(images, labels) "
                 "or pass a dataset of (images, labels)."
             )
-        labels = tf.reshape(tf.cast(labels, tf.int32), [-1])
-        with tf.control_dependencies([
-            tf.debugging.assert_non_negative(
-                labels, message="Class labels must be >= 0."
-            ),
-            tf.debugging.assert_less(
-                labels, self.num_classes,
-                message=f"Class labels must be < num_classes="
-                        f"{self.num_classes}.",
-            ),
-        ]):
-            labels = tf.identity(labels)
-        return data, labels
+        data_checks.check_labels(labels, self.num_classes)
+        return data, tf.reshape(tf.cast(labels, tf.int32), [-1])
 
     def _g(self, latent, labels, training, generator=None):
         if generator is None:
@@ -435,24 +554,30 @@ class GAN(keras.Model):
             return self.discriminator(images, training=training)
         return self.discriminator([images, labels], training=training)
 
-    def _discriminator_losses(self, real, fake, labels, seed, training):
+    def _discriminator_losses(self, real, fake, labels, seed, share,
+                              training):
+        """The discriminator's loss and penalties, each this replica's
+        contribution to the global batch's mean (see `share_of_batch`),
+        and the logits."""
         real_logits = ops.cast(self._d(real, labels, training), "float32")
         fake_logits = ops.cast(self._d(fake, labels, training), "float32")
-        d_loss = adversarial_loss(
+        d_loss = _contribution(adversarial_loss(
             self.d_loss, DISCRIMINATOR, real_logits, fake_logits
-        )
+        ), share)
         terms = {}
         for index, penalty in enumerate(self.penalties):
             value = penalty(
                 self.discriminator, real, fake, seed=_fold(seed, index),
                 conditioning=labels,
             )
-            # Penalties are plain means: scale them as Keras scales its
-            # losses, so that summing over replicas gives the global mean.
-            terms[penalty.name] = scale_for_replicas(value)
+            # Penalties are plain means: weight them as the losses are, so
+            # that summing over replicas gives the global batch's mean.
+            if share is not None:
+                value = value * share
+            terms[penalty.name] = value
         return d_loss, terms, real_logits, fake_logits
 
-    def _generator_loss(self, real, labels, latent, training):
+    def _generator_loss(self, real, labels, latent, share, training):
         fake = self._g(latent, labels, training)
         fake_logits = ops.cast(self._d(fake, labels, training), "float32")
         if isinstance(self.g_loss, GANLoss) and self.g_loss.needs_real_logits:
@@ -460,20 +585,67 @@ class GAN(keras.Model):
                                    "float32")
         else:
             real_logits = tf.stop_gradient(fake_logits)
-        return adversarial_loss(
+        return _contribution(adversarial_loss(
             self.g_loss, GENERATOR, real_logits, fake_logits
+        ), share)
+
+    def _track(self, name, contribution, ok):
+        """Adds a step's value to its epoch mean, unless the step failed.
+
+        `contribution` is this replica's share of the global batch's mean
+        (see `share_of_batch`); the trackers average over the replicas, so
+        they get it times the number of replicas.
+        """
+        value = unscale_for_replicas(contribution)
+        self._trackers[name].update_state(
+            tf.where(ok, value, tf.zeros_like(value)),
+            sample_weight=tf.cast(ok, value.dtype),
         )
 
-    def _track(self, d_loss, terms, real_logits, fake_logits):
-        self._trackers["d_loss"].update_state(unscale_for_replicas(d_loss))
+    def _track_discriminator(self, d_loss, terms, real_logits, fake_logits,
+                             share, ok):
+        self._track("d_loss", d_loss, ok)
         for name, value in terms.items():
-            self._trackers[name].update_state(unscale_for_replicas(value))
-        self._trackers["d_real"].update_state(
-            ops.mean(ops.cast(real_logits, "float32"))
+            self._track(name, value, ok)
+        for name, logits in (("d_real", real_logits),
+                             ("d_fake", fake_logits)):
+            mean = ops.cast(_safe_mean(logits), "float32")
+            if share is not None:
+                mean = mean * share
+            self._track(name, mean, ok)
+
+    def _count(self, ok):
+        # Every replica knows the same `ok`: count it once.
+        bad = tf.cast(tf.logical_not(ok), tf.float32)
+        self._trackers["nonfinite_steps"].update_state(
+            tf.where(tf.equal(replica_id(), 0), bad, 0.0)
         )
-        self._trackers["d_fake"].update_state(
-            ops.mean(ops.cast(fake_logits, "float32"))
+
+    def _d_gradients(self, real, labels, latent_seed, penalty_seed, share):
+        """One discriminator update's gradients, checked.
+
+        Returns:
+            `(ok, reason, grads, values)`: the guard's verdict, the
+            gradients and what `_track_discriminator` logs.
+        """
+        batch_size = tf.shape(real)[0]
+        d_vars = self.discriminator.trainable_variables
+        latent = self._latent(batch_size, latent_seed)
+        fake = tf.stop_gradient(self._g(latent, labels, training=True))
+        with tf.GradientTape() as tape:
+            d_loss, terms, real_logits, fake_logits = (
+                self._discriminator_losses(
+                    real, fake, labels, penalty_seed, share, training=True,
+                )
+            )
+            total = d_loss + sum(terms.values())
+            scaled = self.d_optimizer.scale_loss(total)
+        grads = tape.gradient(scaled, d_vars)
+        ok, reason = self._guard.check_update(
+            {"d_loss": d_loss, **terms}, "discriminator gradients",
+            _unless_loss_scaled(self.d_optimizer, grads),
         )
+        return ok, reason, grads, (d_loss, terms, real_logits, fake_logits)
 
     def train_step(self, data):
         """One training step of `fit`: `d_steps` discriminator updates,
@@ -489,40 +661,55 @@ class GAN(keras.Model):
         """
         self._check_compiled()
         real, labels = self._unpack(data)
-        batch_size = tf.shape(real)[0]
-        seed = self._step_seed()
+        seed, step = self._step_seed()
+        ok, reason, labels, local_n, global_n = self._guard.check_batch(
+            real, labels
+        )
+        share = share_of_batch(local_n, global_n)
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
-        for step in range(self.d_steps):
-            latent = self._latent(batch_size, _fold(seed, 2 * step))
-            fake = tf.stop_gradient(self._g(latent, labels, training=True))
-            with tf.GradientTape() as tape:
-                d_loss, terms, real_logits, fake_logits = (
-                    self._discriminator_losses(
-                        real, fake, labels, _fold(seed, 2 * step + 1),
-                        training=True,
-                    )
-                )
-                total = d_loss + sum(terms.values())
-                scaled = self.d_optimizer.scale_loss(total)
-            grads = tape.gradient(scaled, d_vars)
-            self.d_optimizer.apply(grads, d_vars)
-            self._track(d_loss, terms, real_logits, fake_logits)
+        # Each update runs only while every check of this step has passed;
+        # `reason` keeps the first failure.
+        for index in range(self.d_steps):
+            update_ok, update_reason, grads, values = self._d_gradients(
+                real, labels, _fold(seed, 2 * index),
+                _fold(seed, 2 * index + 1), share,
+            )
+            reason = tf.where(ok, update_reason, reason)
+            ok = tf.logical_and(ok, update_ok)
+            run_if(ok, lambda g: self.d_optimizer.apply(g, d_vars), grads)
+            self._track_discriminator(*values, share, ok)
 
-        latent = self._latent(batch_size, _fold(seed, 2 * self.d_steps))
+        latent = self._latent(
+            tf.shape(real)[0], _fold(seed, 2 * self.d_steps)
+        )
         with tf.GradientTape() as tape:
-            g_loss = self._generator_loss(real, labels, latent, training=True)
+            g_loss = self._generator_loss(
+                real, labels, latent, share, training=True
+            )
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = tape.gradient(scaled, g_vars)
+        update_ok, update_reason = self._guard.check_update(
+            {"g_loss": g_loss}, "generator gradients",
+            _unless_loss_scaled(self.g_optimizer, grads),
+        )
+        reason = tf.where(ok, update_reason, reason)
+        ok = tf.logical_and(ok, update_ok)
+        run_if(ok, self._apply_generator_update, grads)
+        self._track("g_loss", g_loss, ok)
+        self._count(ok)
+        self._guard.record(ok, reason, step)
+        return logs_for_reduction(
+            {m.name: m.result() for m in self.metrics}
+        )
+
+    def _apply_generator_update(self, grads):
+        g_vars = self.generator.trainable_variables
         self.g_optimizer.apply(grads, g_vars)
         if self.ema_generator is not None:
             started = self.g_optimizer.iterations > self.ema_start
             decay = tf.where(started, self.ema_decay, 0.0)
             update_ema(self.ema_generator, self.generator, decay)
-        self._trackers["g_loss"].update_state(unscale_for_replicas(g_loss))
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics}
-        )
 
     def test_step(self, data):
         """One step of `evaluate`: the losses and logit means, no update.
@@ -538,16 +725,27 @@ class GAN(keras.Model):
         self._check_compiled()
         real, labels = self._unpack(data)
         batch_size = tf.shape(real)[0]
-        seed = self._step_seed(self.eval_noise_state)
+        seed, _ = self._step_seed(self.eval_noise_state)
+        ok, _, labels, local_n, global_n = self._guard.check_batch(
+            real, labels
+        )
+        share = share_of_batch(local_n, global_n)
         latent = self._latent(batch_size, _fold(seed, 0))
         fake = self._g(latent, labels, training=False)
-        d_loss, terms, real_logits, fake_logits = self._discriminator_losses(
-            real, fake, labels, _fold(seed, 1), training=False
+        values = self._discriminator_losses(
+            real, fake, labels, _fold(seed, 1), share, training=False
         )
-        self._track(d_loss, terms, real_logits, fake_logits)
         latent = self._latent(batch_size, _fold(seed, 2))
-        g_loss = self._generator_loss(real, labels, latent, training=False)
-        self._trackers["g_loss"].update_state(unscale_for_replicas(g_loss))
+        g_loss = self._generator_loss(
+            real, labels, latent, share, training=False
+        )
+        losses_ok, _ = self._guard.check_update(
+            {"d_loss": values[0], **values[1], "g_loss": g_loss}
+        )
+        ok = tf.logical_and(ok, losses_ok)
+        self._track_discriminator(*values, share, ok)
+        self._track("g_loss", g_loss, ok)
+        self._count(ok)
         return logs_for_reduction(
             {m.name: m.result() for m in self.metrics}
         )
@@ -563,26 +761,32 @@ class GAN(keras.Model):
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        """Trains the GAN: `keras.Model.fit`, with a GAN's data.
+        """Trains the GAN, as `keras.Model.fit` does (same arguments).
 
         Each batch of real images gives `d_steps` discriminator updates
         (each on freshly generated images) and then one generator update;
-        `y`, `batch_size` and `validation_data` are read as for
-        `keras.Model.fit`, callbacks see the logs described in the class
-        docstring, and the returned `History` holds them per epoch.
-        Validation runs `evaluate`'s step. Before training starts, the data
-        is checked against the networks.
+        callbacks see the logs described in the class docstring, and the
+        returned `History` holds them per epoch. Validation runs
+        `evaluate`'s step.
+
+        Before training, the data is checked: its shapes against the
+        discriminator, arrays for emptiness, non-finite values and the
+        value range (`data_range`), class labels for a conditional GAN,
+        and `steps_per_epoch * epochs` against a finite dataset's length.
+        During training the same checks run on every batch. A step with
+        bad values updates nothing and is counted in `nonfinite_steps`
+        (see `compile(nonfinite_patience=...)`).
 
         Args:
             x (np.ndarray | Tensor | tf.data.Dataset): Real images, floats in
-                the generator's output range (usually [-1, 1]): a NumPy array or
-                tensor of shape `(n, *image_shape)`, or a `tf.data.Dataset` of
-                batches of images or of `(images, labels)` (see
+                `data_range` (usually [-1, 1]): a NumPy array or tensor of
+                shape `(n, *image_shape)`, or a `tf.data.Dataset` of batches
+                of images or of `(images, labels)` (see
                 `keras_gan_losses.data.load_images`).
             y (np.ndarray | None): For a conditional GAN fed with arrays, the
                 int class ids of `x`, shape `(n,)`. Otherwise `None`.
-            *args (Any): Passed on to `keras.Model.fit` (`batch_size`, `epochs`,
-                ...).
+            *args (Any): Passed on to `keras.Model.fit` (`batch_size`,
+                `epochs`, ...).
             **kwargs (Any): Passed on to `keras.Model.fit` (`epochs`,
                 `callbacks`, `validation_data`, `steps_per_epoch`, ...).
 
@@ -591,27 +795,37 @@ class GAN(keras.Model):
 
         Raises:
             RuntimeError: if `compile` was not called.
-            ValueError: if the images' shape does not match the
-                discriminator's input (with a hint when a dataset is not
-                batched), or a conditional GAN gets no labels or labels
-                outside `[0, num_classes)`.
-            TypeError: for integer images (scale them to floats first).
+            ValueError: for data that does not fit or is empty, out of
+                range or (arrays) not finite, or too short for the steps
+                asked for.
+            FloatingPointError: after `nonfinite_patience` non-finite
+                steps in a row.
         """
         self._check_compiled()
-        shape_checks.check_data(x, y, self.discriminator, self.image_shape,
-                                self.num_classes)
-        return super().fit(x, y, *args, **kwargs)
+        args = _bind(keras.Model.fit, self, x, y, *args, **kwargs)
+        self._check_data(args.get("x"), args.get("y"))
+        _check_steps(args.get("x"),
+                     args.get("epochs", 1) - args.get("initial_epoch", 0),
+                     args.get("steps_per_epoch"), args.get("batch_size"))
+        args["callbacks"] = self._with_monitor(args.get("callbacks"))
+        history = super().fit(**args)
+        if not history.history:
+            raise ValueError(
+                "The data yielded no batches: nothing was trained. Check "
+                "that the dataset is not empty (e.g. filtered to nothing)."
+            )
+        return history
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        """Computes the logged values on data without updating anything.
+        """Reports the losses on data without updating anything, as
+        `keras.Model.evaluate` does (same arguments).
 
         Runs one discriminator loss and one generator loss per batch, with
-        the networks in inference mode, and returns the same values as
-        `fit` logs. The noise for the generated images and the penalties
-        comes from a separate stream that restarts at every call, so
-        evaluating the same model on the same data twice gives the same
-        numbers, and evaluating never changes the noise that training
-        draws next.
+        the networks in inference mode, and returns the values `fit` logs.
+        Each call draws the same latent noise (from a stream of its own, so
+        evaluating never changes the noise that training draws next).
+        Batches with bad values are left out of the means and counted in
+        `nonfinite_steps`.
 
         Args:
             x (np.ndarray | Tensor | tf.data.Dataset): Real images, in the same
@@ -630,14 +844,38 @@ class GAN(keras.Model):
         Raises:
             RuntimeError: if `compile` was not called.
             ValueError: as for `fit`.
-            TypeError: as for `fit`.
         """
         self._check_compiled()
-        shape_checks.check_data(x, y, self.discriminator, self.image_shape,
-                                self.num_classes)
+        args = _bind(keras.Model.evaluate, self, x, y, *args, **kwargs)
+        self._check_data(args.get("x"), args.get("y"))
+        args["callbacks"] = self._with_monitor(args.get("callbacks"))
         base = self.noise_state.numpy()[0]
         self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))
-        return super().evaluate(x, y, *args, **kwargs)
+        return super().evaluate(**args)
+
+    def _check_data(self, x, y):
+        shape_checks.check_data(x, y, self.discriminator, self.image_shape,
+                                self.num_classes)
+        images, labels = shape_checks.split_data(x, y)
+        if isinstance(images, np.ndarray):
+            data_checks.check_values(images, self.data_range)
+        elif isinstance(images, tf.data.Dataset) and int(
+            images.cardinality()
+        ) == 0:
+            raise ValueError(
+                "The training data is an empty dataset: nothing to train on."
+            )
+        if self.num_classes is not None and labels is not None:
+            data_checks.check_labels(labels, self.num_classes)
+
+    def _with_monitor(self, callbacks):
+        monitor = GuardMonitor(self, self._guard, self.nonfinite_patience)
+        if callbacks is None:
+            return [monitor]
+        if isinstance(callbacks, keras.callbacks.CallbackList):
+            callbacks.append(monitor)
+            return callbacks
+        return [*callbacks, monitor]
 
     # ------------------------------------------------------------------
     # sampling and saving
@@ -651,8 +889,8 @@ class GAN(keras.Model):
             labels (int | array-like | None): For a conditional GAN, int class
                 ids, one per image (or a single int for all). Defaults to
                 cycling through the classes: 0, 1, ..., num_classes - 1, 0, ...
-            seed (int | None): Optional int; the same seed gives the same
-                images.
+            seed (int | None): Optional int in [-2**63, 2**63); the same seed
+                gives the same images.
             use_ema (bool | None): Whether to use the EMA generator. Defaults to
                 `True` when the GAN keeps one.
             batch_size (int): Images per generator call.
@@ -661,6 +899,8 @@ class GAN(keras.Model):
             np.ndarray: A NumPy array of shape `(num_images, *image_shape)`.
         """
         num_images = positive_int("num_images", num_images)
+        batch_size = positive_int("batch_size", batch_size)
+        seed = check_seed(seed)
         generator = self._pick_generator(use_ema)
         labels = self._labels_for(num_images, labels)
         if seed is None:
@@ -720,13 +960,16 @@ class GAN(keras.Model):
         return tf.constant(labels, tf.int32)
 
     def export_generator(self, path, use_ema=None, value_range=(-1.0, 1.0),
-                         sample_signature=True, verbose=False):
+                         sample_signature=True, verbose=False,
+                         overwrite=False):
         """Exports the generator (the EMA copy by default) as a SavedModel.
 
         See `keras_gan_losses.export.export_generator`: the result loads with
         plain `tf.saved_model.load(path)`, with a `serving_default(z[,
         labels])` signature and a `sample(batch_size, seed)` signature that
-        returns uint8 images.
+        returns uint8 images. The export refuses a `path` that exists and
+        is not an empty folder, unless `overwrite=True` and it holds an
+        earlier SavedModel, which is then replaced.
 
         Args:
             path (str): Directory to write the SavedModel to.
@@ -739,14 +982,21 @@ class GAN(keras.Model):
             sample_signature (bool): Whether to add the `sample(batch_size,
                 seed)` signature.
             verbose (bool): Whether to print what is written.
+            overwrite (bool): Whether to replace an earlier SavedModel at
+                `path`.
 
         Returns:
             str: `path`.
+
+        Raises:
+            FileExistsError: if `path` exists and is not an empty folder,
+                unless `overwrite` is set and it holds a SavedModel.
         """
         return export_generator(
             self._pick_generator(use_ema), path, self.latent_dim,
             num_classes=self.num_classes, value_range=value_range,
             sample_signature=sample_signature, verbose=verbose,
+            overwrite=overwrite,
         )
 
     def get_config(self):
@@ -763,6 +1013,7 @@ class GAN(keras.Model):
             "ema_decay": self.ema_decay,
             "ema_start": self.ema_start,
             "seed": self.seed,
+            "data_range": self._data_range_arg,
         })
         return config
 

@@ -1,5 +1,7 @@
 """Plain Keras losses in a GAN slot, with the usual label convention."""
 
+import warnings
+
 from keras import ops
 
 from keras_gan_losses.losses.base import DISCRIMINATOR
@@ -26,3 +28,46 @@ def adversarial_loss(loss, role, real_logits, fake_logits):
             ops.zeros_like(fake_logits), fake_logits
         )
     return loss(ops.ones_like(fake_logits), fake_logits)
+
+
+def check_from_logits(loss, slot, discriminator_activation):
+    """Refuses a plain Keras probability loss that expects probabilities
+    while the discriminator outputs logits.
+
+    `BinaryCrossentropy()` (and the other Keras losses with a
+    `from_logits` argument) defaults to `from_logits=False`: applied to
+    logits it clips them into (0, 1) and trains on nonsense, silently.
+    It is right only for a discriminator that ends in a sigmoid.
+
+    Args:
+        loss: The resolved loss object.
+        slot: `"d_loss"` or `"g_loss"`, for the message.
+        discriminator_activation: Name of the discriminator's output
+            activation, or None if it cannot be told.
+
+    Raises:
+        ValueError: if `loss.from_logits` is False and the discriminator
+            ends in another activation (a warning if it cannot be told).
+    """
+    if isinstance(loss, GANLoss) or getattr(loss, "from_logits", None) \
+            is not False:
+        return
+    if discriminator_activation in ("sigmoid", "softmax"):
+        return
+    name = type(loss).__name__
+    message = (
+        f"`{slot}` is {name}(from_logits=False), which expects "
+        "probabilities, but GAN discriminators output logits. Use "
+        f"`keras.losses.{name}(from_logits=True)`"
+    )
+    if discriminator_activation is None:
+        # A subclassed discriminator: it may end in a sigmoid.
+        warnings.warn(
+            message + ", unless the discriminator ends in a sigmoid.",
+            UserWarning, stacklevel=3,
+        )
+        return
+    raise ValueError(
+        message + f" (the discriminator's last activation is "
+        f"{discriminator_activation!r}), or end it in a sigmoid."
+    )

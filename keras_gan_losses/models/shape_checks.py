@@ -173,6 +173,24 @@ def check_label_range(labels, num_classes):
         )
 
 
+def split_data(x, y):
+    """`fit`'s `x` and `y` as `(images, labels)`.
+
+    For a `tf.data.Dataset` of `(images, labels)` the images are the
+    dataset itself and the labels its labels' `tf.TensorSpec`. Labels are
+    None where there are none.
+    """
+    if isinstance(x, (tuple, list)) and x:
+        if len(x) > 1 and y is None:
+            y = x[1]
+        x = x[0]
+    if isinstance(x, tf.data.Dataset) and y is None:
+        spec = x.element_spec
+        if isinstance(spec, (tuple, list)) and len(spec) > 1:
+            y = spec[1]
+    return x, y
+
+
 def check_data(x, y, discriminator, image_shape, num_classes=None):
     """Checks the training data against the discriminator.
 

@@ -110,7 +110,8 @@ class Penalty:
                 conditioning]`.
 
         Returns:
-            Tensor: `weight * mean(call(...))`, a float32 scalar.
+            Tensor: `weight * mean(call(...))`, a float32 scalar (0 for an
+            empty batch).
         """
         real = ops.convert_to_tensor(real)
         fake = ops.convert_to_tensor(fake)
@@ -127,7 +128,9 @@ class Penalty:
         if conditioning is not None:
             conditioning = ops.convert_to_tensor(conditioning)
         values = self.call(discriminator, real, fake, seed, conditioning)
-        return self.weight * ops.mean(values)
+        # divide_no_nan: a replica can hold no example of a partial batch.
+        count = ops.cast(ops.size(values), values.dtype)
+        return self.weight * ops.divide_no_nan(ops.sum(values), count)
 
     def call(self, discriminator, real, fake, seed=None, conditioning=None):
         raise NotImplementedError

@@ -28,7 +28,20 @@ def check_bool(name, value):
 
 
 def check_seed(seed):
-    """Returns an int seed or None, or raises a TypeError."""
-    if seed is not None and not is_int(seed):
+    """Returns an int seed or None.
+
+    Raises:
+        TypeError: for anything but an int or None (a float is not
+            truncated: seed 1.7 would silently be seed 1).
+        ValueError: for an int outside the int64 range the seeds live in.
+    """
+    if seed is None:
+        return None
+    if not is_int(seed):
         raise TypeError(f"`seed` must be an int or None. Received: {seed!r}")
-    return None if seed is None else int(seed)
+    if not -(2**63) <= int(seed) < 2**63:
+        raise ValueError(
+            f"`seed` must fit in 64 bits, in [-2**63, 2**63). Received: "
+            f"{seed!r}"
+        )
+    return int(seed)

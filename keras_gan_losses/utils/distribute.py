@@ -1,10 +1,12 @@
-"""Replica-aware scaling of hand-written loss terms.
+"""Replica-aware helpers for the GAN's steps under `tf.distribute`.
 
 Keras loss objects (Keras >= 3.8) divide mean-type reductions by the number
 of replicas in sync, so that summing the per-replica gradients, which is what
 `tf.distribute` does, gives the gradient of the mean over the global batch.
-Terms we write by hand (penalties) must be scaled the same way, and logged
-values un-scaled. Keras keeps these helpers private, so we keep our own.
+The GAN weights each replica's terms by its share of the batch instead
+(`models.guard.share_of_batch`), which is exact for uneven partial batches
+too, and un-scales logged values. Keras keeps its helpers private, so we
+keep our own.
 """
 
 import tensorflow as tf
@@ -13,14 +15,6 @@ import tensorflow as tf
 def num_replicas():
     """Number of replicas in sync in the current strategy (1 by default)."""
     return tf.distribute.get_strategy().num_replicas_in_sync
-
-
-def scale_for_replicas(value):
-    """Divides `value` by the number of replicas in sync."""
-    replicas = num_replicas()
-    if replicas > 1:
-        value = value * tf.cast(1.0 / replicas, value.dtype)
-    return value
 
 
 def unscale_for_replicas(value):
@@ -61,3 +55,47 @@ def logs_for_reduction(logs):
     if not is_multi_worker():
         return logs
     return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+
+
+def all_reduce_sum(value):
+    """Sums `value` over the replicas in sync (the value itself outside a
+    strategy, or with a single replica)."""
+    if num_replicas() == 1:
+        return value
+    return tf.distribute.get_replica_context().all_reduce("SUM", value)
+
+
+def run_if(condition, fn, *args):
+    """Runs `fn(*args)` in each replica if the scalar bool `condition` holds.
+
+    `condition` must be the same on every replica (e.g. all-reduced).
+    `fn` may synchronise the replicas (an optimizer's `apply`), so under a
+    strategy the `cond` runs in the cross-replica context, through
+    `merge_call`, as `keras.optimizers.LossScaleOptimizer` does: a `cond`
+    in the replica context may not contain a `merge_call`.
+    """
+
+    def skip():
+        return tf.constant(False)
+
+    if not tf.distribute.has_strategy():
+
+        def run():
+            fn(*args)
+            return tf.constant(True)
+
+        tf.cond(condition, run, skip)
+        return
+
+    def merge_fn(strategy, condition, *args):
+        condition = strategy.experimental_local_results(condition)[0]
+
+        def run():
+            strategy.extended.call_for_each_replica(fn, args=args)
+            return tf.constant(True)
+
+        tf.cond(condition, run, skip)
+
+    tf.distribute.get_replica_context().merge_call(
+        merge_fn, args=(condition,) + tuple(args)
+    )

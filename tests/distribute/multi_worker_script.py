@@ -191,7 +191,7 @@ def draw_noise(strategy, gan):
     @tf.function
     def draw():
         return strategy.run(
-            lambda: (replica_id(), gan._latent(4, gan._step_seed()))
+            lambda: (replica_id(), gan._latent(4, gan._step_seed()[0]))
         )
 
     ids, latents = draw()

@@ -80,10 +80,36 @@ def test_each_replica_draws_its_own_noise(strategy):
 
     @tf.function
     def draw():
-        return strategy.run(lambda: gan._latent(4, gan._step_seed()))
+        return strategy.run(lambda: gan._latent(4, gan._step_seed()[0]))
 
     first = strategy.experimental_local_results(draw())
     assert len(first) == 2
     assert not np.allclose(first[0].numpy(), first[1].numpy())
     second = strategy.experimental_local_results(draw())
     assert not np.allclose(first[0].numpy(), second[0].numpy())
+
+
+@pytest.mark.parametrize("n", [9, 13], ids=["last_batch_1", "last_batch_5"])
+@pytest.mark.parametrize("d_loss,penalties", [
+    ("non_saturating", lambda: [kgl.penalties.GradientPenalty(1.0)]),
+    ("least_squares", lambda: [kgl.penalties.R1Penalty(2.0)]),
+], ids=["ns_gp", "lsgan_r1"])
+def test_partial_last_batch_equals_single_device(strategy, n, d_loss,
+                                                 penalties):
+    # A last batch of 1 leaves one replica empty, of 5 splits it 3/2:
+    # each replica's mean must count for its share of the batch.
+    x = np.random.default_rng(1).normal(size=(n, 6)).astype("float32")
+    single = make_gan(d_loss, d_loss, penalties())
+    single_logs = single.fit(x, batch_size=8, epochs=1, verbose=0,
+                             shuffle=False).history
+    with strategy.scope():
+        multi = make_gan(d_loss, d_loss, penalties())
+    multi_logs = multi.fit(tf.data.Dataset.from_tensor_slices(x).batch(8),
+                           epochs=1, verbose=0).history
+    for a, b in zip(single.get_weights(), multi.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert multi_logs["nonfinite_steps"] == [0.0]
+    for key in single_logs:
+        assert np.isfinite(multi_logs[key][0]), key
+        assert multi_logs[key][0] == pytest.approx(single_logs[key][0],
+                                                   rel=1e-5, abs=1e-6)

@@ -39,7 +39,9 @@ def test_fit_updates_both_networks_without_nan(d_loss, g_loss):
     d_before = [w.copy() for w in gan.discriminator.get_weights()]
     history = gan.fit(images(), batch_size=8, epochs=2, verbose=0)
     assert set(history.history) == {
-        "d_loss", "g_loss", "gradient_penalty", "d_real", "d_fake"}
+        "d_loss", "g_loss", "gradient_penalty", "d_real", "d_fake",
+        "nonfinite_steps"}
+    assert history.history["nonfinite_steps"] == [0.0, 0.0]
     for values in history.history.values():
         assert len(values) == 2 and np.all(np.isfinite(values))
     for net, before in ((gan.generator, g_before),
@@ -94,7 +96,7 @@ def test_evaluate_updates_nothing():
     before = state()
     logs = gan.evaluate(images(), batch_size=8, verbose=0, return_dict=True)
     assert set(logs) == {"d_loss", "g_loss", "r1_penalty", "d_real",
-                         "d_fake"}
+                         "d_fake", "nonfinite_steps"}
     for a, b in zip(before, state()):
         np.testing.assert_array_equal(a, b)
     # Evaluating again draws the same noise: the same numbers.

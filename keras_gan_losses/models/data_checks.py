@@ -1,0 +1,160 @@
+"""Checks of the data's values and labels before training, with errors
+that say what is wrong and how to fix it.
+
+Shapes are checked in `shape_checks`; the same checks also run on every
+batch, in graph, through the non-finite guard (`guard.py`), which covers
+Python generators and `tf.data` pipelines.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+# Layers that move values around without changing them.
+_PASS_THROUGH = (
+    keras.layers.Reshape,
+    keras.layers.Flatten,
+    keras.layers.Permute,
+    keras.layers.Cropping1D,
+    keras.layers.Cropping2D,
+    keras.layers.Cropping3D,
+    keras.layers.Identity,
+)
+
+_RANGES = {
+    "tanh": (-1.0, 1.0),
+    "sigmoid": (0.0, 1.0),
+    "hard_sigmoid": (0.0, 1.0),
+}
+
+
+def _activation_name(layer):
+    activation = getattr(layer, "activation", None)
+    if activation is None:
+        return None
+    try:
+        name = keras.activations.serialize(activation)
+    except (TypeError, ValueError):
+        return None
+    if isinstance(name, dict):
+        name = name.get("config", {}).get("name", name.get("class_name"))
+    return name if isinstance(name, str) else None
+
+
+def output_activation(model):
+    """The name of the activation that produces `model`'s output (e.g.
+    `"tanh"`, `"sigmoid"`, `"linear"`), or None if it cannot be told.
+
+    Reads the layers of a Sequential or functional model backwards from
+    the last one, past layers that only move values (Reshape, Flatten,
+    ...), into nested models; a subclassed model tells nothing.
+    """
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        return None
+    if not outputs or len(outputs) != 1:
+        return None
+    for layer in reversed(model.layers):
+        if isinstance(layer, keras.Model):
+            return output_activation(layer)
+        name = _activation_name(layer)
+        if name is not None:
+            return name
+        if not isinstance(layer, _PASS_THROUGH):
+            return None
+    return None
+
+
+def resolve_data_range(data_range, generator):
+    """`GAN(data_range=...)` as a `(low, high)` pair of floats, or None.
+
+    `"auto"` takes the range of the generator's output activation: tanh
+    gives `(-1, 1)`, sigmoid `(0, 1)`; anything else (linear, a subclassed
+    generator) checks nothing.
+    """
+    if data_range is None:
+        return None
+    if isinstance(data_range, str):
+        if data_range != "auto":
+            raise ValueError(
+                "`data_range` must be 'auto', a (low, high) pair or None. "
+                f"Received: data_range={data_range!r}"
+            )
+        return _RANGES.get(output_activation(generator))
+    try:
+        low, high = (float(v) for v in data_range)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "`data_range` must be 'auto', a (low, high) pair of numbers or "
+            f"None. Received: data_range={data_range!r}"
+        ) from None
+    if not low < high:
+        raise ValueError(
+            f"`data_range` must have low < high. Received: {data_range!r}"
+        )
+    return (low, high)
+
+
+def check_values(images, data_range):
+    """Checks an array of images before training: not empty, finite and
+    inside `data_range` (give or take 5 % of its width).
+
+    Raises:
+        ValueError: naming what is wrong and the fix.
+    """
+    if images.shape[0] == 0:
+        raise ValueError(
+            "The training data is empty (0 images): nothing to train on."
+        )
+    if not np.isfinite(images).all():
+        bad = int(np.size(images) - np.isfinite(images).sum())
+        raise ValueError(
+            f"The images contain {bad} NaN or Inf values: training on them "
+            "would make every weight NaN. Clean the data first (e.g. find "
+            "them with `~np.isfinite(images)`)."
+        )
+    if data_range is None:
+        return
+    low, high = data_range
+    slack = 0.05 * (high - low)
+    lo, hi = float(images.min()), float(images.max())
+    if lo < low - slack or hi > high + slack:
+        raise ValueError(
+            f"The images have values in [{lo:g}, {hi:g}], outside the "
+            f"generator's output range [{low:g}, {high:g}]. Scale them to "
+            "that range (`keras_gan_losses.data.load_images` does, or e.g. "
+            "`x / 127.5 - 1` for [0, 255] images and a tanh generator), or "
+            "pass `data_range=` to GAN() (None turns the check off)."
+        )
+
+
+def check_labels(labels, num_classes):
+    """Checks class labels (a NumPy array, or a tensor's static dtype and
+    shape): int ids, one per image, not one-hot.
+
+    Raises:
+        TypeError: for float labels.
+        ValueError: for one-hot or multi-column labels.
+    """
+    dtype = tf.as_dtype(labels.dtype)
+    shape = tuple(labels.shape)
+    if len(shape) == 2 and shape[1] not in (None, 1):
+        raise ValueError(
+            f"Class labels must be int ids of shape (batch,), but they have "
+            f"shape {shape}: one-hot labels? Convert them with "
+            "`labels.argmax(axis=-1)` (or `tf.argmax(labels, axis=-1)` in a "
+            "tf.data pipeline)."
+        )
+    if len(shape) > 2:
+        raise ValueError(
+            f"Class labels must be int ids of shape (batch,). Received "
+            f"shape {shape}."
+        )
+    if not dtype.is_integer:
+        raise TypeError(
+            f"Class labels must be int class ids in [0, {num_classes}); "
+            f"received dtype {dtype.name}. Convert them with "
+            "`labels.astype('int32')` (or `tf.cast(labels, tf.int32)`) "
+            "if they hold whole numbers."
+        )

@@ -1,0 +1,306 @@
+"""The non-finite guard: steps with bad data or non-finite values update
+nothing, are counted, and stop `fit` with a clear error when they persist.
+
+The step functions of `GAN` (in graph) call `StepGuard.check` at each
+point where something can go wrong: the batch (non-finite pixels, values
+outside the expected range, out-of-range class labels) and each update
+(its losses and gradients). Every replica takes the same decision: the
+flags are summed over the replicas first. An update runs only while every
+check of its step so far has passed (`utils.distribute.run_if`). The guard
+records the current run of bad steps in variables, and `GuardMonitor`, a
+callback that `GAN.fit` and `GAN.evaluate` add, turns them into a warning,
+or an error, in Python.
+"""
+
+import warnings
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gan_losses.utils.distribute import all_reduce_sum
+from keras_gan_losses.utils.distribute import num_replicas
+
+#: Quantities the batch check looks at, in the order of their codes.
+BATCH_QUANTITIES = ("data", "data_range", "labels")
+
+_ADVICE = {
+    "data": "the training data contains NaN or Inf values: check how it is "
+            "loaded and scaled (e.g. np.isfinite(images).all()).",
+    "d_loss": "lower the discriminator's learning rate, or add a gradient "
+              "penalty (R1 or WGAN-GP) to keep its logits in check.",
+    "g_loss": "lower the generator's learning rate; with the minimax loss, "
+              "use 'non_saturating' instead.",
+    "discriminator gradients": "lower the discriminator's learning rate, or "
+                               "clip its gradients (e.g. Adam(clipnorm=1.0)).",
+    "generator gradients": "lower the generator's learning rate, or clip its "
+                           "gradients (e.g. Adam(clipnorm=1.0)).",
+}
+
+
+def _is_bad(value):
+    """1.0 if `value` has a non-finite entry, else 0.0 (float32 scalar)."""
+    value = tf.convert_to_tensor(value)
+    if not value.dtype.is_floating:
+        return tf.constant(0.0)
+    return 1.0 - tf.cast(tf.reduce_all(tf.math.is_finite(value)), tf.float32)
+
+
+def any_bad(values):
+    """1.0 if any of the tensors in `values` has a non-finite entry."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return tf.constant(0.0)
+    return tf.reduce_max(tf.stack([_is_bad(v) for v in values]))
+
+
+class StepGuard:
+    """In-graph state and checks of the non-finite guard.
+
+    Args:
+        quantities: Names of everything the guard checks, in the order the
+            step checks them (their index is the code stored in `reason`).
+        value_range: `(low, high)` the real images must lie in, or None.
+        num_classes: For a conditional GAN, the number of classes.
+    """
+
+    def __init__(self, quantities, value_range=None, num_classes=None):
+        self.quantities = tuple(BATCH_QUANTITIES) + tuple(quantities)
+        self.value_range = value_range
+        self.num_classes = num_classes
+
+        def variable(value, dtype):
+            return tf.Variable(
+                value, dtype=dtype, trainable=False,
+                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+            )
+
+        # The current run of consecutive bad training steps: its length,
+        # the training step it began at and the code of its first bad
+        # quantity (-1: none yet).
+        self.run_length = variable(0, tf.int64)
+        self.run_start = variable(-1, tf.int64)
+        self.reason = variable(-1, tf.int32)
+        # What the last refused batch looked like, for the error message.
+        self.batch_problem = variable(-1, tf.int32)
+        self.batch_min = variable(0.0, tf.float32)
+        self.batch_max = variable(0.0, tf.float32)
+        self.bad_label = variable(0, tf.int64)
+
+    def code(self, name):
+        return self.quantities.index(name)
+
+    def check_batch(self, images, labels):
+        """Checks a batch; returns `(ok, reason, labels, local_n, global_n)`.
+
+        `labels` come back clipped into range, so that an out-of-range id
+        cannot fail an embedding lookup before the guard reports it.
+        `local_n` and `global_n` are this replica's and the global batch
+        size, as float32.
+        """
+        local_n = tf.cast(tf.shape(images)[0], tf.float32)
+        finite = tf.reduce_all(tf.math.is_finite(images))
+        batch_min = tf.cast(tf.reduce_min(images), tf.float32)
+        batch_max = tf.cast(tf.reduce_max(images), tf.float32)
+        out_of_range = tf.constant(False)
+        if self.value_range is not None:
+            low, high = self.value_range
+            slack = 0.05 * (high - low)
+            # NaN compares false: a non-finite batch is reported as such.
+            out_of_range = tf.logical_and(finite, tf.logical_or(
+                batch_min < low - slack, batch_max > high + slack
+            ))
+        label_bad = tf.constant(False)
+        bad_label = tf.constant(0, tf.int64)
+        if labels is not None:
+            outside = tf.logical_or(labels < 0, labels >= self.num_classes)
+            label_bad = tf.reduce_any(outside)
+            bad_label = tf.cast(
+                tf.reduce_max(tf.where(outside, labels, tf.int32.min)),
+                tf.int64,
+            )
+            labels = tf.clip_by_value(labels, 0, self.num_classes - 1)
+        flags = all_reduce_sum(tf.stack([
+            local_n,
+            1.0 - tf.cast(finite, tf.float32),
+            tf.cast(out_of_range, tf.float32),
+            tf.cast(label_bad, tf.float32),
+        ]))
+        global_n = flags[0]
+        bad = flags[1:] > 0
+        ok = tf.logical_not(tf.reduce_any(bad))
+        reason = _first(bad, 0)
+        problem = tf.logical_or(bad[1], bad[2])
+        self.batch_problem.assign(tf.where(problem, reason, -1))
+        self.batch_min.assign(tf.where(problem, batch_min, self.batch_min))
+        self.batch_max.assign(tf.where(problem, batch_max, self.batch_max))
+        self.bad_label.assign(tf.where(label_bad, bad_label, self.bad_label))
+        return ok, reason, labels, local_n, global_n
+
+    def check_update(self, losses, gradients_name=None, grads=None):
+        """Checks one update: its losses and its gradients.
+
+        Args:
+            losses: A dict of name → loss tensor.
+            gradients_name: The name the gradients are reported under.
+            grads: The update's gradients, or None not to check them (a
+                `LossScaleOptimizer` skips non-finite gradients itself:
+                they are how it finds its scale).
+
+        Returns:
+            `(ok, reason)`: scalar bool, the same on every replica, and the
+            code of the first non-finite quantity (-1 if none).
+        """
+        flags = [_is_bad(loss) for loss in losses.values()]
+        codes = [self.code(name) for name in losses]
+        if grads is not None:
+            flags.append(any_bad(grads))
+            codes.append(self.code(gradients_name))
+        bad = all_reduce_sum(tf.stack(flags)) > 0
+        return tf.logical_not(tf.reduce_any(bad)), _first(bad, codes)
+
+    def record(self, ok, reason, step):
+        """Extends or ends the run of bad steps after a training step."""
+        bad = tf.logical_not(ok)
+        starts = tf.logical_and(bad, tf.equal(self.run_length, 0))
+        self.run_start.assign(tf.where(starts, step, self.run_start))
+        self.reason.assign(tf.where(starts, reason, self.reason))
+        self.run_length.assign(
+            tf.where(bad, self.run_length + 1, tf.zeros_like(self.run_length))
+        )
+
+
+def _first(bad, codes):
+    """The code of the first true flag in `bad` (-1 if none).
+
+    `codes` is a list of codes, one per flag, or an int offset added to
+    the flag's index.
+    """
+    count = bad.shape[0]
+    if isinstance(codes, int):
+        codes = [codes + i for i in range(count)]
+    codes = tf.constant(codes, tf.int32)
+    index = tf.argmax(tf.cast(bad, tf.int32), output_type=tf.int32)
+    return tf.where(tf.reduce_any(bad), tf.gather(codes, index), -1)
+
+
+def share_of_batch(local_n, global_n):
+    """This replica's share of the global batch (1.0 with one replica).
+
+    Keras's loss objects divide by the number of replicas, which is exact
+    only when every replica holds as many examples; a partial last batch
+    splits unevenly (down to empty replicas). Weighting each replica's
+    mean by its share of the batch makes the sum over replicas the mean
+    over the global batch in every case.
+    """
+    if num_replicas() == 1:
+        return None
+    return tf.math.divide_no_nan(local_n, global_n)
+
+
+class GuardMonitor(keras.callbacks.Callback):
+    """Turns the guard's records into a warning or an error in Python.
+
+    Added by `GAN.fit` and `GAN.evaluate`. A refused batch (values outside
+    the expected range, out-of-range labels) raises a `ValueError` at once;
+    a run of non-finite training steps warns once and, after `patience`
+    steps in a row, raises a `FloatingPointError` naming where it began.
+    """
+
+    def __init__(self, gan, guard, patience):
+        super().__init__()
+        self.gan = gan
+        self.guard = guard
+        self.patience = patience
+        self._epoch_starts = []
+        self._seen = 0.0
+        self._warned_run = None
+
+    def on_train_begin(self, logs=None):
+        self._warned_run = None
+        self._epoch_starts = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        step = int(self.gan.noise_state.numpy()[1])
+        self._epoch_starts.append((epoch, step))
+        self._seen = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not self._new_bad_steps(logs):
+            return
+        self._raise_for_batch()
+        run_length = int(self.guard.run_length.numpy())
+        if run_length == 0:
+            return
+        start = int(self.guard.run_start.numpy())
+        where, what = self._where(start), self._what()
+        if self._warned_run != start:
+            self._warned_run = start
+            warnings.warn(
+                f"Non-finite {what} at {where}: the step was skipped (no "
+                f"weight or optimizer state changed). To fix: "
+                f"{_ADVICE.get(what, _ADVICE['d_loss'])}",
+                RuntimeWarning, stacklevel=2,
+            )
+        if self.patience is not None and run_length >= self.patience:
+            raise FloatingPointError(
+                f"Training stopped: {run_length} steps in a row had "
+                f"non-finite values, starting at {where} with non-finite "
+                f"{what}. The weights are those from before that step. "
+                f"To fix: {_ADVICE.get(what, _ADVICE['d_loss'])}"
+            )
+
+    def on_test_begin(self, logs=None):
+        self._seen = 0.0
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self._new_bad_steps(logs):
+            self._raise_for_batch()
+
+    def _new_bad_steps(self, logs):
+        count = (logs or {}).get("nonfinite_steps")
+        if count is None:
+            return False
+        count = float(np.asarray(count).reshape(-1)[0])
+        new = count > self._seen
+        self._seen = count
+        return new
+
+    def _raise_for_batch(self):
+        problem = int(self.guard.batch_problem.numpy())
+        if problem < 0:
+            return
+        name = self.guard.quantities[problem]
+        self.guard.batch_problem.assign(-1)
+        if name == "labels":
+            raise ValueError(
+                f"Class labels must be int ids in [0, "
+                f"{self.guard.num_classes}); a batch holds the label "
+                f"{int(self.guard.bad_label.numpy())}. Check the label "
+                "column of the data or `num_classes`."
+            )
+        low, high = self.guard.value_range
+        raise ValueError(
+            f"The images have values in [{self.guard.batch_min.numpy():g}, "
+            f"{self.guard.batch_max.numpy():g}], outside the generator's "
+            f"output range [{low:g}, {high:g}]. Scale them to that range "
+            "(`keras_gan_losses.data.load_images` does, or e.g. "
+            "`x / 127.5 - 1` for [0, 255] images and a tanh generator), or "
+            "pass `data_range=` to GAN() (None turns the check off)."
+        )
+
+    def _what(self):
+        reason = int(self.guard.reason.numpy())
+        if reason < 0:
+            return "values"
+        return self.guard.quantities[reason]
+
+    def _where(self, step):
+        found = None
+        for epoch, start in self._epoch_starts:
+            if start <= step:
+                found = (epoch, start)
+        if found is None:
+            return f"training step {step + 1}"
+        epoch, start = found
+        return f"epoch {epoch + 1}, step {step - start + 1}"

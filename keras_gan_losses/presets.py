@@ -81,7 +81,8 @@ PRESETS = {
         Preset("non_saturating", "non_saturating", "non_saturating",
                reference="Radford et al. 2015 (DCGAN)"),
         Preset("minimax", "minimax", "minimax",
-               reference="Goodfellow et al. 2014"),
+               reference="Goodfellow et al. 2014 (the loss), with DCGAN's "
+                         "Adam rather than the paper's SGD"),
         Preset("least_squares", "least_squares", "least_squares",
                reference="Mao et al. 2017 (LSGAN)"),
         Preset("wasserstein_gp", "wasserstein", "wasserstein",
@@ -93,8 +94,9 @@ PRESETS = {
         Preset("hinge", "hinge", "hinge", d_learning_rate=4e-4,
                g_learning_rate=1e-4, beta_1=0.0, beta_2=0.9,
                spectral_norm=True,
-               reference="Miyato et al. 2018 (SNGAN), Zhang et al. 2019 "
-                         "(SAGAN, two time-scale learning rates)"),
+               reference="Zhang et al. 2019 (SAGAN: hinge loss, two "
+                         "time-scale learning rates, spectral norm, here in "
+                         "the discriminator only)"),
         Preset("relativistic_average", "relativistic_average",
                "relativistic_average",
                reference="Jolicoeur-Martineau 2018 (RaSGAN)"),

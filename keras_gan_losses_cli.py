@@ -45,7 +45,7 @@ CHILD_ENV = "KGL_CHILD"
 SHOW_LOGS_ENV = "KGL_SHOW_TF_LOGS"
 
 #: A C++ log line of TensorFlow/absl: `I0000 00:00:17.. 123 file.cc:45] ...`.
-_CPP_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] ")
+_CPP_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ \S+:\d+\] ")
 #: Known harmless lines on a CPU-only machine, at any level.
 NOISE = tuple(re.compile(pattern) for pattern in (
     r"^WARNING: All log messages before absl::InitializeLog\(\) is called",
@@ -59,6 +59,9 @@ NOISE = tuple(re.compile(pattern) for pattern in (
     r"This TensorFlow binary is optimized to use available CPU instructions",
     r"remapper failed: INVALID_ARGUMENT: Mutation::Apply error",
     r"Local rendezvous is aborting with status: OUT_OF_RANGE",
+    # Mixed precision on a CPU: oneDNN falls back to Eigen (kgl train
+    # warns about mixed precision on CPUs itself).
+    r"oneDNN supports DT_HALF only on platforms with AVX-512",
 ))
 
 
@@ -252,7 +255,9 @@ def _add_sample(commands):
         description="Write a PNG grid of samples from a run directory (its "
                     "model.keras) or an exported generator SavedModel.",
     )
-    sample.add_argument("source", metavar="RUN_DIR_OR_SAVEDMODEL")
+    sample.add_argument("source", metavar="RUN_DIR_OR_SAVEDMODEL",
+                        help="a run directory of `kgl train` or an "
+                             "exported generator SavedModel")
     sample.add_argument("-n", "--num-samples", type=positive_int, default=64,
                         help="number of images (default: %(default)s)")
     sample.add_argument("--out", default="grid.png", metavar="PNG",
@@ -269,7 +274,8 @@ def _add_evaluate(commands):
         description="Generate from a run's model and print FID, KID, "
                     "precision and recall against real data.",
     )
-    evaluate.add_argument("run_dir", metavar="RUN_DIR")
+    evaluate.add_argument("run_dir", metavar="RUN_DIR",
+                          help="a run directory of `kgl train`")
     evaluate.add_argument("--data", default=None, metavar="SOURCE",
                           help="real data (default: the run's --data)")
     evaluate.add_argument("--split", default="test",

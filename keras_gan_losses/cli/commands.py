@@ -99,6 +99,9 @@ def train(args):
     keras.utils.set_random_seed(args.seed)
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
+        if not tf.config.list_physical_devices("GPU"):
+            warn("--mixed-precision on a machine without a GPU: float16 "
+                 "runs slower than float32 on CPUs; it is meant for GPUs.")
     strategy = _strategy(args.strategy)
     dataset = kgl.data.load_images(
         _data_source(args.data), split="train", image_size=args.image_size,
@@ -121,10 +124,19 @@ def train(args):
         dataset = dataset.repeat()
     preset = kgl.presets.get(args.loss)
     with strategy.scope():
-        generator, discriminator = kgl.architectures.dcgan(
-            image_shape, latent_dim=args.latent_dim, num_classes=num_classes,
-            spectral_norm=preset.spectral_norm, width=args.width,
-        )
+        try:
+            generator, discriminator = kgl.architectures.dcgan(
+                image_shape, latent_dim=args.latent_dim,
+                num_classes=num_classes, spectral_norm=preset.spectral_norm,
+                width=args.width,
+            )
+        except ValueError as error:
+            if "image_shape" not in str(error):
+                raise
+            raise CommandError(
+                f"{one_line(error)} (kgl train: pass --image-size N, "
+                "e.g. --image-size 32.)"
+            ) from error
         gan = kgl.GAN(
             generator, discriminator, d_steps=args.d_steps or preset.d_steps,
             num_classes=num_classes, ema_decay=args.ema, seed=args.seed,
@@ -151,8 +163,9 @@ def train(args):
     created = _start_run_dir(run_dir, args, resuming) if chief else False
     steps = (f"{args.steps_per_epoch} steps" if args.steps_per_epoch
              else "one pass over the data")
+    epochs = "1 epoch" if args.epochs == 1 else f"{args.epochs} epochs"
     say(f"Training {args.loss} DCGAN on {args.data} {image_shape} for "
-        f"{args.epochs} epochs of {steps}; writing to {run_dir}/")
+        f"{epochs} of {steps}; writing to {run_dir}/")
     try:
         gan.fit(dataset, epochs=args.epochs, callbacks=callbacks,
                 steps_per_epoch=args.steps_per_epoch, shuffle=False,

@@ -284,8 +284,8 @@ def _add_evaluate(commands):
     evaluate.add_argument("--num-samples", type=positive_int, default=10000,
                           metavar="N",
                           help="generated and real samples (default: "
-                               "%(default)s; KID, precision and recall "
-                               "need at least 1000)")
+                               "%(default)s; kid_std needs at least 2000, "
+                               "precision and recall 10000)")
     evaluate.add_argument("--extractor", default="auto",
                           choices=("auto", "mnist", "inception"),
                           help="feature extractor: the shipped MNIST "
@@ -293,10 +293,10 @@ def _add_evaluate(commands):
                                "InceptionV3 (downloads its weights once, "
                                "or see --inception-weights)")
     evaluate.add_argument("--inception-weights", default=None,
-                          metavar="H5",
-                          help="local InceptionV3 weights file (Keras's "
-                               "inception_v3_weights_tf_dim_ordering_tf_"
-                               "kernels_notop.h5) for offline use")
+                          metavar="PATH",
+                          help="a local copy of Keras's InceptionV3 "
+                               "ImageNet weights (the no-top .h5 file), "
+                               "for offline use")
     evaluate.add_argument("--seed", type=int, default=0,
                           help="seed of the generated samples' noise and "
                                "of the KID subsets (default: "

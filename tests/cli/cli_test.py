@@ -90,15 +90,15 @@ def test_curves_png_shows_the_run(run_dir):
 
 def test_steps_per_epoch_trains_exactly_that_many_steps(tmp_path, capsys):
     # 40 images in batches of 16: 2 batches per pass; 5 steps per epoch
-    # need the data to repeat. Also: a .npy source, --image-size, --d-steps,
-    # --jit and the hinge preset.
+    # need the data to repeat. Also: a .npy source, --image-size, --d-steps
+    # and the hinge preset.
     images = np.random.default_rng(0).integers(0, 256, (40, 28, 28, 1),
                                                dtype=np.uint8)
     np.save(tmp_path / "tiny.npy", images)
     out = tmp_path / "run"
     assert cli.run(["train", "--data", str(tmp_path / "tiny.npy"),
                     "--loss", "hinge", "--image-size", "32", "--d-steps",
-                    "2", "--epochs", "2", "--steps-per-epoch", "5", "--jit",
+                    "2", "--epochs", "2", "--steps-per-epoch", "5",
                     "--fid-samples", "10", "--out", str(out), *TINY]) == 0
     gan = keras.models.load_model(out / "model.keras")
     assert int(gan.g_optimizer.iterations) == 10
@@ -111,12 +111,14 @@ def test_steps_per_epoch_trains_exactly_that_many_steps(tmp_path, capsys):
 
 def test_conditional_run_in_the_default_run_dir(tmp_path):
     assert cli.run(["train", "--loss", "relativistic_average",
-                    "--conditional", "--epochs", "1", "--steps-per-epoch",
-                    "2", "--fid-samples", "0", *TINY]) == 0
+                    "--conditional", "--jit", "--epochs", "1",
+                    "--steps-per-epoch", "2", "--fid-samples", "0",
+                    *TINY]) == 0
     (run,) = (tmp_path / "runs").iterdir()
     gan = keras.models.load_model(run / "model.keras")
     assert gan.num_classes == 10
-    assert json.loads((run / "config.json").read_text())["conditional"]
+    config = json.loads((run / "config.json").read_text())
+    assert config["conditional"] and config["jit"]
 
 
 @pytest.mark.parametrize("source", ["run", "savedmodel", "folder"])

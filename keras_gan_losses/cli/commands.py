@@ -384,7 +384,7 @@ def sample(args):
             )
         try:
             loaded = tf.saved_model.load(str(saved))
-        except Exception as error:  # noqa: BLE001 - any corrupt file
+        except Exception as error:
             raise CommandError(
                 f"cannot load the SavedModel {saved}: {one_line(error)}"
             ) from error
@@ -422,7 +422,7 @@ def load_gan(path):
     """Loads a `.keras` GAN; a damaged file is a `CommandError` naming it."""
     try:
         gan = keras.models.load_model(path)
-    except Exception as error:  # noqa: BLE001 - any corrupt or foreign file
+    except Exception as error:
         raise CommandError(
             f"cannot load {path}: {one_line(error)} (is the file complete? "
             "`kgl train` writes it at the end of training)"
@@ -541,7 +541,7 @@ def _inception(weights_path):
             "to this machine and pass --inception-weights PATH, or place "
             "it in ~/.keras/models/."
         ) from error
-    except Exception as error:  # noqa: BLE001 - a damaged weights file
+    except Exception as error:
         raise CommandError(
             f"cannot load the InceptionV3 weights {weights_path}: "
             f"{one_line(error)}"

@@ -116,7 +116,7 @@ def tfds_examples(name, split, data_dir, with_labels, shuffle, seed):
         raise DatasetUnavailableError(
             _missing_module_message(name, error)
         ) from error
-    except Exception as error:  # noqa: BLE001 - any failure to fetch data
+    except Exception as error:
         raise DatasetUnavailableError(
             _offline_message(name, data_dir, error)
         ) from error

@@ -58,7 +58,7 @@ def test_help_version_and_errors_do_not_import_tensorflow():
     assert "exit --help 0" in result.stdout
     assert "exit train 2" in result.stdout
     assert "exit nonsense 2" in result.stdout
-    assert re.search(r"^keras_gan_losses \d+\.\d+", result.stdout, re.M)
+    assert re.search(r"^keras_gan_losses \d+\.\d+", result.stdout, re.MULTILINE)
 
 
 def test_version_matches_the_package():
@@ -119,20 +119,20 @@ def test_multi_worker_run_and_an_error_through_the_entry_point(tmp_path):
 
 
 @pytest.mark.parametrize("line", [
-    "WARNING: All log messages before absl::InitializeLog() is called are "
-    "written to STDERR",
-    "I0000 00:00:1795963174.960734   10086 port.cc:153] oneDNN custom "
-    "operations are on. You may see slightly different numerical results.",
-    "I0000 00:00:1795963174.961076   10086 cudart_stub.cc:31] Could not "
-    "find cuda drivers on your machine, GPU will not be used.",
-    "To enable the following instructions: AVX2 AVX512F FMA, in other "
-    "operations, rebuild TensorFlow with the appropriate compiler flags.",
-    "E0000 00:00:1795963178.757893   10086 cuda_platform.cc:52] failed call "
-    "to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR "
-    "(303)",
-    "E0000 00:00:1795963182.142324   10086 meta_optimizer.cc:967] remapper "
-    "failed: INVALID_ARGUMENT: Mutation::Apply error: fanout 'x' exist for "
-    "missing node 'y'.",
+    ("WARNING: All log messages before absl::InitializeLog() is called are "
+     "written to STDERR"),
+    ("I0000 00:00:1795963174.960734   10086 port.cc:153] oneDNN custom "
+     "operations are on. You may see slightly different numerical results."),
+    ("I0000 00:00:1795963174.961076   10086 cudart_stub.cc:31] Could not "
+     "find cuda drivers on your machine, GPU will not be used."),
+    ("To enable the following instructions: AVX2 AVX512F FMA, in other "
+     "operations, rebuild TensorFlow with the appropriate compiler flags."),
+    ("E0000 00:00:1795963178.757893   10086 cuda_platform.cc:52] failed call "
+     "to cuInit: INTERNAL: CUDA error: Failed call to cuInit: UNKNOWN ERROR "
+     "(303)"),
+    ("E0000 00:00:1795963182.142324   10086 meta_optimizer.cc:967] remapper "
+     "failed: INVALID_ARGUMENT: Mutation::Apply error: fanout 'x' exist for "
+     "missing node 'y'."),
     "I0000 00:00:1.0 1 some_file.cc:1] any info line",
 ])
 def test_known_start_up_lines_are_noise(line):

@@ -364,12 +364,18 @@ def main(argv=None):
     # Ctrl-C reaches the child too (same process group): it prints
     # "kgl: interrupted" and exits with 130. Here it must only not kill
     # the reader (a handler, not SIG_IGN, which the child would inherit).
-    previous = signal.signal(signal.SIGINT, lambda *_: None)
+    # A SIGTERM sent to this process alone is passed on to the child.
+    previous = {
+        signal.SIGINT: signal.signal(signal.SIGINT, lambda *_: None),
+        signal.SIGTERM: signal.signal(
+            signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM)),
+    }
     try:
         forward_stderr(child.stderr, sys.stderr.buffer)
         status = child.wait()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return 128 - status if status < 0 else status
 
 

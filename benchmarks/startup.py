@@ -113,7 +113,10 @@ def main():
         f"{statistics.median(ratios):.0f}× (range {min(ratios):.0f}–"
         f"{max(ratios):.0f}×). `--help`, `--version` and argument errors "
         "no longer import TensorFlow; a command that trains, samples or "
-        "evaluates still pays the package import once (the last row).",
+        "evaluates still pays the package import once (the last row), "
+        "plus one start of the small entry point (about the `--help` "
+        "row), which runs the command in a child process to filter "
+        "TensorFlow's start-up lines from its stderr.",
     ])
     print(body)
     if not args.no_write:

@@ -159,3 +159,9 @@ def test_forward_stderr_keeps_order_and_partial_lines():
     cli.forward_stderr(source, target)
     assert target.getvalue() == (
         b"first\nE0000 00:00:1.0 1 x.cc:1] kept\nno newline at the end")
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    assert doctest.testmod(cli).failed == 0

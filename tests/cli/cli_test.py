@@ -166,6 +166,15 @@ def test_evaluate_prints_saves_and_warns(run_dir, capsys):
     assert 0.0 <= results["precision"] <= 1.0 and results["fid"] > 0
 
 
+def test_evaluate_names_mode_collapse(run_dir, monkeypatch, capsys):
+    import keras_gan_losses as kgl
+
+    monkeypatch.setattr(kgl.metrics, "precision_recall",
+                        lambda real, fake: {"precision": 1.0, "recall": 0.0})
+    assert cli.run(["evaluate", str(run_dir), "--num-samples", "50"]) == 0
+    assert "mode collapse" in capsys.readouterr().out
+
+
 def test_evaluate_with_local_inception_weights(run_dir, tmp_path, capsys):
     weights = tmp_path / "inception.weights.h5"
     keras.applications.InceptionV3(

@@ -44,6 +44,16 @@ def _image_and_label_keys(name, features, with_labels):
     return image_key, label_key
 
 
+def _missing_module_message(name, error):
+    return (
+        f"Cannot prepare the TensorFlow Datasets dataset {name!r}: the "
+        f"Python module {error.name!r} that TFDS needs is not installed "
+        f"({type(error).__name__}: {error}). Install it (`pip install "
+        f"{error.name}`) and try again; reinstalling keras_gan_losses "
+        "installs the modules it declares."
+    )
+
+
 def _offline_message(name, data_dir, error):
     where = (
         f"data_dir={str(data_dir)!r}" if data_dir is not None
@@ -86,7 +96,9 @@ def tfds_examples(name, split, data_dir, with_labels, shuffle, seed):
     Raises:
         ValueError: for an unknown name or split, a dataset without an
             image feature, or without a class label when `with_labels`.
-        DatasetUnavailableError: if the data cannot be downloaded.
+        DatasetUnavailableError: if the data cannot be downloaded, or a
+            module TFDS needs to download it is missing (the message
+            then names the module, not the network).
     """
     import tensorflow_datasets as tfds
 
@@ -102,7 +114,11 @@ def tfds_examples(name, split, data_dir, with_labels, shuffle, seed):
     image_key, label_key = _image_and_label_keys(name, features, with_labels)
     try:
         builder.download_and_prepare()
-    except Exception as error:  # noqa: BLE001 - any failure to fetch data
+    except ImportError as error:
+        raise DatasetUnavailableError(
+            _missing_module_message(name, error)
+        ) from error
+    except Exception as error:
         raise DatasetUnavailableError(
             _offline_message(name, data_dir, error)
         ) from error

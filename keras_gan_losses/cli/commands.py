@@ -27,7 +27,8 @@ class CommandError(Exception):
 
 
 #: Errors that are the user's to fix: printed as one line by `main`.
-EXPECTED_ERRORS = (CommandError, ValueError, OSError, tf.errors.OpError,
+EXPECTED_ERRORS = (CommandError, ValueError, OSError,
+                   FloatingPointError, tf.errors.OpError,
                    kgl.data.DatasetUnavailableError)
 
 #: Settings saved in `config.json` and restored by `--resume`.
@@ -177,7 +178,8 @@ def train(args):
             raise CommandError(_training_error(error, args.data)) from error
         raise
     gan.save(out_dir / "model.keras")
-    gan.export_generator(out_dir / "generator_savedmodel")
+    # The run's own export: a resumed run replaces it.
+    gan.export_generator(out_dir / "generator_savedmodel", overwrite=True)
     metrics = {}
     if args.fid_samples > 0:
         metrics = _final_fid(gan, args, image_shape)

@@ -14,6 +14,9 @@ from keras_gan_losses.utils.checks import positive_int
 LOSS_KEYS = ("d_loss", "g_loss")
 #: Log keys drawn in the "discriminator outputs" panel.
 LOGIT_KEYS = ("d_real", "d_fake")
+#: Per-step keys that Keras logs as counts since the epoch began, not as
+#: running means (`GAN`'s steps skipped by its non-finite guard).
+COUNT_KEYS = ("nonfinite_steps",)
 #: Epoch-level keys and the panel each goes to (other epoch-level keys get
 #: a panel of their own).
 METRIC_PANELS = {
@@ -118,7 +121,11 @@ class TrainingCurves(keras.callbacks.Callback):
                 continue
             means[key] = value
             old = previous.get(key, 0.0) if previous_done else 0.0
-            interval = (done * value - previous_done * old) / steps
+            if key in COUNT_KEYS:
+                # A count: how many since the last call.
+                interval = value - old
+            else:
+                interval = (done * value - previous_done * old) / steps
             self._record(key, self._steps_done + done, interval, "step")
         self._previous = (done, means)
 
@@ -208,7 +215,12 @@ class TrainingCurves(keras.callbacks.Callback):
         if logits:
             panels.append(("discriminator outputs (mean logits)", logits))
         for key in step_keys:
-            if key not in LOSS_KEYS and key not in LOGIT_KEYS:
+            if key in COUNT_KEYS:
+                # Drawn only when there is something to see.
+                if any(p[1] > 0 for p in self.records[key]):
+                    panels.append(("steps skipped as non-finite "
+                                   "(cumulative)", [key]))
+            elif key not in LOSS_KEYS and key not in LOGIT_KEYS:
                 panels.append((f"{key} (penalty / other)", [key]))
         grouped = {}
         for key in epoch_keys:
@@ -261,6 +273,10 @@ class TrainingCurves(keras.callbacks.Callback):
                             markersize=4, capsize=3, label=key)
             else:
                 ax.plot(steps, values, marker="o", markersize=4, label=key)
+            return
+        if key in COUNT_KEYS:
+            ax.step(steps, np.cumsum(values), where="post", color="tab:red",
+                    label=key)
             return
         line = ax.plot(steps, values, linewidth=0.6, alpha=0.35)[0]
         smooth = _moving_average(values, max(1, len(values) // 40))

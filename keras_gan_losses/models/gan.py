@@ -66,6 +66,16 @@ def _bind(method, model, *args, **kwargs):
     return arguments
 
 
+def _append(callbacks, callback):
+    """`callbacks` (None, a list or a `CallbackList`) with `callback` last."""
+    if callbacks is None:
+        return [callback]
+    if isinstance(callbacks, keras.callbacks.CallbackList):
+        callbacks.append(callback)
+        return callbacks
+    return [*callbacks, callback]
+
+
 def _check_steps(x, epochs, steps_per_epoch, batch_size):
     """Refuses `steps_per_epoch` beyond what finite data holds.
 
@@ -807,8 +817,11 @@ class GAN(keras.Model):
         _check_steps(args.get("x"),
                      args.get("epochs", 1) - args.get("initial_epoch", 0),
                      args.get("steps_per_epoch"), args.get("batch_size"))
-        args["callbacks"] = self._with_monitor(args.get("callbacks"))
+        monitor = GuardMonitor(self, self._guard, self.nonfinite_patience)
+        args["callbacks"] = _append(args.get("callbacks"), monitor)
         history = super().fit(**args)
+        if monitor.epoch_counts:
+            history.history["nonfinite_steps"] = monitor.epoch_counts
         if not history.history:
             raise ValueError(
                 "The data yielded no batches: nothing was trained. Check "
@@ -848,7 +861,10 @@ class GAN(keras.Model):
         self._check_compiled()
         args = _bind(keras.Model.evaluate, self, x, y, *args, **kwargs)
         self._check_data(args.get("x"), args.get("y"))
-        args["callbacks"] = self._with_monitor(args.get("callbacks"))
+        args["callbacks"] = _append(
+            args.get("callbacks"),
+            GuardMonitor(self, self._guard, self.nonfinite_patience),
+        )
         base = self.noise_state.numpy()[0]
         self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))
         return super().evaluate(**args)
@@ -867,15 +883,6 @@ class GAN(keras.Model):
             )
         if self.num_classes is not None and labels is not None:
             data_checks.check_labels(labels, self.num_classes)
-
-    def _with_monitor(self, callbacks):
-        monitor = GuardMonitor(self, self._guard, self.nonfinite_patience)
-        if callbacks is None:
-            return [monitor]
-        if isinstance(callbacks, keras.callbacks.CallbackList):
-            callbacks.append(monitor)
-            return callbacks
-        return [*callbacks, monitor]
 
     # ------------------------------------------------------------------
     # sampling and saving

@@ -116,3 +116,35 @@ def test_a_fresh_run_replaces_an_old_log(tmp_path, per_step):
 def test_rejects_a_bad_period(tmp_path):
     with pytest.raises(ValueError, match="every_n_epochs"):
         TrainingCurves(tmp_path / "c.png", every_n_epochs=0)
+
+
+def test_skipped_steps_are_counts_drawn_only_when_there_are_some(tmp_path,
+                                                                 per_step):
+    # `nonfinite_steps` is a count since the epoch began, not a mean.
+    curves = TrainingCurves(tmp_path / "curves.png")
+    curves.on_train_begin()
+    clean = dict(per_step)
+    curves.on_epoch_begin(0)
+    for batch in range(6):
+        logs = {key: float(np.mean(values[:batch + 1]))
+                for key, values in clean.items()}
+        curves.on_train_batch_end(batch, {**logs, "nonfinite_steps": 0.0})
+    curves.on_epoch_end(0, {**logs, "nonfinite_steps": 0.0})
+    assert "non-finite" not in " ".join(t for t, _ in curves.panels())
+    # Epoch 2: steps 2 and 5 (of 6) skipped, reported in groups of 3.
+    skipped = np.array([0, 1, 0, 0, 1, 0])
+    curves.on_epoch_begin(1)
+    for batch in (2, 5):
+        logs = {key: float(np.mean(values[:batch + 1]))
+                for key, values in clean.items()}
+        logs["nonfinite_steps"] = float(skipped[:batch + 1].sum())
+        curves.on_train_batch_end(batch, logs)
+    curves.on_epoch_end(1, logs)
+    steps, values, _ = zip(*curves.records["nonfinite_steps"])
+    assert list(steps)[-2:] == [9, 12]
+    assert np.cumsum(values)[-1] == 2.0
+    assert list(values)[-2:] == [1.0, 1.0]
+    assert ("steps skipped as non-finite (cumulative)", ["nonfinite_steps"]) \
+        in curves.panels()
+    curves.draw()
+    assert (tmp_path / "curves.png").is_file()

@@ -353,3 +353,16 @@ def test_export_never_mixes_with_other_files(tmp_path):
     empty.mkdir()
     gan.export_generator(empty)
     assert (empty / "saved_model.pb").is_file()
+
+
+def test_progress_bar_shows_the_count_only_when_there_is_one(capsys):
+    gan = make_gan()
+    history = gan.fit(dataset(images(16)), epochs=2, verbose=2)
+    shown = capsys.readouterr().out
+    assert "d_loss" in shown and "nonfinite_steps" not in shown
+    assert history.history["nonfinite_steps"] == [0.0, 0.0]
+    with pytest.warns(RuntimeWarning):
+        history = gan.fit(dataset(with_bad_pixel(images(16), np.nan)),
+                          epochs=1, verbose=2)
+    assert "nonfinite_steps: 1" in capsys.readouterr().out
+    assert history.history["nonfinite_steps"] == [1.0]

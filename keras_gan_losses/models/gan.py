@@ -817,6 +817,12 @@ class GAN(keras.Model):
         _check_steps(args.get("x"),
                      args.get("epochs", 1) - args.get("initial_epoch", 0),
                      args.get("steps_per_epoch"), args.get("batch_size"))
+        if "shuffle" not in args and not isinstance(
+            shape_checks.split_data(args.get("x"), None)[0], np.ndarray
+        ):
+            # Keras (3.15) warns that its default shuffle=True is ignored
+            # for datasets and generators, which shuffle themselves.
+            args["shuffle"] = False
         monitor = GuardMonitor(self, self._guard, self.nonfinite_patience)
         args["callbacks"] = _append(args.get("callbacks"), monitor)
         history = super().fit(**args)

@@ -366,3 +366,8 @@ def test_progress_bar_shows_the_count_only_when_there_is_one(capsys):
                           epochs=1, verbose=2)
     assert "nonfinite_steps: 1" in capsys.readouterr().out
     assert history.history["nonfinite_steps"] == [1.0]
+
+
+def test_fit_on_a_dataset_does_not_warn_about_keras_shuffle(recwarn):
+    make_gan().fit(dataset(images(8)), verbose=0)
+    assert not [w for w in recwarn if "shuffle" in str(w.message)]

@@ -228,7 +228,8 @@ def test_empty_data_is_an_error():
     with pytest.raises(ValueError, match="empty dataset"):
         gan.fit(dataset(images(0)), verbose=0)
     filtered = dataset(images(8)).filter(lambda x: False)
-    with pytest.raises(ValueError, match="yielded no batches"):
+    with pytest.raises(ValueError, match="yielded no batches"), \
+            pytest.warns(UserWarning, match="ran out of data"):
         gan.fit(filtered, verbose=0)
 
 

@@ -1,11 +1,15 @@
 """Loss presets: the loss pair, penalties, optimisers and discriminator
 steps that suit each GAN objective, as used by the CLI and the benchmarks.
 
-Each follows the paper that introduced it (or its standard re-implementation)
-scaled to small images: DCGAN's Adam(2e-4, β₁=0.5) for the
-cross-entropy and least-squares families, WGAN-GP's Adam(1e-4, β₁=0,
-β₂=0.9) with several critic steps, and SAGAN's two-time-scale Adam for the
-hinge loss with a spectrally normalised discriminator.
+They are common set-ups for each loss, scaled to small images, not always
+those of the paper that introduced it: DCGAN's Adam(2e-4, β₁=0.5) for the
+cross-entropy and least-squares families (so the `minimax` preset uses
+DCGAN's Adam, not the SGD with momentum of Goodfellow et al. 2014),
+WGAN-GP's Adam(1e-4, β₁=0, β₂=0.9) with 3 critic steps (the paper uses
+5), and SAGAN's set-up for the hinge loss (Zhang et al. 2019: two
+time-scale Adam, 4e-4 for D and 1e-4 for G, β₁=0, β₂=0.9, with a
+spectrally normalised discriminator; the hinge loss itself comes from Lim
+& Ye 2017).
 
 On MNIST with the package's DCGAN the `hinge` preset learns more slowly
 than the others (because of its spectrally normalised critic, two
@@ -26,18 +30,19 @@ class Preset:
     """A named training set-up for one GAN objective.
 
     Attributes:
-        name: The preset's name.
-        d_loss: Discriminator loss name (see `keras_gan_losses.losses`).
-        g_loss: Generator loss name.
-        penalties: Tuple of `(penalty name, weight)` pairs.
-        d_learning_rate: Discriminator Adam learning rate.
-        g_learning_rate: Generator Adam learning rate.
-        beta_1: Adam β₁.
-        beta_2: Adam β₂.
-        d_steps: Discriminator updates per generator update.
-        spectral_norm: Whether the discriminator should use spectral
+        name (str): The preset's name.
+        d_loss (str): Discriminator loss name (see `keras_gan_losses.losses`).
+        g_loss (str): Generator loss name.
+        penalties (tuple[tuple[str, float], ...]): Tuple of `(penalty name,
+            weight)` pairs.
+        d_learning_rate (float): Discriminator Adam learning rate.
+        g_learning_rate (float): Generator Adam learning rate.
+        beta_1 (float): Adam β₁.
+        beta_2 (float): Adam β₂.
+        d_steps (int): Discriminator updates per generator update.
+        spectral_norm (bool): Whether the discriminator should use spectral
             normalisation.
-        reference: Where the settings come from.
+        reference (str): Where the settings come from.
     """
 
     name: str
@@ -76,7 +81,8 @@ PRESETS = {
         Preset("non_saturating", "non_saturating", "non_saturating",
                reference="Radford et al. 2015 (DCGAN)"),
         Preset("minimax", "minimax", "minimax",
-               reference="Goodfellow et al. 2014"),
+               reference="Goodfellow et al. 2014 (the loss), with DCGAN's "
+                         "Adam rather than the paper's SGD"),
         Preset("least_squares", "least_squares", "least_squares",
                reference="Mao et al. 2017 (LSGAN)"),
         Preset("wasserstein_gp", "wasserstein", "wasserstein",
@@ -88,8 +94,9 @@ PRESETS = {
         Preset("hinge", "hinge", "hinge", d_learning_rate=4e-4,
                g_learning_rate=1e-4, beta_1=0.0, beta_2=0.9,
                spectral_norm=True,
-               reference="Miyato et al. 2018 (SNGAN), Zhang et al. 2019 "
-                         "(SAGAN, two time-scale learning rates)"),
+               reference="Zhang et al. 2019 (SAGAN: hinge loss, two "
+                         "time-scale learning rates, spectral norm, here in "
+                         "the discriminator only)"),
         Preset("relativistic_average", "relativistic_average",
                "relativistic_average",
                reference="Jolicoeur-Martineau 2018 (RaSGAN)"),

@@ -27,7 +27,7 @@ def plan(image_shape):
     times. For example 28 = 7 · 2², 32 = 4 · 2³, 64 = 4 · 2⁴, 48 = 6 · 2³.
 
     Args:
-        image_shape: `(height, width, channels)`.
+        image_shape (tuple[int, int, int]): `(height, width, channels)`.
 
     Returns:
         `(start_height, start_width, num_upsamplings)`.
@@ -93,16 +93,17 @@ def dcgan_generator(image_shape, latent_dim=128, num_classes=None,
     `LABEL_EMBEDDING_DIM`) and concatenated to `z`.
 
     Args:
-        image_shape: `(height, width, channels)` of the images.
-        latent_dim: Positive int, the size of `z`.
-        num_classes: Optional int, the number of classes of a conditional
-            generator.
-        width: Positive int, channels of the last hidden layer; every
+        image_shape (tuple[int, int, int]): `(height, width, channels)` of the
+            images.
+        latent_dim (int): Positive int, the size of `z`.
+        num_classes (int | None): Optional int, the number of classes of a
+            conditional generator.
+        width (int): Positive int, channels of the last hidden layer; every
             layer's width scales with it.
 
     Returns:
-        A functional `keras.Model` named `"dcgan_generator"` with input
-        `"z"` (and `"labels"`) and output `(batch, *image_shape)`.
+        keras.Model: A functional `keras.Model` named `"dcgan_generator"` with
+        input `"z"` (and `"labels"`) and output `(batch, *image_shape)`.
 
     Raises:
         ValueError: for an unsupported image shape or invalid arguments.
@@ -161,18 +162,19 @@ def dcgan_discriminator(image_shape, num_classes=None, spectral_norm=False,
     respect to the images, the first input.
 
     Args:
-        image_shape: `(height, width, channels)` of the images.
-        num_classes: Optional int, the number of classes of a conditional
-            discriminator.
-        spectral_norm: Whether to wrap every convolution and dense layer
+        image_shape (tuple[int, int, int]): `(height, width, channels)` of the
+            images.
+        num_classes (int | None): Optional int, the number of classes of a
+            conditional discriminator.
+        spectral_norm (bool): Whether to wrap every convolution and dense layer
             (and the label projection) in
             `keras.layers.SpectralNormalization` (Miyato et al. 2018,
             https://arxiv.org/abs/1802.05957).
-        width: Positive int, channels of the first convolution.
+        width (int): Positive int, channels of the first convolution.
 
     Returns:
-        A functional `keras.Model` named `"dcgan_discriminator"` with input
-        `"images"` (and `"labels"`) and output `(batch, 1)`, float32.
+        keras.Model: A functional `keras.Model` named `"dcgan_discriminator"`
+        with input `"images"` (and `"labels"`) and output `(batch, 1)`, float32.
 
     Raises:
         ValueError: for an unsupported image shape or invalid arguments.
@@ -234,20 +236,22 @@ def dcgan(image_shape, latent_dim=128, num_classes=None, spectral_norm=False,
     `dcgan_generator` and `dcgan_discriminator` for the layers.
 
     Args:
-        image_shape: `(height, width, channels)`, e.g. `(28, 28, 1)`.
-        latent_dim: Positive int, the size of the latent vector `z`.
-        num_classes: Optional int: build a conditional pair, the generator
-            called as `generator([z, labels])`, the discriminator as
-            `discriminator([images, labels])`, labels being int class ids
-            of shape `(batch,)` or `(batch, 1)`. Pass the same
-            `num_classes` to `GAN`.
-        spectral_norm: Whether to spectrally normalize the
+        image_shape (tuple[int, int, int]): `(height, width, channels)`, e.g.
+            `(28, 28, 1)`.
+        latent_dim (int): Positive int, the size of the latent vector `z`.
+        num_classes (int | None): Optional int: build a conditional pair, the
+            generator called as `generator([z, labels])`, the discriminator as
+            `discriminator([images, labels])`, labels being int class ids of
+            shape `(batch,)` or `(batch, 1)`. Pass the same `num_classes` to
+            `GAN`.
+        spectral_norm (bool): Whether to spectrally normalize the
             discriminator's layers (e.g. for the hinge loss, SNGAN).
-        width: Positive int scaling the channels of both networks (64 in
+        width (int): Positive int scaling the channels of both networks (64 in
             the DCGAN paper; 16 or 32 train much faster on a CPU).
 
     Returns:
-        `(generator, discriminator)`, two functional `keras.Model`s.
+        tuple[keras.Model, keras.Model]: `(generator, discriminator)`, two
+        functional `keras.Model`s.
 
     Raises:
         ValueError: for an unsupported image shape, naming it.

@@ -4,7 +4,9 @@
 epochs, `TensorBoardSamples` logs the same grid to TensorBoard, and
 `GANEvaluation` puts FID, KID, precision and recall into the epoch logs
 (where `History`, `CSVLogger`, `TensorBoard`, `EarlyStopping` and
-`ModelCheckpoint` placed after it see them). `make_grid` and `save_grid`
+`ModelCheckpoint` placed after it see them), and `TrainingCurves` draws
+the losses, the discriminator's outputs, the penalties and those metrics
+against training steps into a PNG. `make_grid` and `save_grid`
 tile and write image grids; `is_chief` tells which worker of a
 multi-worker job writes files, and `BackupAndRestore` is Keras's callback
 with only that worker writing the backup.
@@ -17,6 +19,7 @@ from keras_gan_losses import callbacks
 gan.fit(dataset, epochs=20, callbacks=[
     callbacks.GANEvaluation(real_images, every_n_epochs=5),
     callbacks.SampleGrid("samples"),
+    callbacks.TrainingCurves("curves.png"),
     keras.callbacks.CSVLogger("history.csv"),
 ])
 ```
@@ -31,10 +34,12 @@ from keras_gan_losses.callbacks.grid import make_grid
 from keras_gan_losses.callbacks.grid import save_grid
 from keras_gan_losses.callbacks.sample_grid import SampleGrid
 from keras_gan_losses.callbacks.tensorboard_samples import TensorBoardSamples
+from keras_gan_losses.callbacks.training_curves import TrainingCurves
 
 __all__ = [
     "SampleGrid",
     "TensorBoardSamples",
+    "TrainingCurves",
     "GANEvaluation",
     "make_grid",
     "save_grid",

@@ -22,14 +22,16 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     interrupted one would have. Restart all the workers with the same
     program, cluster, global batch size and `fit` arguments.
 
-    Args:
-        backup_dir: Directory of the backup (as for Keras's callback).
-        save_freq: `"epoch"` (default) or an int number of batches.
-        double_checkpoint: Whether to keep the previous backup as well, to
-            fall back on if the latest one is corrupted. Defaults to
-            `False`.
-        delete_checkpoint: Whether the chief deletes the backup when `fit`
-            ends normally. Defaults to `True`.
+    Its constructor is Keras's, with the same arguments:
+
+    - `backup_dir` (`str`): directory of the backup.
+    - `save_freq` (`"epoch"` or `int`): back up at the end of every epoch
+      (default), or every that many batches.
+    - `double_checkpoint` (`bool`): whether to keep the previous backup as
+      well, to fall back on if the latest one is corrupted. Defaults to
+      `False`.
+    - `delete_checkpoint` (`bool`): whether the chief deletes the backup
+      when `fit` ends normally. Defaults to `True`.
 
     Example:
 

@@ -23,11 +23,12 @@ def is_chief(tf_config=None) -> bool:
     so that only one worker writes.
 
     Args:
-        tf_config: Optional dict, or JSON string, in the `TF_CONFIG`
-            format. Defaults to the `TF_CONFIG` environment variable.
+        tf_config (dict | str | None): Optional dict, or JSON string, in the
+            `TF_CONFIG` format. Defaults to the `TF_CONFIG` environment
+            variable.
 
     Returns:
-        A bool.
+        bool: A bool.
 
     Raises:
         ValueError: if `TF_CONFIG` is not valid JSON, or its task index is

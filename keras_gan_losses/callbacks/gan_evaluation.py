@@ -97,52 +97,52 @@ class GANEvaluation(keras.callbacks.Callback):
     the same `num_samples` and the same real data, and the same extractor.
 
     Args:
-        real_data: Real images: a NumPy array `(n, height, width, channels)`,
-            a tuple `(images, labels)` of arrays, or a `tf.data.Dataset`,
-            batched or not, of images, `(images, labels)` or dicts with
-            `"image"` (and `"label"`) keys. Use a few thousand images.
-        feature_extractor: `"mnist"` (default, `mnist_extractor()`, for
-            28×28×1 images), `"inception_v3"` (`inception_v3_extractor()`,
-            downloads weights once), or a Keras model mapping images in
-            [-1, 1] to features `(batch, d)`.
-        every_n_epochs: Positive int. Defaults to 1.
-        metrics: Names among `"fid"`, `"kid"`, `"precision"`, `"recall"`,
-            `"density"` and `"coverage"`. Defaults to
-            `("fid", "kid", "precision", "recall")`.
-        num_samples: Positive int, generated images per evaluation.
+        real_data (np.ndarray | tuple | tf.data.Dataset): Real images: a NumPy
+            array `(n, height, width, channels)`, a tuple `(images, labels)` of
+            arrays, or a `tf.data.Dataset`, batched or not, of images, `(images,
+            labels)` or dicts with `"image"` (and `"label"`) keys. Use a few
+            thousand images.
+        feature_extractor (str | keras.Model): `"mnist"` (default,
+            `mnist_extractor()`, for 28×28×1 images), `"inception_v3"`
+            (`inception_v3_extractor()`, downloads weights once), or a Keras
+            model mapping images in [-1, 1] to features `(batch, d)`.
+        every_n_epochs (int): Positive int. Defaults to 1.
+        metrics (tuple[str, ...]): Names among `"fid"`, `"kid"`, `"precision"`,
+            `"recall"`, `"density"` and `"coverage"`. Defaults to `("fid",
+            "kid", "precision", "recall")`.
+        num_samples (int): Positive int, generated images per evaluation.
             Defaults to 1000.
-        batch_size: Images per generator and extractor call. Defaults to
+        batch_size (int): Images per generator and extractor call. Defaults to
             256.
-        seed: Int seed of the latent batch, the conditional labels and the
+        seed (int): Int seed of the latent batch, the conditional labels and the
             KID subsets. Defaults to 0.
-        real_statistics_cache: Optional `.npz` path. If the file exists,
-            the real features are read from it and `real_data` is not
-            used; otherwise they are written to it. The file also holds
-            `count`, `mean` and `covariance`, so
-            `FeatureStatistics.load` reads it, and a file written by
-            `FeatureStatistics.save` serves as a cache when `metrics` is
-            `("fid",)`. Delete it when the real data or the extractor
-            changes.
-        kid_subset_size: Samples per KID subset, clipped to the number of
+        real_statistics_cache (str | None): Optional `.npz` path. If the file
+            exists, the real features are read from it and `real_data` is not
+            used; otherwise they are written to it. The file also holds `count`,
+            `mean` and `covariance`, so `FeatureStatistics.load` reads it, and a
+            file written by `FeatureStatistics.save` serves as a cache when
+            `metrics` is `("fid",)`. Delete it when the real data or the
+            extractor changes.
+        kid_subset_size (int): Samples per KID subset, clipped to the number of
             samples. Defaults to 1000.
-        kid_num_subsets: KID subsets per evaluation. Defaults to 10 (100
+        kid_num_subsets (int): KID subsets per evaluation. Defaults to 10 (100
             in the reference implementation; `kid_std` shows the spread).
-        num_real_samples: Optional positive int: use only the first this
-            many real images. Required for an infinite (repeated) dataset.
-        value_range: Optional `(low, high)`, the range of the generator's
-            outputs (and of float real images). Defaults to the range of
-            the generator's last activation (`tanh` → `(-1, 1)`, `sigmoid`
-            → `(0, 1)`), else `(-1, 1)`.
-        use_ema: Whether to evaluate the EMA generator. Defaults to `True`
-            when the GAN keeps one.
-        skipped_value: What to log on epochs without evaluation: `None`
-            (default) leaves the keys out; a float (e.g. `float("nan")`)
+        num_real_samples (int | None): Optional positive int: use only the first
+            this many real images. Required for an infinite (repeated) dataset.
+        value_range (tuple[float, float] | None): Optional `(low, high)`, the
+            range of the generator's outputs (and of float real images).
+            Defaults to the range of the generator's last activation (`tanh` →
+            `(-1, 1)`, `sigmoid` → `(0, 1)`), else `(-1, 1)`.
+        use_ema (bool | None): Whether to evaluate the EMA generator. Defaults
+            to `True` when the GAN keeps one.
+        skipped_value (float | None): What to log on epochs without evaluation:
+            `None` (default) leaves the keys out; a float (e.g. `float("nan")`)
             is logged under every key.
 
     Attributes:
-        epoch: 0-based indices of the evaluated epochs.
-        history: Dict from log key to the list of its values, one per
-            evaluated epoch.
+        epoch (list[int]): 0-based indices of the evaluated epochs.
+        history (dict[str, list[float]]): Dict from log key to the list of its
+            values, one per evaluated epoch.
 
     Example:
 
@@ -263,11 +263,11 @@ class GANEvaluation(keras.callbacks.Callback):
         """Computes the metrics for the current weights of a GAN.
 
         Args:
-            gan: A `keras_gan_losses.GAN`. Defaults to the model the
-                callback is attached to.
+            gan (GAN | None): A `keras_gan_losses.GAN`. Defaults to the model
+                the callback is attached to.
 
         Returns:
-            A dict from log key to a Python float.
+            dict[str, float]: A dict from log key to a Python float.
         """
         gan = check_gan(gan if gan is not None else self.model,
                         type(self).__name__)

@@ -23,9 +23,9 @@ def grid_shape(num_images, rows=None, cols=None):
     that fits.
 
     Args:
-        num_images: Positive int.
-        rows: Optional positive int.
-        cols: Optional positive int.
+        num_images (int): Positive int.
+        rows (int | None): Optional positive int.
+        cols (int | None): Optional positive int.
 
     Returns:
         `(rows, cols)`, two ints.
@@ -74,19 +74,20 @@ def make_grid(images, rows=None, cols=None, padding: int = 2,
     the last image are left at `pad_value`.
 
     Args:
-        images: `uint8` array of shape `(n, height, width)` or
+        images (np.ndarray): `uint8` array of shape `(n, height, width)` or
             `(n, height, width, channels)`; convert generator outputs with
             `keras_gan_losses.data.to_uint8` first (or use `save_grid`).
-        rows: Number of rows. Defaults to a near-square grid (see
+        rows (int | None): Number of rows. Defaults to a near-square grid (see
             `grid_shape`).
-        cols: Number of columns. Defaults likewise.
-        padding: Non-negative int, pixels around each image. Defaults to 2.
-        pad_value: Int in [0, 255], the value of the padding pixels
+        cols (int | None): Number of columns. Defaults likewise.
+        padding (int): Non-negative int, pixels around each image. Defaults to
+            2.
+        pad_value (int): Int in [0, 255], the value of the padding pixels
             (every channel). Defaults to 0 (black).
 
     Returns:
-        A `uint8` array of shape `(grid_height, grid_width)` for 3-D input,
-        `(grid_height, grid_width, channels)` for 4-D input.
+        np.ndarray: A `uint8` array of shape `(grid_height, grid_width)` for 3-D
+        input, `(grid_height, grid_width, channels)` for 4-D input.
 
     Raises:
         TypeError: if `images` is not `uint8`.
@@ -153,7 +154,7 @@ def value_range_from_values(images):
     range explicitly when you know it.
 
     Args:
-        images: Array of images.
+        images (np.ndarray): Array of images.
 
     Returns:
         `(low, high)`.
@@ -239,21 +240,21 @@ def save_grid(path, images, value_range=None, rows=None, cols=None,
     RGBA for four. Missing parent directories are created.
 
     Args:
-        path: Path of the PNG file (a `gs://` URL works too).
-        images: Array of shape `(n, height, width, channels)` or
+        path (str): Path of the PNG file (a `gs://` URL works too).
+        images (np.ndarray): Array of shape `(n, height, width, channels)` or
             `(n, height, width)`, e.g. `gan.generate(64)`.
-        value_range: `(low, high)`, the range of `images`: `(-1, 1)` for a
-            tanh generator, `(0, 1)` for a sigmoid one, `(0, 255)` for
-            pixels. Defaults to `None`: `uint8` images are written as they
-            are and the range of other images is guessed with
+        value_range (tuple[float, float] | None): `(low, high)`, the range of
+            `images`: `(-1, 1)` for a tanh generator, `(0, 1)` for a sigmoid
+            one, `(0, 255)` for pixels. Defaults to `None`: `uint8` images are
+            written as they are and the range of other images is guessed with
             `value_range_from_values`.
-        rows: Rows of the grid. Defaults to a near-square grid.
-        cols: Columns of the grid. Defaults likewise.
-        padding: Pixels around each image. Defaults to 2.
-        pad_value: Value of the padding pixels. Defaults to 0 (black).
+        rows (int | None): Rows of the grid. Defaults to a near-square grid.
+        cols (int | None): Columns of the grid. Defaults likewise.
+        padding (int): Pixels around each image. Defaults to 2.
+        pad_value (int): Value of the padding pixels. Defaults to 0 (black).
 
     Returns:
-        `path`, as a string.
+        str: `path`, as a string.
 
     Example:
 

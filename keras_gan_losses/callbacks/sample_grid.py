@@ -37,18 +37,19 @@ class SampleGrid(PeriodicSamples):
     and writes; the other workers do nothing.
 
     Args:
-        directory: Directory of the PNG files, created if needed.
-        every_n_epochs: Positive int. Defaults to 1.
-        num_samples: Positive int, images per grid. Defaults to 64.
-        seed: Int seed of the latent batch. Defaults to 0.
-        value_range: Optional `(low, high)`, the range of the generator's
-            outputs. Defaults to detecting it (see above).
-        use_ema: Whether to sample from the EMA generator. Defaults to
-            `True` when the GAN keeps one (as `gan.generate` does).
-        padding: Pixels around each image. Defaults to 2.
+        directory (str): Directory of the PNG files, created if needed.
+        every_n_epochs (int): Positive int. Defaults to 1.
+        num_samples (int): Positive int, images per grid. Defaults to 64.
+        seed (int): Int seed of the latent batch. Defaults to 0.
+        value_range (tuple[float, float] | None): Optional `(low, high)`, the
+            range of the generator's outputs. Defaults to detecting it (see
+            above).
+        use_ema (bool | None): Whether to sample from the EMA generator.
+            Defaults to `True` when the GAN keeps one (as `gan.generate` does).
+        padding (int): Pixels around each image. Defaults to 2.
 
     Attributes:
-        paths: The paths written so far, in order.
+        paths (list[str]): The paths written so far, in order.
 
     Example:
 

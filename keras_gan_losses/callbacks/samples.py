@@ -54,7 +54,7 @@ def activation_value_range(model):
     `None`.
 
     Args:
-        model: A Keras model or layer, e.g. a generator.
+        model (keras.Model): A Keras model or layer, e.g. a generator.
 
     Returns:
         `(low, high)` or `None`.
@@ -231,10 +231,10 @@ class PeriodicSamples(keras.callbacks.Callback):
         """Emits the grid of the model's current weights for `epoch`.
 
         Args:
-            epoch: 0-based epoch index.
+            epoch (int): 0-based epoch index.
 
         Returns:
-            What `emit` returns, or `None` on a worker that is not the
+            Any: What `emit` returns, or `None` on a worker that is not the
             chief.
         """
         self._last_written = epoch

@@ -30,17 +30,18 @@ class TensorBoardSamples(PeriodicSamples):
     `is_chief`) writes.
 
     Args:
-        log_dir: The TensorBoard log directory (as given to
+        log_dir (str): The TensorBoard log directory (as given to
             `keras.callbacks.TensorBoard`).
-        every_n_epochs: Positive int. Defaults to 1.
-        num_samples: Positive int, images per grid. Defaults to 16.
-        seed: Int seed of the latent batch. Defaults to 0.
-        value_range: Optional `(low, high)`, the range of the generator's
-            outputs. Defaults to detecting it, as `SampleGrid` does.
-        name: Tag of the image summary. Defaults to `"samples"`.
-        use_ema: Whether to sample from the EMA generator. Defaults to
-            `True` when the GAN keeps one.
-        padding: Pixels around each image. Defaults to 2.
+        every_n_epochs (int): Positive int. Defaults to 1.
+        num_samples (int): Positive int, images per grid. Defaults to 16.
+        seed (int): Int seed of the latent batch. Defaults to 0.
+        value_range (tuple[float, float] | None): Optional `(low, high)`, the
+            range of the generator's outputs. Defaults to detecting it, as
+            `SampleGrid` does.
+        name (str): Tag of the image summary. Defaults to `"samples"`.
+        use_ema (bool | None): Whether to sample from the EMA generator.
+            Defaults to `True` when the GAN keeps one.
+        padding (int): Pixels around each image. Defaults to 2.
 
     Example:
 
@@ -92,10 +93,10 @@ def write_image_summary(name, grid, step):
     under a default writer (`with writer.as_default():`).
 
     Args:
-        name: Tag of the summary.
-        grid: `uint8` array `(height, width)` or `(height, width,
+        name (str): Tag of the summary.
+        grid (np.ndarray): `uint8` array `(height, width)` or `(height, width,
             channels)` with 1, 3 or 4 channels.
-        step: Int step.
+        step (int): Int step.
 
     Returns:
         Whether the summary was written (False without a default writer).

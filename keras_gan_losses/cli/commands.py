@@ -1,9 +1,16 @@
-"""The work behind `kgl train`, `kgl sample` and `kgl evaluate`."""
+"""The work behind `kgl train`, `kgl sample` and `kgl evaluate`.
+
+`main(args)` runs the command of parsed arguments (see
+`keras_gan_losses_cli.build_parser`) and turns the errors a user can fix
+into one line, `kgl: error: ...`, with exit status 2.
+"""
 
 import datetime
 import json
+import os
 import pathlib
 import shutil
+import sys
 import tempfile
 
 import keras
@@ -11,24 +18,74 @@ import numpy as np
 import tensorflow as tf
 
 import keras_gan_losses as kgl
+from keras_gan_losses.cli.history_csv import HistoryCSV
+from keras_gan_losses.metrics import extractors
+
+
+class CommandError(Exception):
+    """An error the user can fix; `main` prints its message as one line."""
+
 
 #: Errors that are the user's to fix: printed as one line by `main`.
-EXPECTED_ERRORS = (ValueError, OSError, kgl.data.DatasetUnavailableError)
+EXPECTED_ERRORS = (CommandError, ValueError, OSError,
+                   FloatingPointError, tf.errors.OpError,
+                   kgl.data.DatasetUnavailableError)
 
 #: Settings saved in `config.json` and restored by `--resume`.
 SAVED_SETTINGS = ("data", "loss", "epochs", "batch_size", "latent_dim",
                   "image_size", "width", "d_steps", "ema", "conditional",
                   "mixed_precision", "jit", "strategy", "seed",
-                  "steps_per_epoch", "fid_samples")
+                  "steps_per_epoch", "fid_samples", "eval_every")
+
+#: Files and folders `kgl train` writes into the run directory.
+RUN_FILES = ("config.json", "history.csv", "steps.csv", "curves.png",
+             "samples", "backup", "model.keras", "generator_savedmodel",
+             "metrics.json")
+
+#: Samples below which `kgl evaluate` warns: KID subsets are 1,000 samples,
+#: so `kid_std` needs at least two disjoint subsets' worth; precision and
+#: recall use k-nearest-neighbour radii that shrink with the sample count,
+#: and are usually reported for 10,000 samples or more.
+KID_SUBSET_SIZE = 1000
+MIN_SAMPLES_KID = 2 * KID_SUBSET_SIZE
+MIN_SAMPLES_PRECISION_RECALL = 10000
 
 
-def run(args):
-    return {"train": train, "sample": sample, "evaluate": evaluate}[
-        args.command](args)
+def main(args):
+    """Runs `args.command`; returns the exit status (0, 2 or 130)."""
+    try:
+        return {"train": train, "sample": sample, "evaluate": evaluate}[
+            args.command](args)
+    except KeyboardInterrupt:
+        print("kgl: interrupted", file=sys.stderr, flush=True)
+        return 130
+    except EXPECTED_ERRORS as error:
+        print(f"kgl: error: {one_line(error)}", file=sys.stderr, flush=True)
+        return 2
+
+
+def one_line(error):
+    """The message of `error` on one line (a TensorFlow error's first)."""
+    if isinstance(error, tf.errors.OpError):
+        text = error.message.strip().splitlines()[0] if error.message \
+            else type(error).__name__
+        text = text.split("\n\t [[")[0]
+        return f"{type(error).__name__}: {' '.join(text.split())}"
+    text = " ".join(str(error).split())
+    if isinstance(error, OSError) and error.filename and (
+        str(error.filename) not in text
+    ):
+        text = f"{error.filename}: {text}"
+    return text or type(error).__name__
 
 
 def say(*parts):
     print(*parts, flush=True)
+
+
+def warn(message):
+    """Prints `kgl: warning: message` on stderr."""
+    print(f"kgl: warning: {message}", file=sys.stderr, flush=True)
 
 
 # ----------------------------------------------------------------------
@@ -36,10 +93,16 @@ def say(*parts):
 
 
 def train(args):
-    run_dir, args = _run_dir(args)
+    run_dir, args, resuming = _plan_run_dir(args)
+    if args.eval_every and args.fid_samples == 0:
+        raise CommandError("--eval-every needs --fid-samples > 0 (the "
+                           "samples of each evaluation).")
     keras.utils.set_random_seed(args.seed)
     if args.mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
+        if not tf.config.list_physical_devices("GPU"):
+            warn("--mixed-precision on a machine without a GPU: float16 "
+                 "runs slower than float32 on CPUs; it is meant for GPUs.")
     strategy = _strategy(args.strategy)
     dataset = kgl.data.load_images(
         _data_source(args.data), split="train", image_size=args.image_size,
@@ -48,13 +111,33 @@ def train(args):
     )
     spec = dataset.element_spec
     image_shape = tuple((spec[0] if args.conditional else spec).shape[1:])
-    num_classes = _num_classes(dataset) if args.conditional else None
+    num_classes = _num_classes(dataset, args.data) if args.conditional \
+        else None
+    if args.eval_every and image_shape != (28, 28, 1):
+        raise CommandError(
+            f"--eval-every needs 28×28×1 images (the shipped MNIST "
+            f"feature extractor); {args.data} has {image_shape}. Use "
+            "`kgl evaluate RUN_DIR --extractor inception` after training."
+        )
+    if args.steps_per_epoch:
+        # Exactly steps_per_epoch batches every epoch, however many the
+        # data holds: the shuffled data repeats without a gap.
+        dataset = dataset.repeat()
     preset = kgl.presets.get(args.loss)
     with strategy.scope():
-        generator, discriminator = kgl.architectures.dcgan(
-            image_shape, latent_dim=args.latent_dim, num_classes=num_classes,
-            spectral_norm=preset.spectral_norm, width=args.width,
-        )
+        try:
+            generator, discriminator = kgl.architectures.dcgan(
+                image_shape, latent_dim=args.latent_dim,
+                num_classes=num_classes, spectral_norm=preset.spectral_norm,
+                width=args.width,
+            )
+        except ValueError as error:
+            if "image_shape" not in str(error):
+                raise
+            raise CommandError(
+                f"{one_line(error)} (kgl train: pass --image-size N, "
+                "e.g. --image-size 32.)"
+            ) from error
         gan = kgl.GAN(
             generator, discriminator, d_steps=args.d_steps or preset.d_steps,
             num_classes=num_classes, ema_decay=args.ema, seed=args.seed,
@@ -63,65 +146,158 @@ def train(args):
                     jit_compile=True if args.jit else "auto")
     chief = kgl.callbacks.chief.is_chief()
     out_dir = run_dir if chief else pathlib.Path(tempfile.mkdtemp())
-    say(f"Training {args.loss} DCGAN on {args.data} {image_shape} for "
-        f"{args.epochs} epochs; writing to {run_dir}/")
-    callbacks = [
+    callbacks = []
+    if args.eval_every:
+        callbacks.append(_evaluation(args, image_shape))
+    callbacks += [
         kgl.callbacks.SampleGrid(out_dir / "samples", num_samples=64, seed=0),
-        keras.callbacks.CSVLogger(str(out_dir / "history.csv"), append=True),
+        HistoryCSV(out_dir / "history.csv"),
         kgl.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        kgl.callbacks.TrainingCurves(
+            out_dir / "curves.png", log_path=out_dir / "steps.csv",
+            title=f"{args.loss} DCGAN on {args.data}",
+        ),
     ]
-    gan.fit(dataset, epochs=args.epochs, callbacks=callbacks,
-            steps_per_epoch=args.steps_per_epoch, shuffle=False,
-            verbose=0 if args.quiet else "auto")
+    epochs_done = _EpochCounter()
+    callbacks.append(epochs_done)
+    # Set-up succeeded: only now does the run directory get written.
+    created = _start_run_dir(run_dir, args, resuming) if chief else False
+    steps = (f"{args.steps_per_epoch} steps" if args.steps_per_epoch
+             else "one pass over the data")
+    epochs = "1 epoch" if args.epochs == 1 else f"{args.epochs} epochs"
+    say(f"Training {args.loss} DCGAN on {args.data} {image_shape} for "
+        f"{epochs} of {steps}; writing to {run_dir}/")
+    try:
+        gan.fit(dataset, epochs=args.epochs, callbacks=callbacks,
+                steps_per_epoch=args.steps_per_epoch, shuffle=False,
+                verbose=0 if args.quiet else "auto")
+    except BaseException as error:
+        if not resuming and epochs_done.count == 0 and chief:
+            _discard_run(run_dir, created)
+        if isinstance(error, tf.errors.OpError):
+            raise CommandError(_training_error(error, args.data)) from error
+        raise
     gan.save(out_dir / "model.keras")
-    gan.export_generator(out_dir / "generator_savedmodel")
+    # The run's own export: a resumed run replaces it.
+    gan.export_generator(out_dir / "generator_savedmodel", overwrite=True)
     metrics = {}
     if args.fid_samples > 0:
         metrics = _final_fid(gan, args, image_shape)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     if not chief:
         shutil.rmtree(out_dir, ignore_errors=True)
-    say(f"Done. Samples: {run_dir}/samples/, model: {run_dir}/model.keras, "
-        f"SavedModel: {run_dir}/generator_savedmodel/")
+    say(f"Done. Samples: {run_dir}/samples/, curves: {run_dir}/curves.png, "
+        f"model: {run_dir}/model.keras, SavedModel: "
+        f"{run_dir}/generator_savedmodel/")
     return 0
 
 
-def _run_dir(args):
+class _EpochCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.count += 1
+
+
+def _plan_run_dir(args):
+    """`(run_dir, args, resuming)`: checks only, writes nothing."""
     if args.resume:
         run_dir = pathlib.Path(args.resume)
         config = run_dir / "config.json"
         if not config.is_file():
-            raise FileNotFoundError(
+            raise CommandError(
                 f"--resume {run_dir}: no config.json there; is it a run "
                 "directory written by `kgl train`?"
             )
         if (run_dir / "model.keras").is_file() and not (
             run_dir / "backup"
         ).exists():
-            raise ValueError(
+            raise CommandError(
                 f"--resume {run_dir}: that run has already finished "
                 "(model.keras is written); start a new one with --out."
             )
-        saved = json.loads(config.read_text())
+        try:
+            saved = json.loads(config.read_text())
+        except ValueError as error:
+            raise CommandError(
+                f"--resume {run_dir}: {config} is not valid JSON ({error})."
+            ) from error
         for key in SAVED_SETTINGS:
             if key in saved:
                 setattr(args, key, saved[key])
         say(f"Resuming the run in {run_dir}/")
-        return run_dir, args
+        return run_dir, args, True
     if args.out:
         run_dir = pathlib.Path(args.out)
     else:
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         run_dir = pathlib.Path("runs") / stamp
     if (run_dir / "config.json").exists():
-        raise FileExistsError(
+        raise CommandError(
             f"{run_dir} already holds a run; use --resume {run_dir} to "
             "continue it or --out for a new directory."
         )
+    if run_dir.exists() and not run_dir.is_dir():
+        raise CommandError(f"--out {run_dir}: a file, not a directory.")
+    return run_dir, args, False
+
+
+def _start_run_dir(run_dir, args, resuming):
+    """Creates the run directory and its config; whether it was created."""
+    if resuming:
+        return False
+    created = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("history.csv", "steps.csv", "curves.png"):
+        (run_dir / name).unlink(missing_ok=True)
     settings = {key: getattr(args, key) for key in SAVED_SETTINGS}
     (run_dir / "config.json").write_text(json.dumps(settings, indent=2))
-    return run_dir, args
+    return created
+
+
+def _discard_run(run_dir, created):
+    """Removes what a run that finished no epoch wrote."""
+    if created:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        return
+    for name in RUN_FILES:
+        path = run_dir / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _training_error(error, data):
+    """One line for a TensorFlow error in `fit`, naming a bad image file."""
+    message = f"training stopped: {one_line(error)}"
+    folder = pathlib.Path(str(data))
+    if folder.is_dir():
+        bad = _first_unreadable_image(folder)
+        if bad is not None:
+            path, problem = bad
+            return (f"cannot decode the image {path} ({problem}); remove "
+                    "or replace it. (TensorFlow: "
+                    f"{one_line(error)})")
+    return message
+
+
+def _first_unreadable_image(folder):
+    """`(path, reason)` of the first image PIL cannot decode, or None."""
+    from PIL import Image
+
+    suffixes = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() not in suffixes or not path.is_file():
+            continue
+        try:
+            with Image.open(path) as image:
+                image.load()
+        except Exception as error:  # noqa: BLE001 - any decoding failure
+            return path, " ".join(str(error).split()) or type(error).__name__
+    return None
 
 
 def _strategy(name):
@@ -133,15 +309,19 @@ def _strategy(name):
 
 
 def _data_source(source):
-    path = pathlib.Path(source)
+    path = pathlib.Path(str(source))
     if path.suffix == ".npy":
         if not path.is_file():
             raise FileNotFoundError(f"No such file: {source}")
-        return np.load(path)
+        try:
+            return np.load(path)
+        except ValueError as error:
+            raise CommandError(f"{path}: not a readable .npy file "
+                               f"({error}).") from error
     return source
 
 
-def _num_classes(dataset):
+def _num_classes(dataset, data):
     names = getattr(dataset, "class_names", None)
     if names:
         return len(names)
@@ -151,16 +331,29 @@ def _num_classes(dataset):
     return top + 1
 
 
+def _real_for_fid(args, image_shape, count):
+    return kgl.data.load_images(
+        _data_source(args.data), split="train", image_size=args.image_size,
+        batch_size=256, shuffle=False, drop_remainder=False,
+    ).unbatch().take(count).batch(256)
+
+
+def _evaluation(args, image_shape):
+    return kgl.callbacks.GANEvaluation(
+        _real_for_fid(args, image_shape, args.fid_samples),
+        feature_extractor="mnist", every_n_epochs=args.eval_every,
+        metrics=("fid", "kid"), num_samples=args.fid_samples,
+        seed=args.seed + 1,
+    )
+
+
 def _final_fid(gan, args, image_shape):
     if image_shape != (28, 28, 1):
         say("FID: skipped (the shipped extractor is for 28×28×1 images); "
             "run `kgl evaluate RUN_DIR --extractor inception`.")
         return {}
     extractor = kgl.metrics.mnist_extractor()
-    real = kgl.data.load_images(
-        _data_source(args.data), split="train", image_size=args.image_size,
-        batch_size=256, shuffle=False, drop_remainder=False,
-    ).unbatch().take(args.fid_samples).batch(256)
+    real = _real_for_fid(args, image_shape, args.fid_samples)
     real_features = kgl.metrics.compute_features(extractor, real)
     fake = gan.generate(len(real_features), seed=args.seed + 1)
     fake_features = kgl.metrics.compute_features(extractor, fake)
@@ -177,22 +370,28 @@ def _final_fid(gan, args, image_shape):
 
 def sample(args):
     source = pathlib.Path(args.source)
+    out = _png_path(args.out)
     if (source / "model.keras").is_file():
-        gan = keras.models.load_model(source / "model.keras")
+        gan = load_gan(source / "model.keras")
         images = gan.generate(args.num_samples, seed=args.seed)
-        kgl.callbacks.save_grid(args.out, images, value_range=(-1.0, 1.0))
+        kgl.callbacks.save_grid(out, images, value_range=(-1.0, 1.0))
     else:
         saved = source
         if (source / "generator_savedmodel").is_dir():
             saved = source / "generator_savedmodel"
         if not (saved / "saved_model.pb").is_file():
-            raise FileNotFoundError(
+            raise CommandError(
                 f"{source}: neither a run directory (model.keras) nor a "
                 "SavedModel (saved_model.pb)."
             )
-        loaded = tf.saved_model.load(str(saved))
+        try:
+            loaded = tf.saved_model.load(str(saved))
+        except Exception as error:
+            raise CommandError(
+                f"cannot load the SavedModel {saved}: {one_line(error)}"
+            ) from error
         if "sample" not in loaded.signatures:
-            raise ValueError(
+            raise CommandError(
                 f"{saved} has no `sample` signature; export it with "
                 "GAN.export_generator(path)."
             )
@@ -200,9 +399,40 @@ def sample(args):
             batch_size=tf.constant(args.num_samples),
             seed=tf.constant(args.seed, tf.int64),
         )["images"].numpy()
-        kgl.callbacks.save_grid(args.out, images, value_range=(0, 255))
-    say(f"Wrote {args.num_samples} samples to {args.out}")
+        kgl.callbacks.save_grid(out, images, value_range=(0, 255))
+    say(f"Wrote {args.num_samples} samples to {out}")
     return 0
+
+
+def _png_path(out):
+    """The grid's file: `out`, or `out/grid.png` for a folder."""
+    path = pathlib.Path(out)
+    if path.is_dir() or str(out).endswith(("/", os.sep)):
+        path = path / "grid.png"
+    if path.suffix.lower() not in (".png", ".jpg", ".jpeg", ".bmp"):
+        raise CommandError(
+            f"--out {out}: give an image file name ending in .png (or "
+            ".jpg, .bmp), or an existing folder."
+        )
+    if not path.parent.is_dir():
+        raise CommandError(f"--out {out}: the folder {path.parent} does not "
+                           "exist.")
+    return path
+
+
+def load_gan(path):
+    """Loads a `.keras` GAN; a damaged file is a `CommandError` naming it."""
+    try:
+        gan = keras.models.load_model(path)
+    except Exception as error:
+        raise CommandError(
+            f"cannot load {path}: {one_line(error)} (is the file complete? "
+            "`kgl train` writes it at the end of training)"
+        ) from error
+    if not isinstance(gan, kgl.GAN):
+        raise CommandError(f"{path} holds a {type(gan).__name__}, not a "
+                           "keras_gan_losses GAN.")
+    return gan
 
 
 # ----------------------------------------------------------------------
@@ -213,46 +443,108 @@ def evaluate(args):
     run_dir = pathlib.Path(args.run_dir)
     model_path = run_dir / "model.keras"
     if not model_path.is_file():
-        raise FileNotFoundError(f"{run_dir}: no model.keras; is it a run "
-                                "directory written by `kgl train`?")
+        raise CommandError(f"{run_dir}: no model.keras; is it a run "
+                           "directory written by `kgl train`?")
     config_path = run_dir / "config.json"
-    config = json.loads(config_path.read_text()) if config_path.is_file() \
-        else {}
+    try:
+        config = json.loads(config_path.read_text()) \
+            if config_path.is_file() else {}
+    except ValueError as error:
+        raise CommandError(f"{config_path} is not valid JSON ({error}).") \
+            from error
     data = args.data or config.get("data")
     if data is None:
-        raise ValueError("Pass --data: the run has no config.json.")
-    gan = keras.models.load_model(model_path)
+        raise CommandError("Pass --data: the run has no config.json.")
+    if args.inception_weights and not os.path.isfile(args.inception_weights):
+        raise CommandError(f"--inception-weights {args.inception_weights}: "
+                           "no such file.")
+    gan = load_gan(model_path)
     extractor_name = args.extractor
     if extractor_name == "auto":
         extractor_name = "mnist" if gan.image_shape == (28, 28, 1) \
             else "inception"
+    if extractor_name == "mnist" and gan.image_shape != (28, 28, 1):
+        raise CommandError(
+            f"--extractor mnist needs 28×28×1 images; the model makes "
+            f"{gan.image_shape}. Use --extractor inception."
+        )
     extractor = (kgl.metrics.mnist_extractor() if extractor_name == "mnist"
-                 else kgl.metrics.inception_v3_extractor())
+                 else _inception(args.inception_weights))
     real = kgl.data.load_images(
         _data_source(data), split=args.split,
         image_size=gan.image_shape[:2], batch_size=256, shuffle=False,
         drop_remainder=False,
     ).unbatch().take(args.num_samples).batch(256)
     real_features = kgl.metrics.compute_features(extractor, real)
-    fake = gan.generate(len(real_features), seed=args.seed)
+    count = len(real_features)
+    if count < args.num_samples:
+        say(f"Note: {data} ({args.split}) holds only {count} images; "
+            f"using {count} samples, not {args.num_samples}.")
+    _warn_small_sample(count)
+    fake = gan.generate(count, seed=args.seed)
     fake_features = kgl.metrics.compute_features(extractor, fake)
     kid, kid_std = kgl.metrics.kernel_inception_distance(
         real_features, fake_features,
-        subset_size=min(1000, len(real_features)),
+        subset_size=min(KID_SUBSET_SIZE, count), seed=args.seed,
     )
     results = {
         "fid": kgl.metrics.frechet_distance(real_features, fake_features),
         "kid": kid,
         "kid_std": kid_std,
         **kgl.metrics.precision_recall(real_features, fake_features),
-        "num_samples": len(fake_features),
+        "num_samples": count,
         "extractor": extractor_name,
         "data": str(data),
         "split": args.split,
+        "seed": args.seed,
     }
-    say(f"{len(fake_features)} samples vs {data} ({args.split}), "
+    say(f"{count} samples vs {data} ({args.split}), "
         f"{extractor_name} features:")
     for key in ("fid", "kid", "kid_std", "precision", "recall"):
         say(f"  {key:10s} {results[key]:.4f}")
+    if results["precision"] >= 0.9 and results["recall"] <= 0.1:
+        say("  (high precision with recall near 0: the samples look like "
+            "real images but cover few of them, a sign of mode collapse)")
     (run_dir / "evaluation.json").write_text(json.dumps(results, indent=2))
     return 0
+
+
+def _warn_small_sample(count):
+    problems = []
+    if count < MIN_SAMPLES_KID:
+        problems.append(
+            f"KID uses subsets of {min(KID_SUBSET_SIZE, count)} samples, "
+            f"so kid_std is meaningless below {MIN_SAMPLES_KID} samples "
+            "(the subsets overlap, and are identical at "
+            f"{KID_SUBSET_SIZE} or fewer)"
+        )
+    if count < MIN_SAMPLES_PRECISION_RECALL:
+        problems.append(
+            "precision and recall (3-nearest-neighbour balls) are biased "
+            f"at small sample counts; use at least "
+            f"{MIN_SAMPLES_PRECISION_RECALL}, and compare values only at "
+            "the same count"
+        )
+    if problems:
+        warn(f"only {count} samples: " + "; ".join(problems)
+             + ". Pass --num-samples 10000 (or more).")
+
+
+def _inception(weights_path):
+    try:
+        return kgl.metrics.inception_v3_extractor(
+            weights_path if weights_path else "imagenet"
+        )
+    except RuntimeError as error:
+        name = extractors.INCEPTION_V3_WEIGHTS_FILE
+        raise CommandError(
+            "cannot download the InceptionV3 weights (offline?). Copy "
+            f"{name} from {extractors.INCEPTION_V3_WEIGHTS_URL} "
+            "to this machine and pass --inception-weights PATH, or place "
+            "it in ~/.keras/models/."
+        ) from error
+    except Exception as error:
+        raise CommandError(
+            f"cannot load the InceptionV3 weights {weights_path}: "
+            f"{one_line(error)}"
+        ) from error

@@ -68,8 +68,8 @@ def scan_image_folder(directory, same_size=True):
     extensions than `IMAGE_EXTENSIONS` are ignored.
 
     Args:
-        directory: The folder.
-        same_size: Whether all images must have the same size (when they
+        directory (str): The folder.
+        same_size (bool): Whether all images must have the same size (when they
             are not resized).
 
     Returns:

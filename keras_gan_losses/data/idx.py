@@ -34,12 +34,12 @@ def read_idx(path):
     """Reads an IDX file (gzip-compressed or not) into a NumPy array.
 
     Args:
-        path: Path of the file, e.g. `t10k-images-idx3-ubyte.gz`. Gzip
+        path (str): Path of the file, e.g. `t10k-images-idx3-ubyte.gz`. Gzip
             compression is detected from the content, not the name.
 
     Returns:
-        A NumPy array with the file's shape and a native-endian dtype,
-        e.g. `uint8` of shape `(10000, 28, 28)` for MNIST test images.
+        np.ndarray: A NumPy array with the file's shape and a native-endian
+        dtype, e.g. `uint8` of shape `(10000, 28, 28)` for MNIST test images.
 
     Raises:
         ValueError: if the file is not a valid IDX file (the message names
@@ -125,8 +125,8 @@ def find_idx_images(directory, split):
     """The MNIST-format image files of `split` in `directory`.
 
     Args:
-        directory: A folder holding e.g. `train-images-idx3-ubyte.gz`.
-        split: `"train"`, `"test"` (or `"t10k"`) or `"all"` (both).
+        directory (str): A folder holding e.g. `train-images-idx3-ubyte.gz`.
+        split (str): `"train"`, `"test"` (or `"t10k"`) or `"all"` (both).
 
     Returns:
         A list of paths, one per file prefix of the split.

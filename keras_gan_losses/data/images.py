@@ -84,33 +84,35 @@ def load_images(
     say so. Values are clipped to [-1, 1] after scaling.
 
     Args:
-        source: Where the images come from (see above).
-        split: For TFDS, the split (slicing allowed, e.g.
+        source (str | np.ndarray | tuple): Where the images come from (see
+            above).
+        split (str): For TFDS, the split (slicing allowed, e.g.
             `"train[:10%]"`); for a folder of IDX files, `"train"`,
             `"test"` or `"all"`. Other sources have a single split and
             accept `"train"`, `"test"` or `"all"` for it.
-        image_size: Optional `(height, width)` or an int for square images:
-            resize every image (bilinear, antialiased). Needed when a
-            folder's or dataset's images differ in size.
-        batch_size: Positive int, images per batch.
-        with_labels: Whether to yield `(images, labels)`.
-        shuffle: Whether to shuffle (each epoch anew).
-        seed: Optional int seed of the shuffling.
-        data_dir: For TFDS names, the TFDS data folder (default
+        image_size (int | tuple[int, int] | None): Optional `(height, width)` or
+            an int for square images: resize every image (bilinear,
+            antialiased). Needed when a folder's or dataset's images differ in
+            size.
+        batch_size (int): Positive int, images per batch.
+        with_labels (bool): Whether to yield `(images, labels)`.
+        shuffle (bool): Whether to shuffle (each epoch anew).
+        seed (int | None): Optional int seed of the shuffling.
+        data_dir (str | None): For TFDS names, the TFDS data folder (default
             `~/tensorflow_datasets`).
-        drop_remainder: Whether to drop the last, smaller batch, so that
+        drop_remainder (bool): Whether to drop the last, smaller batch, so that
             every batch has `batch_size` images (a static batch size).
-        value_range: For arrays and IDX files, an optional explicit
-            `(low, high)` range of the values, mapped linearly onto
-            [-1, 1], instead of the inferred one.
-        crop_to_aspect_ratio: With `image_size`, first crop each image
+        value_range (tuple[float, float] | None): For arrays and IDX files, an
+            optional explicit `(low, high)` range of the values, mapped linearly
+            onto [-1, 1], instead of the inferred one.
+        crop_to_aspect_ratio (bool): With `image_size`, first crop each image
             centrally to the target aspect ratio, so that resizing does
             not distort it.
 
     Returns:
-        A `tf.data.Dataset`. When the class names are known (class
-        sub-folders, TFDS class labels, MNIST digits) and `with_labels` is
-        set, they are in its `class_names` attribute.
+        tf.data.Dataset: A `tf.data.Dataset`. When the class names are known
+        (class sub-folders, TFDS class labels, MNIST digits) and `with_labels`
+        is set, they are in its `class_names` attribute.
 
     Raises:
         ValueError: for an unknown source, empty or unreadable data

@@ -23,8 +23,9 @@ def load_mnist_10k():
     Pixels and labels are unchanged from the original files.
 
     Returns:
-        `(images, labels)`: `uint8` arrays of shapes `(10000, 28, 28)`
-        (0 is background, 255 ink) and `(10000,)` (digits 0-9).
+        tuple[np.ndarray, np.ndarray]: `(images, labels)`, `uint8` arrays of
+        shapes `(10000, 28, 28)` (0 is background, 255 ink) and `(10000,)`
+        (digits 0-9).
 
     Example:
 

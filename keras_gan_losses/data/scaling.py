@@ -28,7 +28,8 @@ def affine_for_range(value_range):
     """Returns `(scale, offset)` mapping `value_range` linearly onto [-1, 1].
 
     Args:
-        value_range: `(low, high)`, the range of the stored values.
+        value_range (tuple[float, float]): `(low, high)`, the range of the
+            stored values.
 
     Returns:
         Two floats with `low * scale + offset == -1` and
@@ -60,10 +61,10 @@ def infer_value_range(images):
     explicitly in that case.
 
     Args:
-        images: A NumPy array of images.
+        images (np.ndarray): A NumPy array of images.
 
     Returns:
-        `(low, high)`.
+        tuple[float, float]: `(low, high)`.
 
     Raises:
         ValueError: if the range cannot be inferred.
@@ -121,11 +122,11 @@ def scale_images(images):
     `tanh` output. NumPy input gives a NumPy array, a tensor a tensor.
 
     Args:
-        images: Pixel values in [0, 255], any shape, any integer or float
-            dtype (e.g. `uint8` images as loaded from files).
+        images (np.ndarray | Tensor): Pixel values in [0, 255], any shape, any
+            integer or float dtype (e.g. `uint8` images as loaded from files).
 
     Returns:
-        float32 values in [-1, 1], of the same shape.
+        np.ndarray | Tensor: float32 values in [-1, 1], of the same shape.
 
     Example:
 
@@ -147,12 +148,13 @@ def to_uint8(images, value_range=(-1, 1)):
     (or list) input gives a NumPy array, a tensor a tensor.
 
     Args:
-        images: Images of any shape, e.g. generator outputs in [-1, 1].
-        value_range: `(low, high)`, the range of `images`. Defaults to
-            `(-1, 1)`.
+        images (np.ndarray | Tensor): Images of any shape, e.g. generator
+            outputs in [-1, 1].
+        value_range (tuple[float, float]): `(low, high)`, the range of `images`.
+            Defaults to `(-1, 1)`.
 
     Returns:
-        `uint8` values in [0, 255], of the same shape.
+        np.ndarray | Tensor: `uint8` values in [0, 255], of the same shape.
 
     Raises:
         ValueError: if `value_range` is not a pair with low < high.

@@ -44,6 +44,16 @@ def _image_and_label_keys(name, features, with_labels):
     return image_key, label_key
 
 
+def _missing_module_message(name, error):
+    return (
+        f"Cannot prepare the TensorFlow Datasets dataset {name!r}: the "
+        f"Python module {error.name!r} that TFDS needs is not installed "
+        f"({type(error).__name__}: {error}). Install it (`pip install "
+        f"{error.name}`) and try again; reinstalling keras_gan_losses "
+        "installs the modules it declares."
+    )
+
+
 def _offline_message(name, data_dir, error):
     where = (
         f"data_dir={str(data_dir)!r}" if data_dir is not None
@@ -69,22 +79,26 @@ def tfds_examples(name, split, data_dir, with_labels, shuffle, seed):
     """Prepares a TFDS dataset and returns its unbatched examples.
 
     Args:
-        name: A TFDS dataset name, e.g. `"mnist"` or `"cifar10"`.
-        split: A TFDS split, slicing allowed (`"train[:10%]"`).
-        data_dir: Where TFDS keeps its data, or None for its default.
-        with_labels: Whether to return the class labels too.
-        shuffle: Whether to shuffle the files (and set a shuffle seed).
-        seed: Optional int, the file shuffle seed.
+        name (str): A TFDS dataset name, e.g. `"mnist"` or `"cifar10"`.
+        split (str): A TFDS split, slicing allowed (`"train[:10%]"`).
+        data_dir (str | None): Where TFDS keeps its data, or None for its
+            default.
+        with_labels (bool): Whether to return the class labels too.
+        shuffle (bool): Whether to shuffle the files (and set a shuffle seed).
+        seed (int | None): Optional int, the file shuffle seed.
 
     Returns:
-        `(dataset, info)`: a dataset of images (or `(image, label)` pairs)
-        and a dict with `shape`, `dtype` (of the image feature), `count`
-        (examples in the split, or None if unknown) and `class_names`.
+        tuple[tf.data.Dataset, dict]: `(dataset, info)`, a dataset of images
+        (or `(image, label)` pairs) and a dict with `shape`, `dtype` (of the
+        image feature), `count` (examples in the split, or None if unknown)
+        and `class_names`.
 
     Raises:
         ValueError: for an unknown name or split, a dataset without an
             image feature, or without a class label when `with_labels`.
-        DatasetUnavailableError: if the data cannot be downloaded.
+        DatasetUnavailableError: if the data cannot be downloaded, or a
+            module TFDS needs to download it is missing (the message
+            then names the module, not the network).
     """
     import tensorflow_datasets as tfds
 
@@ -100,7 +114,11 @@ def tfds_examples(name, split, data_dir, with_labels, shuffle, seed):
     image_key, label_key = _image_and_label_keys(name, features, with_labels)
     try:
         builder.download_and_prepare()
-    except Exception as error:  # noqa: BLE001 - any failure to fetch data
+    except ImportError as error:
+        raise DatasetUnavailableError(
+            _missing_module_message(name, error)
+        ) from error
+    except Exception as error:
         raise DatasetUnavailableError(
             _offline_message(name, data_dir, error)
         ) from error

@@ -25,19 +25,20 @@ def export_generator(generator, path, latent_dim, num_classes=None,
       `seed`; a conditional generator cycles through the classes.
 
     Args:
-        generator: The Keras generator to export.
-        path: Directory to write.
-        latent_dim: Size of the latent vectors.
-        num_classes: Number of classes of a conditional generator, or None.
-        value_range: The generator's output range, mapped to [0, 255] by
-            `sample` (`(-1, 1)` for tanh, `(0, 1)` for sigmoid).
-        sample_signature: Whether to add the `sample` signature.
-        verbose: Whether to print the endpoints.
-        overwrite: Whether to replace a SavedModel already at `path`. A
-            folder that holds anything else is never written into.
+        generator (keras.Model): The Keras generator to export.
+        path (str): Directory to write.
+        latent_dim (int): Size of the latent vectors.
+        num_classes (int | None): Number of classes of a conditional generator,
+            or None.
+        value_range (tuple[float, float]): The generator's output range, mapped
+            to [0, 255] by `sample` (`(-1, 1)` for tanh, `(0, 1)` for sigmoid).
+        sample_signature (bool): Whether to add the `sample` signature.
+        verbose (bool): Whether to print the endpoints.
+        overwrite (bool): Whether to replace a SavedModel already at `path`.
+            A folder that holds anything else is never written into.
 
     Returns:
-        `path`.
+        str: `path`.
 
     Raises:
         FileExistsError: if `path` exists and is not an empty folder,

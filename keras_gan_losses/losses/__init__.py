@@ -114,19 +114,19 @@ def get(identifier, role=None):
     """Resolves a loss identifier to a loss object for a role.
 
     Args:
-        identifier: A loss object (one of ours or any `keras.losses.Loss`,
-            which is then applied with the label convention real → 1,
-            fake → 0 for the discriminator and fake → 1 for the generator),
-            a string name (`"minimax"`, `"non_saturating"`,
+        identifier (str | dict | object): A loss object (one of ours or any
+            `keras.losses.Loss`, which is then applied with the label convention
+            real → 1, fake → 0 for the discriminator and fake → 1 for the
+            generator), a string name (`"minimax"`, `"non_saturating"`,
             `"least_squares"`, `"wasserstein"`, `"hinge"`,
             `"relativistic_average"`, or a class or function name of this
             module), a GAN loss class, one of this module's functions, or a
             config dict from `serialize`.
-        role: `"discriminator"`, `"generator"` or `None` (no role check;
-            a family name then cannot be resolved).
+        role (str | None): `"discriminator"`, `"generator"` or `None` (no role
+            check; a family name then cannot be resolved).
 
     Returns:
-        A `keras.losses.Loss` instance.
+        keras.losses.Loss: A `keras.losses.Loss` instance.
 
     Raises:
         TypeError: if a loss of the other role is given, or the identifier

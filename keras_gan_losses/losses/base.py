@@ -31,13 +31,14 @@ class GANLoss(keras.losses.Loss):
     replicas, exactly as Keras's own loss objects do.
 
     Args:
-        fn: The per-example loss function.
-        role: `"discriminator"` or `"generator"`; `GAN.compile` refuses a
+        fn (Callable): The per-example loss function.
+        role (str): `"discriminator"` or `"generator"`; `GAN.compile` refuses a
             loss in the other role's slot.
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations.
-        **kwargs: Hyperparameters passed on to `fn` and saved in the config.
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str | None): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations.
+        **kwargs (float): Hyperparameters passed on to `fn` and saved in the
+            config.
     """
 
     role = None
@@ -71,13 +72,15 @@ class GANLoss(keras.losses.Loss):
         """Computes the reduced loss.
 
         Args:
-            real_logits: Discriminator outputs on real data, shape
+            real_logits (Tensor): Discriminator outputs on real data, shape
                 `(batch,)`, `(batch, 1)` or `(batch, h, w, 1)`.
-            fake_logits: Discriminator outputs on generated data, same shape.
-            sample_weight: Optional per-example weights, shape `(batch,)`.
+            fake_logits (Tensor): Discriminator outputs on generated data, same
+                shape.
+            sample_weight (Tensor | None): Optional per-example weights, shape
+                `(batch,)`.
 
         Returns:
-            The loss, reduced as `reduction` says.
+            Tensor: The loss, reduced as `reduction` says.
         """
         return super().__call__(
             real_logits, fake_logits, sample_weight=sample_weight

@@ -16,20 +16,22 @@ from keras_gan_losses.utils.shapes import mean_per_example
 
 
 def hinge_discriminator_loss(real_logits, fake_logits):
-    """Per-example hinge discriminator loss.
+    r"""Per-example hinge discriminator loss.
 
     Formula:
 
-    ```
-    loss = relu(1 - r) + relu(1 + f)
-    ```
+    $$
+    \text{loss} = \max(0, 1 - r) + \max(0, 1 + f)
+    $$
 
     Args:
-        real_logits: Discriminator outputs on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator outputs on generated data, same shape.
+        real_logits (Tensor): Discriminator outputs on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator outputs on generated data, same
+            shape.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return mean_per_example(ops.relu(1.0 - real_logits)) + mean_per_example(
@@ -38,41 +40,42 @@ def hinge_discriminator_loss(real_logits, fake_logits):
 
 
 def hinge_generator_loss(real_logits, fake_logits):
-    """Per-example hinge generator loss, the same as the Wasserstein one.
+    r"""Per-example hinge generator loss, the same as the Wasserstein one.
 
     Formula:
 
-    ```
-    loss = -f
-    ```
+    $$
+    \text{loss} = -f
+    $$
 
     Args:
-        real_logits: Discriminator outputs on real data (ignored).
-        fake_logits: Discriminator outputs on generated data.
+        real_logits (Tensor): Discriminator outputs on real data (ignored).
+        fake_logits (Tensor): Discriminator outputs on generated data.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     return wasserstein_generator_loss(real_logits, fake_logits)
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class HingeDiscriminatorLoss(GANLoss):
-    """Hinge discriminator loss.
+    r"""Hinge discriminator loss.
 
     Formula:
 
-    ```
-    loss = relu(1 - r) + relu(1 + f)
-    ```
+    $$
+    \text{loss} = \max(0, 1 - r) + \max(0, 1 + f)
+    $$
 
     Pair with `HingeGeneratorLoss` and, usually, spectral normalisation in
     the discriminator.
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -98,18 +101,19 @@ class HingeDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class HingeGeneratorLoss(GANLoss):
-    """Hinge generator loss: `-f`.
+    r"""Hinge generator loss: `-f`.
 
     Formula:
 
-    ```
-    loss = -f
-    ```
+    $$
+    \text{loss} = -f
+    $$
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

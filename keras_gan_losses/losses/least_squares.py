@@ -16,24 +16,26 @@ from keras_gan_losses.utils.shapes import mean_per_example
 
 
 def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
-    """Per-example least-squares discriminator loss.
+    r"""Per-example least-squares discriminator loss.
 
     Formula:
 
-    ```
-    loss = 0.5 * (r - b)^2 + 0.5 * (f - a)^2
-    ```
+    $$
+    \text{loss} = \tfrac{1}{2}(r - b)^2 + \tfrac{1}{2}(f - a)^2
+    $$
 
     The discriminator regresses real outputs to `b` and fake ones to `a`.
 
     Args:
-        real_logits: Discriminator outputs on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator outputs on generated data, same shape.
-        a: Target for fakes.
-        b: Target for reals.
+        real_logits (Tensor): Discriminator outputs on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator outputs on generated data, same
+            shape.
+        a (float): Target for fakes.
+        b (float): Target for reals.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return 0.5 * mean_per_example(ops.square(real_logits - b)) + (
@@ -42,21 +44,22 @@ def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
 
 
 def least_squares_generator_loss(real_logits, fake_logits, c=1.0):
-    """Per-example least-squares generator loss.
+    r"""Per-example least-squares generator loss.
 
     Formula:
 
-    ```
-    loss = 0.5 * (f - c)^2
-    ```
+    $$
+    \text{loss} = \tfrac{1}{2}(f - c)^2
+    $$
 
     Args:
-        real_logits: Discriminator outputs on real data (ignored).
-        fake_logits: Discriminator outputs on generated data.
-        c: The value the generator wants the discriminator to give fakes.
+        real_logits (Tensor): Discriminator outputs on real data (ignored).
+        fake_logits (Tensor): Discriminator outputs on generated data.
+        c (float): The value the generator wants the discriminator to give
+            fakes.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     _, fake_logits = check_logits(real_logits, fake_logits)
     return 0.5 * mean_per_example(ops.square(fake_logits - c))
@@ -64,24 +67,25 @@ def least_squares_generator_loss(real_logits, fake_logits, c=1.0):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class LeastSquaresDiscriminatorLoss(GANLoss):
-    """Least-squares (LSGAN) discriminator loss.
+    r"""Least-squares (LSGAN) discriminator loss.
 
     Formula:
 
-    ```
-    loss = 0.5 * (r - b)^2 + 0.5 * (f - a)^2
-    ```
+    $$
+    \text{loss} = \tfrac{1}{2}(r - b)^2 + \tfrac{1}{2}(f - a)^2
+    $$
 
     With `a=0, b=1` (and `c=1` for the generator) this is the 0-1 coding
     of Mao et al.; `a=-1, b=1, c=0` minimises the Pearson chi-squared
     divergence.
 
     Args:
-        a: Float, target for fakes. Defaults to 0.
-        b: Float, target for reals. Defaults to 1.
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        a (float): Float, target for fakes. Defaults to 0.
+        b (float): Float, target for reals. Defaults to 1.
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -119,19 +123,21 @@ class LeastSquaresDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class LeastSquaresGeneratorLoss(GANLoss):
-    """Least-squares (LSGAN) generator loss.
+    r"""Least-squares (LSGAN) generator loss.
 
     Formula:
 
-    ```
-    loss = 0.5 * (f - c)^2
-    ```
+    $$
+    \text{loss} = \tfrac{1}{2}(f - c)^2
+    $$
 
     Args:
-        c: Float, the output the generator wants for fakes. Defaults to 1.
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        c (float): Float, the output the generator wants for fakes. Defaults to
+            1.
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

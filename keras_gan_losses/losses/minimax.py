@@ -17,13 +17,14 @@ from keras_gan_losses.utils.shapes import mean_per_example
 
 
 def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
-    """Per-example minimax discriminator loss (binary cross-entropy).
+    r"""Per-example minimax discriminator loss (binary cross-entropy).
 
     Formula:
 
-    ```
-    loss = softplus(-r) * (1 - s) + softplus(r) * s + softplus(f)
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}(-r)\,(1 - s)
+    + \operatorname{softplus}(r)\,s + \operatorname{softplus}(f)
+    $$
 
     with `r = real_logits`, `f = fake_logits` and `s = label_smoothing`,
     applied to the real targets only (one-sided smoothing, Salimans et al.
@@ -31,12 +32,14 @@ def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     of `sigmoid(f)` against 0. Patch outputs are averaged per example.
 
     Args:
-        real_logits: Discriminator logits on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator logits on generated data, same shape.
-        label_smoothing: Float in `[0, 1)`; the real target is `1 - s`.
+        real_logits (Tensor): Discriminator logits on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator logits on generated data, same
+            shape.
+        label_smoothing (float): Float in `[0, 1)`; the real target is `1 - s`.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     s = ops.cast(label_smoothing, real_logits.dtype)
@@ -49,47 +52,47 @@ def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
 
 
 def minimax_generator_loss(real_logits, fake_logits):
-    """Per-example minimax (saturating) generator loss.
+    r"""Per-example minimax (saturating) generator loss.
 
     Formula:
 
-    ```
-    loss = -softplus(f) = log(1 - sigmoid(f))
-    ```
+    $$
+    \text{loss} = -\operatorname{softplus}(f) = \log\big(1 - \sigma(f)\big)
+    $$
 
     The generator minimises the discriminator's cross-entropy on fakes. Its
     gradient vanishes when the discriminator confidently rejects fakes, which
     is why the non-saturating loss is used in practice.
 
     Args:
-        real_logits: Discriminator logits on real data (ignored).
-        fake_logits: Discriminator logits on generated data.
+        real_logits (Tensor): Discriminator logits on real data (ignored).
+        fake_logits (Tensor): Discriminator logits on generated data.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     _, fake_logits = check_logits(real_logits, fake_logits)
     return mean_per_example(-ops.softplus(fake_logits))
 
 
 def non_saturating_generator_loss(real_logits, fake_logits):
-    """Per-example non-saturating generator loss.
+    r"""Per-example non-saturating generator loss.
 
     Formula:
 
-    ```
-    loss = softplus(-f) = -log(sigmoid(f))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}(-f) = -\log \sigma(f)
+    $$
 
     Same fixed point as the minimax loss, but strong gradients early in
     training (Goodfellow et al. 2014, section 3).
 
     Args:
-        real_logits: Discriminator logits on real data (ignored).
-        fake_logits: Discriminator logits on generated data.
+        real_logits (Tensor): Discriminator logits on real data (ignored).
+        fake_logits (Tensor): Discriminator logits on generated data.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     _, fake_logits = check_logits(real_logits, fake_logits)
     return mean_per_example(ops.softplus(-fake_logits))
@@ -97,25 +100,27 @@ def non_saturating_generator_loss(real_logits, fake_logits):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class MinimaxDiscriminatorLoss(GANLoss):
-    """Minimax discriminator loss, also the non-saturating GAN's.
+    r"""Minimax discriminator loss, also the non-saturating GAN's.
 
     Formula:
 
-    ```
-    loss = softplus(-r) * (1 - s) + softplus(r) * s + softplus(f)
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}(-r)\,(1 - s)
+    + \operatorname{softplus}(r)\,s + \operatorname{softplus}(f)
+    $$
 
     See `minimax_discriminator_loss`. The string names `"minimax"` and
     `"non_saturating"` both resolve to this class for the discriminator.
 
     Args:
-        label_smoothing: Float in `[0, 1)`, one-sided: the real target
+        label_smoothing (float): Float in `[0, 1)`, one-sided: the real target
             becomes `1 - label_smoothing`. Default 0. TF-GAN smooths
             towards 0.5 instead (target `1 - ls / 2`), so its default
             `label_smoothing=0.25` is our 0.125.
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -146,20 +151,21 @@ class MinimaxDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class MinimaxGeneratorLoss(GANLoss):
-    """Minimax (saturating) generator loss: `log(1 - sigmoid(f))`.
+    r"""Minimax (saturating) generator loss: `log(1 - sigmoid(f))`.
 
     Formula:
 
-    ```
-    loss = -softplus(f)
-    ```
+    $$
+    \text{loss} = -\operatorname{softplus}(f)
+    $$
 
     See `minimax_generator_loss`.
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -187,22 +193,23 @@ class MinimaxGeneratorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class NonSaturatingGeneratorLoss(GANLoss):
-    """Non-saturating generator loss: `-log(sigmoid(f))`.
+    r"""Non-saturating generator loss: `-log(sigmoid(f))`.
 
     Formula:
 
-    ```
-    loss = softplus(-f)
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}(-f)
+    $$
 
     See `non_saturating_generator_loss`. Pair it with
     `MinimaxDiscriminatorLoss`; together they are the standard GAN
     (DCGAN) objective.
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

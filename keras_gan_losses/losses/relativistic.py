@@ -23,13 +23,14 @@ def _relativistic(first, second):
 
 
 def relativistic_average_discriminator_loss(real_logits, fake_logits):
-    """Per-example relativistic average discriminator loss (RaSGAN).
+    r"""Per-example relativistic average discriminator loss (RaSGAN).
 
     Formula:
 
-    ```
-    loss = softplus(-(r - mean(f))) + softplus(f - mean(r))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}\big(-(r - \operatorname{mean}(f))\big)
+    + \operatorname{softplus}\big(f - \operatorname{mean}(r)\big)
+    $$
 
     `mean` is over the whole batch (and patch positions): the discriminator
     estimates how much more realistic real data is than the average fake.
@@ -38,34 +39,39 @@ def relativistic_average_discriminator_loss(real_logits, fake_logits):
     statistic is noisier); every other loss is exact.
 
     Args:
-        real_logits: Discriminator logits on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator logits on generated data, same shape.
+        real_logits (Tensor): Discriminator logits on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator logits on generated data, same
+            shape.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return _relativistic(real_logits, fake_logits)
 
 
 def relativistic_average_generator_loss(real_logits, fake_logits):
-    """Per-example relativistic average generator loss (RaSGAN).
+    r"""Per-example relativistic average generator loss (RaSGAN).
 
     Formula:
 
-    ```
-    loss = softplus(-(f - mean(r))) + softplus(r - mean(f))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}\big(-(f - \operatorname{mean}(r))\big)
+    + \operatorname{softplus}\big(r - \operatorname{mean}(f)\big)
+    $$
 
     Unlike the other generator losses it depends on `real_logits`: the
     generator also lowers the realism of real data relative to fakes.
 
     Args:
-        real_logits: Discriminator logits on real data, shape `(batch, ...)`.
-        fake_logits: Discriminator logits on generated data, same shape.
+        real_logits (Tensor): Discriminator logits on real data, shape `(batch,
+            ...)`.
+        fake_logits (Tensor): Discriminator logits on generated data, same
+            shape.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return _relativistic(fake_logits, real_logits)
@@ -73,18 +79,20 @@ def relativistic_average_generator_loss(real_logits, fake_logits):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class RelativisticAverageDiscriminatorLoss(GANLoss):
-    """Relativistic average discriminator loss (RaSGAN).
+    r"""Relativistic average discriminator loss (RaSGAN).
 
     Formula:
 
-    ```
-    loss = softplus(-(r - mean(f))) + softplus(f - mean(r))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}\big(-(r - \operatorname{mean}(f))\big)
+    + \operatorname{softplus}\big(f - \operatorname{mean}(r)\big)
+    $$
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -110,18 +118,20 @@ class RelativisticAverageDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class RelativisticAverageGeneratorLoss(GANLoss):
-    """Relativistic average generator loss (RaSGAN).
+    r"""Relativistic average generator loss (RaSGAN).
 
     Formula:
 
-    ```
-    loss = softplus(-(f - mean(r))) + softplus(r - mean(f))
-    ```
+    $$
+    \text{loss} = \operatorname{softplus}\big(-(f - \operatorname{mean}(r))\big)
+    + \operatorname{softplus}\big(r - \operatorname{mean}(f)\big)
+    $$
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

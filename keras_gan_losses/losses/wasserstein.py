@@ -15,43 +15,43 @@ from keras_gan_losses.utils.shapes import mean_per_example
 
 
 def wasserstein_discriminator_loss(real_logits, fake_logits):
-    """Per-example Wasserstein critic loss.
+    r"""Per-example Wasserstein critic loss.
 
     Formula:
 
-    ```
-    loss = f - r
-    ```
+    $$
+    \text{loss} = f - r
+    $$
 
     Its batch mean is minus the critic's estimate of the Wasserstein-1
     distance between the real and generated distributions.
 
     Args:
-        real_logits: Critic outputs on real data, shape `(batch, ...)`.
-        fake_logits: Critic outputs on generated data, same shape.
+        real_logits (Tensor): Critic outputs on real data, shape `(batch, ...)`.
+        fake_logits (Tensor): Critic outputs on generated data, same shape.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     return mean_per_example(fake_logits) - mean_per_example(real_logits)
 
 
 def wasserstein_generator_loss(real_logits, fake_logits):
-    """Per-example Wasserstein generator loss.
+    r"""Per-example Wasserstein generator loss.
 
     Formula:
 
-    ```
-    loss = -f
-    ```
+    $$
+    \text{loss} = -f
+    $$
 
     Args:
-        real_logits: Critic outputs on real data (ignored).
-        fake_logits: Critic outputs on generated data.
+        real_logits (Tensor): Critic outputs on real data (ignored).
+        fake_logits (Tensor): Critic outputs on generated data.
 
     Returns:
-        Per-example loss values, shape `(batch,)`.
+        Tensor: Per-example loss values, shape `(batch,)`.
     """
     _, fake_logits = check_logits(real_logits, fake_logits)
     return -mean_per_example(fake_logits)
@@ -59,21 +59,22 @@ def wasserstein_generator_loss(real_logits, fake_logits):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class WassersteinDiscriminatorLoss(GANLoss):
-    """Wasserstein critic loss: `f - r`.
+    r"""Wasserstein critic loss: `f - r`.
 
     Formula:
 
-    ```
-    loss = f - r
-    ```
+    $$
+    \text{loss} = f - r
+    $$
 
     Use with a penalty that keeps the critic Lipschitz, typically
     `GradientPenalty(10.0)` and `d_steps=5` (WGAN-GP).
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 
@@ -99,18 +100,19 @@ class WassersteinDiscriminatorLoss(GANLoss):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class WassersteinGeneratorLoss(GANLoss):
-    """Wasserstein generator loss: `-f`.
+    r"""Wasserstein generator loss: `-f`.
 
     Formula:
 
-    ```
-    loss = -f
-    ```
+    $$
+    \text{loss} = -f
+    $$
 
     Args:
-        reduction: Type of reduction to apply to the per-example values.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations (float32 by default).
+        reduction (str): Type of reduction to apply to the per-example values.
+        name (str): Optional name for the loss instance.
+        dtype (str | None): The dtype of the loss's computations (float32 by
+            default).
 
     Example:
 

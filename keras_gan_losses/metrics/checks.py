@@ -7,9 +7,9 @@ def check_features(features, name, min_samples=1):
     """Converts features to a finite float64 array of shape `(n, d)`.
 
     Args:
-        features: Array-like (NumPy array, tensor, nested lists).
-        name: Argument name used in error messages.
-        min_samples: The smallest number of rows accepted.
+        features (array-like): Array-like (NumPy array, tensor, nested lists).
+        name (str): Argument name used in error messages.
+        min_samples (int): The smallest number of rows accepted.
 
     Returns:
         A float64 NumPy array of shape `(n, d)`.

@@ -39,8 +39,8 @@ class InceptionV3Resizing(keras.layers.Layer):
     unchanged: InceptionV3 expects them in [-1, 1] already.
 
     Args:
-        size: Output height and width. Defaults to 299.
-        **kwargs: Base layer arguments, e.g. `name`.
+        size (int): Output height and width. Defaults to 299.
+        **kwargs (dict): Base layer arguments, e.g. `name`.
 
     Example:
 
@@ -92,14 +92,15 @@ def inception_v3_extractor(weights="imagenet"):
     published by other FID implementations.
 
     Args:
-        weights: `"imagenet"` (default) for the Keras ImageNet weights, which
-            Keras downloads once into `~/.keras/models/` when this function
-            is called; a local path of that weights file (for offline use);
-            or `None` for random initialisation (for tests only).
+        weights (str | None): `"imagenet"` (default) for the Keras ImageNet
+            weights, which Keras downloads once into `~/.keras/models/` when
+            this function is called; a local path of that weights file (for
+            offline use); or `None` for random initialisation (for tests only).
 
     Returns:
-        A `keras.Model` mapping images of shape `(batch, height, width, 3)`
-        or `(batch, height, width, 1)` to features of shape `(batch, 2048)`.
+        keras.Model: A `keras.Model` mapping images of shape `(batch, height,
+        width, 3)` or `(batch, height, width, 1)` to features of shape `(batch,
+        2048)`.
 
     Raises:
         ValueError: if `weights` is neither `"imagenet"`, `None` nor an
@@ -166,13 +167,13 @@ def mnist_classifier(weights="mnist"):
     images of class `c` classified as `c`.
 
     Args:
-        weights: `"mnist"` (default) for the shipped weights, the path of a
-            `.weights.h5` file, or `None` for random initialisation.
+        weights (str | None): `"mnist"` (default) for the shipped weights, the
+            path of a `.weights.h5` file, or `None` for random initialisation.
 
     Returns:
-        A `keras.Model` mapping images of shape `(batch, 28, 28, 1)` with
-        pixel values in [-1, 1] (`uint8` images: `images / 127.5 - 1`) to
-        class probabilities of shape `(batch, 10)`.
+        keras.Model: A `keras.Model` mapping images of shape `(batch, 28, 28,
+        1)` with pixel values in [-1, 1] (`uint8` images: `images / 127.5 - 1`)
+        to class probabilities of shape `(batch, 10)`.
 
     Example:
 
@@ -223,12 +224,12 @@ def mnist_extractor(weights="mnist"):
     Inception FID values.
 
     Args:
-        weights: `"mnist"` (default) for the shipped weights, the path of a
-            `.weights.h5` file of `mnist_classifier`, or `None`.
+        weights (str | None): `"mnist"` (default) for the shipped weights, the
+            path of a `.weights.h5` file of `mnist_classifier`, or `None`.
 
     Returns:
-        A `keras.Model` mapping images of shape `(batch, 28, 28, 1)` with
-        pixel values in [-1, 1] to features of shape `(batch, 128)`.
+        keras.Model: A `keras.Model` mapping images of shape `(batch, 28, 28,
+        1)` with pixel values in [-1, 1] to features of shape `(batch, 128)`.
 
     Example:
 

@@ -10,7 +10,7 @@ from keras_gan_losses.metrics.checks import check_feature_pair
 
 
 def frechet_distance(real_features, fake_features) -> float:
-    """Fréchet distance between Gaussian fits of two feature sets (FID).
+    r"""Fréchet distance between Gaussian fits of two feature sets (FID).
 
     Fits a Gaussian (mean, unbiased covariance) to each set of features and
     returns the squared Fréchet (2-Wasserstein) distance between the two.
@@ -20,21 +20,23 @@ def frechet_distance(real_features, fake_features) -> float:
 
     Formula:
 
-    ```
-    fid = |mu1 - mu2|^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2))
-    ```
+    $$
+    \text{fid} = \lVert \mu_1 - \mu_2 \rVert^2
+    + \operatorname{Tr}\big(C_1 + C_2 - 2\,(C_1 C_2)^{1/2}\big)
+    $$
 
     FID is biased: its expected value decreases as the number of samples
     grows, so compare values computed with the same number of real and of
     generated samples (e.g. 10,000 or 50,000).
 
     Args:
-        real_features: Features of real data, shape `(n1, d)`, `n1 >= 2`.
-        fake_features: Features of generated data, shape `(n2, d)`,
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`,
+            `n1 >= 2`.
+        fake_features (np.ndarray): Features of generated data, shape `(n2, d)`,
             `n2 >= 2`.
 
     Returns:
-        The distance, a Python float `>= 0`, computed in float64.
+        float: The distance, a Python float `>= 0`, computed in float64.
 
     Raises:
         ValueError: if the inputs are not 2-D, have different feature
@@ -64,13 +66,15 @@ def frechet_distance(real_features, fake_features) -> float:
 
 
 def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
-    """Fréchet distance between two Gaussians given by mean and covariance.
+    r"""Fréchet distance between two Gaussians given by mean and covariance.
 
     Formula:
 
-    ```
-    d = |mu1 - mu2|^2 + Tr(sigma1 + sigma2 - 2 (sigma1 sigma2)^(1/2))
-    ```
+    $$
+    d = \lVert \mu_1 - \mu_2 \rVert^2
+    + \operatorname{Tr}\big(\Sigma_1 + \Sigma_2
+    - 2\,(\Sigma_1 \Sigma_2)^{1/2}\big)
+    $$
 
     The trace of the matrix square root is computed without `sqrtm`, from
     symmetric eigendecompositions: `Tr (sigma1 sigma2)^(1/2)` is the sum of
@@ -81,14 +85,14 @@ def frechet_distance_from_stats(mu1, sigma1, mu2, sigma2) -> float:
     samples than features) give a finite, real result.
 
     Args:
-        mu1: Mean of the first Gaussian, shape `(d,)`.
-        sigma1: Covariance of the first Gaussian, shape `(d, d)`, symmetric
-            positive semi-definite.
-        mu2: Mean of the second Gaussian, shape `(d,)`.
-        sigma2: Covariance of the second Gaussian, shape `(d, d)`.
+        mu1 (np.ndarray): Mean of the first Gaussian, shape `(d,)`.
+        sigma1 (np.ndarray): Covariance of the first Gaussian, shape `(d, d)`,
+            symmetric positive semi-definite.
+        mu2 (np.ndarray): Mean of the second Gaussian, shape `(d,)`.
+        sigma2 (np.ndarray): Covariance of the second Gaussian, shape `(d, d)`.
 
     Returns:
-        The distance, a Python float `>= 0` (tiny negative values from
+        float: The distance, a Python float `>= 0` (tiny negative values from
         rounding are returned as 0.0), computed in float64.
 
     Raises:

@@ -16,7 +16,7 @@ def kernel_inception_distance(
     subset_size: int = 1000,
     seed: int = 0,
 ) -> tuple:
-    """Kernel Inception Distance (KID) between two feature sets.
+    r"""Kernel Inception Distance (KID) between two feature sets.
 
     The unbiased estimator of the squared maximum mean discrepancy (MMD²)
     with the cubic polynomial kernel, averaged over `num_subsets` random
@@ -25,12 +25,14 @@ def kernel_inception_distance(
 
     Formula:
 
-    ```
-    k(x, y) = (x . y / d + 1)^3
-    mmd2 = sum_{i != j} k(x_i, x_j) / (m (m - 1))
-         + sum_{i != j} k(y_i, y_j) / (m (m - 1))
-         - 2 sum_{i, j} k(x_i, y_j) / m^2
-    ```
+    $$
+    \begin{aligned}
+    k(x, y) &= \big(x \cdot y / d + 1\big)^3 \\
+    \text{mmd}^2 &= \frac{\sum_{i \ne j} k(x_i, x_j)}{m(m - 1)}
+    + \frac{\sum_{i \ne j} k(y_i, y_j)}{m(m - 1)}
+    - \frac{2 \sum_{i, j} k(x_i, y_j)}{m^2}
+    \end{aligned}
+    $$
 
     Unlike FID, the estimate is unbiased, so values computed with different
     numbers of samples can be compared; it can be slightly negative when
@@ -38,20 +40,21 @@ def kernel_inception_distance(
     extractor: compare only values computed with the same one.
 
     Args:
-        real_features: Features of real data, shape `(n1, d)`, `n1 >= 2`.
-        fake_features: Features of generated data, shape `(n2, d)`,
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`,
+            `n1 >= 2`.
+        fake_features (np.ndarray): Features of generated data, shape `(n2, d)`,
             `n2 >= 2`.
-        num_subsets: Number of random subsets to average over. Defaults to
+        num_subsets (int): Number of random subsets to average over. Defaults to
             100.
-        subset_size: Samples per subset and per set, clipped to
+        subset_size (int): Samples per subset and per set, clipped to
             `min(n1, n2)`. Defaults to 1000.
-        seed: Seed of the NumPy generator drawing the subsets. Defaults
+        seed (int): Seed of the NumPy generator drawing the subsets. Defaults
             to 0.
 
     Returns:
-        `(mean, std)`: Python floats, the mean of the per-subset MMD²
-        estimates and their standard deviation (`std` is 0.0 for one
-        subset).
+        tuple[float, float]: `(mean, std)`, Python floats: the mean of the
+        per-subset MMD² estimates and their standard deviation (`std` is
+        0.0 for one subset).
 
     Raises:
         ValueError: for inputs that are not 2-D, have different feature

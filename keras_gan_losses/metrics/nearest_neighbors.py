@@ -17,7 +17,7 @@ _BLOCK_SIZE = 2**22
 
 
 def precision_recall(real_features, fake_features, k: int = 3) -> dict:
-    """Improved precision and recall (Kynkäänniemi et al. 2019).
+    r"""Improved precision and recall (Kynkäänniemi et al. 2019).
 
     Each real sample gets a ball whose radius is the distance to its k-th
     nearest other real sample; their union estimates the real manifold.
@@ -27,11 +27,16 @@ def precision_recall(real_features, fake_features, k: int = 3) -> dict:
 
     Formula:
 
-    ```
-    r_k(x) = distance from x to its k-th nearest neighbor in its own set
-    precision = mean over fakes y of [exists real x: |y - x| <= r_k(x)]
-    recall = mean over reals x of [exists fake y: |x - y| <= r_k(y)]
-    ```
+    $$
+    \begin{aligned}
+    r_k(x) &= \text{distance from } x \text{ to its } k\text{-th nearest
+    neighbour in its own set} \\
+    \text{precision} &= \operatorname{mean}_{y \in \text{fake}}
+    \big[\exists\, x \in \text{real}: \lVert y - x \rVert \le r_k(x)\big] \\
+    \text{recall} &= \operatorname{mean}_{x \in \text{real}}
+    \big[\exists\, y \in \text{fake}: \lVert x - y \rVert \le r_k(y)\big]
+    \end{aligned}
+    $$
 
     Distances are Euclidean, computed in float64 in blocks, so memory stays
     bounded (about 32 MB per block) for sets of 10,000 samples and more.
@@ -40,14 +45,16 @@ def precision_recall(real_features, fake_features, k: int = 3) -> dict:
     on the feature extractor; outliers inflate the balls.
 
     Args:
-        real_features: Features of real data, shape `(n1, d)`, `n1 > k`.
-        fake_features: Features of generated data, shape `(n2, d)`,
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`,
+            `n1 > k`.
+        fake_features (np.ndarray): Features of generated data, shape `(n2, d)`,
             `n2 > k`.
-        k: The neighbor defining each ball's radius. Defaults to 3, the
+        k (int): The neighbor defining each ball's radius. Defaults to 3, the
             paper's choice.
 
     Returns:
-        A dict `{"precision": float, "recall": float}`, both in [0, 1].
+        dict[str, float]: A dict `{"precision": float, "recall": float}`, both
+        in [0, 1].
 
     Raises:
         ValueError: for inputs that are not 2-D, have different feature
@@ -88,7 +95,7 @@ def precision_recall(real_features, fake_features, k: int = 3) -> dict:
 
 
 def density_coverage(real_features, fake_features, k: int = 5) -> dict:
-    """Density and coverage (Naeem et al. 2020).
+    r"""Density and coverage (Naeem et al. 2020).
 
     Robust alternatives to precision and recall that only build balls
     around real samples (radius: distance to the k-th nearest other real
@@ -100,25 +107,31 @@ def density_coverage(real_features, fake_features, k: int = 5) -> dict:
 
     Formula:
 
-    ```
-    B(x) = ball around real x of radius r_k(x) (strict inequality)
-    density = 1 / (k n2) * sum over fakes y of #{real x: y in B(x)}
-    coverage = mean over reals x of [exists fake y: y in B(x)]
-    ```
+    $$
+    \begin{aligned}
+    B(x) &= \{\, y : \lVert y - x \rVert < r_k(x) \,\}
+    \quad \text{for real } x \\
+    \text{density} &= \frac{1}{k\, n_2} \sum_{y \in \text{fake}}
+    \#\{\, x \in \text{real} : y \in B(x) \,\} \\
+    \text{coverage} &= \operatorname{mean}_{x \in \text{real}}
+    \big[\exists\, y \in \text{fake}: y \in B(x)\big]
+    \end{aligned}
+    $$
 
     Like the reference implementation (`prdc`), membership uses a strict
     inequality `|y - x| < r_k(x)`. Distances are Euclidean, in float64 and
     in blocks of bounded memory.
 
     Args:
-        real_features: Features of real data, shape `(n1, d)`, `n1 > k`.
-        fake_features: Features of generated data, shape `(n2, d)`.
-        k: The neighbor defining each ball's radius. Defaults to 5, the
+        real_features (np.ndarray): Features of real data, shape `(n1, d)`,
+            `n1 > k`.
+        fake_features (np.ndarray): Features of generated data, shape `(n2, d)`.
+        k (int): The neighbor defining each ball's radius. Defaults to 5, the
             paper's choice.
 
     Returns:
-        A dict `{"density": float, "coverage": float}`; density is `>= 0`,
-        coverage in [0, 1].
+        dict[str, float]: A dict `{"density": float, "coverage": float}`;
+        density is `>= 0`, coverage in [0, 1].
 
     Raises:
         ValueError: for inputs that are not 2-D, have different feature

@@ -49,8 +49,8 @@ class FeatureStatistics:
         """Adds a batch of features.
 
         Args:
-            features: Array-like of shape `(batch, d)`; `d` must be the same
-                for every batch.
+            features (array-like): Array-like of shape `(batch, d)`; `d` must be
+                the same for every batch.
 
         Raises:
             ValueError: if `features` is not 2-D, has non-finite values or
@@ -98,7 +98,7 @@ class FeatureStatistics:
         """Writes `count`, `mean` and `covariance` to an `.npz` file.
 
         Args:
-            path: File path; NumPy appends `.npz` if it is missing.
+            path (str): File path; NumPy appends `.npz` if it is missing.
         """
         if self.count < 2:
             raise ValueError(
@@ -117,10 +117,10 @@ class FeatureStatistics:
         """Reads statistics written by `save`; they can be updated further.
 
         Args:
-            path: Path of the `.npz` file.
+            path (str): Path of the `.npz` file.
 
         Returns:
-            A `FeatureStatistics`.
+            FeatureStatistics: A `FeatureStatistics`.
         """
         with np.load(os.fspath(path), allow_pickle=False) as arrays:
             missing = {"count", "mean", "covariance"} - set(arrays.files)
@@ -147,20 +147,20 @@ def compute_features(extractor, images, batch_size: int = 256):
     """Runs a feature extractor over images, batch by batch.
 
     Args:
-        extractor: A Keras model (or any callable) mapping a batch of
-            images to features of shape `(batch, d)`, e.g.
+        extractor (keras.Model | Callable): A Keras model (or any callable)
+            mapping a batch of images to features of shape `(batch, d)`, e.g.
             `mnist_extractor()` or `inception_v3_extractor()`.
-        images: Images in the range the extractor expects ([-1, 1] for
-            this package's extractors), either a NumPy array of shape
-            `(n, height, width, channels)` (or `(n, height, width)` for
-            grayscale, when the extractor takes 4-D input), or a
-            `tf.data.Dataset`, batched or not, of images, of
-            `(images, labels)` tuples or of dicts with an `"image"` key.
-        batch_size: Batch size for NumPy arrays and unbatched datasets;
+        images (np.ndarray | tf.data.Dataset): Images in the range the extractor
+            expects ([-1, 1] for this package's extractors), either a NumPy
+            array of shape `(n, height, width, channels)` (or `(n, height,
+            width)` for grayscale, when the extractor takes 4-D input), or a
+            `tf.data.Dataset`, batched or not, of images, of `(images, labels)`
+            tuples or of dicts with an `"image"` key.
+        batch_size (int): Batch size for NumPy arrays and unbatched datasets;
             batched datasets keep their own batches. Defaults to 256.
 
     Returns:
-        A NumPy array of features, shape `(n, d)`.
+        np.ndarray: A NumPy array of features, shape `(n, d)`.
 
     Raises:
         ValueError: if there are no images, the dataset's element shapes do
@@ -189,14 +189,15 @@ def compute_statistics(extractor, images, batch_size: int = 256):
     training images or 50,000 generated images.
 
     Args:
-        extractor: A Keras model mapping images to `(batch, d)` features.
-        images: A NumPy array or `tf.data.Dataset`, as in
-            `compute_features`.
-        batch_size: Batch size for NumPy arrays and unbatched datasets.
+        extractor (keras.Model): A Keras model mapping images to `(batch, d)`
+            features.
+        images (np.ndarray | tf.data.Dataset): A NumPy array or
+            `tf.data.Dataset`, as in `compute_features`.
+        batch_size (int): Batch size for NumPy arrays and unbatched datasets.
             Defaults to 256.
 
     Returns:
-        A `FeatureStatistics`.
+        FeatureStatistics: A `FeatureStatistics`.
 
     Example:
 
@@ -219,14 +220,14 @@ def fid_from_statistics(real_stats, fake_stats) -> float:
     """FID between two `FeatureStatistics`, e.g. cached real statistics.
 
     Args:
-        real_stats: `FeatureStatistics` of the real data (e.g. loaded with
-            `FeatureStatistics.load`).
-        fake_stats: `FeatureStatistics` of generated data, from the same
-            feature extractor and, for comparable values, the same number
-            of samples as in other runs.
+        real_stats (FeatureStatistics): `FeatureStatistics` of the real data
+            (e.g. loaded with `FeatureStatistics.load`).
+        fake_stats (FeatureStatistics): `FeatureStatistics` of generated data,
+            from the same feature extractor and, for comparable values, the same
+            number of samples as in other runs.
 
     Returns:
-        `frechet_distance_from_stats` of their means and covariances.
+        float: `frechet_distance_from_stats` of their means and covariances.
 
     Example:
 

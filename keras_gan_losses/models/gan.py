@@ -66,6 +66,16 @@ def _bind(method, model, *args, **kwargs):
     return arguments
 
 
+def _append(callbacks, callback):
+    """`callbacks` (None, a list or a `CallbackList`) with `callback` last."""
+    if callbacks is None:
+        return [callback]
+    if isinstance(callbacks, keras.callbacks.CallbackList):
+        callbacks.append(callback)
+        return callbacks
+    return [*callbacks, callback]
+
+
 def _check_steps(x, epochs, steps_per_epoch, batch_size):
     """Refuses `steps_per_epoch` beyond what finite data holds.
 
@@ -122,37 +132,74 @@ class GAN(keras.Model):
     number of replicas, and every replica draws its own latent noise.
 
     Args:
-        generator: A Keras model mapping latent vectors `(batch, latent_dim)`
-            to images.
-        discriminator: A Keras model mapping images to logits of shape
-            `(batch,)`, `(batch, 1)` or `(batch, h, w, 1)` (patch outputs).
-        latent_dim: Size of the latent vector. Defaults to the size of the
-            generator's input.
-        d_steps: Positive int, discriminator updates per generator update
+        generator (keras.Model): A Keras model mapping latent vectors `(batch,
+            latent_dim)` to images.
+        discriminator (keras.Model): A Keras model mapping images to logits of
+            shape `(batch,)`, `(batch, 1)` or `(batch, h, w, 1)` (patch
+            outputs).
+        latent_dim (int | None): Size of the latent vector. Defaults to the size
+            of the generator's input.
+        d_steps (int): Positive int, discriminator updates per generator update
             (5 in the WGAN-GP paper).
-        num_classes: For a conditional GAN, the number of classes. The data
-            then yields `(images, labels)` with int class ids in
-            `[0, num_classes)`; the generator is called as
-            `generator([z, labels])` and the discriminator as
-            `discriminator([images, labels])`, generated images taking the
-            labels of the real batch.
-        ema_decay: Optional float in (0, 1), e.g. 0.999: keep an exponential
-            moving average of the generator's weights in `ema_generator`,
-            updated after each generator step. `generate` and
+        num_classes (int | None): For a conditional GAN, the number of classes.
+            The data then yields `(images, labels)` with int class ids in `[0,
+            num_classes)`; the generator is called as `generator([z, labels])`
+            and the discriminator as `discriminator([images, labels])`,
+            generated images taking the labels of the real batch.
+        ema_decay (float | None): Optional float in (0, 1), e.g. 0.999: keep an
+            exponential moving average of the generator's weights in
+            `ema_generator`, updated after each generator step. `generate` and
             `export_generator` use it by default.
-        ema_start: Generator steps before the average starts (until then
+        ema_start (int): Generator steps before the average starts (until then
             it copies the weights).
-        seed: Optional int seed of the latent noise and penalty draws. The
-            noise state is a variable of the model, saved with it, so a
-            resumed run draws the same noise as an uninterrupted one.
-        data_range: The range `(low, high)` the real images must lie in;
-            `fit` refuses data outside it (give or take 5 % of its width),
-            before training for arrays and at the first such batch for
-            datasets and generators. `"auto"` (the default) takes the
-            generator's output activation: tanh gives `(-1, 1)`, sigmoid
-            `(0, 1)`, anything else checks nothing. `None` turns the check
-            off.
-        **kwargs: Passed on to `keras.Model` (e.g. `name`).
+        seed (int | None): Optional int seed of the latent noise and penalty
+            draws. The noise state is a variable of the model, saved with it, so
+            a resumed run draws the same noise as an uninterrupted one.
+        data_range (tuple[float, float] | str | None): The range
+            `(low, high)` the real images must lie in; `fit` refuses data
+            outside it (give or take 5 % of its width), before training for
+            arrays and at the first such batch for datasets and generators.
+            `"auto"` (the default) takes the generator's output activation:
+            tanh gives `(-1, 1)`, sigmoid `(0, 1)`, anything else checks
+            nothing. `None` turns the check off.
+        **kwargs (dict): Passed on to `keras.Model` (e.g. `name`).
+
+    Attributes:
+        generator (keras.Model): The generator being trained.
+        discriminator (keras.Model): The discriminator being trained.
+        ema_generator (keras.Model | None): With `ema_decay`, a copy of the
+            generator whose weights are the exponential moving average of
+            the generator's, updated after every generator step: for the
+            first `ema_start` steps a copy, then
+            `ema = ema_decay * ema + (1 - ema_decay) * weights` (weights
+            that are not trainable, e.g. batch-norm statistics, are
+            copied). `None` without `ema_decay`. It is saved with the model
+            and used by `generate`, `export_generator` and the callbacks
+            unless they are given `use_ema=False`.
+        sampling_generator (keras.Model): `ema_generator` if there is one,
+            else `generator` (read-only).
+        latent_dim (int): Size of the latent vectors.
+        image_shape (tuple): Shape of one generated image, e.g.
+            `(28, 28, 1)`.
+        d_steps (int): Discriminator updates per generator update.
+        num_classes (int | None): Number of classes of a conditional GAN.
+        data_range (tuple[float, float] | None): The range the real images
+            are checked against (`None`: not checked).
+        d_optimizer (keras.Optimizer): The discriminator's optimizer, set by
+            `compile`.
+        g_optimizer (keras.Optimizer): The generator's optimizer, set by
+            `compile`.
+        d_loss (keras.Loss): The discriminator's loss, set by `compile`.
+        g_loss (keras.Loss): The generator's loss, set by `compile`.
+        penalties (list): The `Penalty` objects, set by `compile`.
+
+    `fit` and `evaluate` log `d_loss` and `g_loss` (the adversarial losses
+    without penalties), one entry per penalty under its `name` (e.g.
+    `gradient_penalty`, already multiplied by its weight), `d_real` and
+    `d_fake`, the mean discriminator logits on real and generated data,
+    and `nonfinite_steps`, the number of steps skipped for non-finite
+    values. The first ones are means over the epoch's steps (over all
+    `d_steps` discriminator updates for the discriminator's values).
 
     Example:
 
@@ -247,8 +294,16 @@ class GAN(keras.Model):
         return self.generator
 
     def call(self, inputs, training=False):
-        """Runs the generator on latent vectors `(batch, latent_dim)` (or
-        `[z, labels]` for a conditional GAN)."""
+        """Runs the generator on latent vectors (what `gan(z)` does).
+
+        Args:
+            inputs (Tensor | list[Tensor]): Latent vectors `(batch,
+                latent_dim)`, or `[z, labels]` for a conditional GAN.
+            training (bool): Whether to run the generator in training mode.
+
+        Returns:
+            Tensor: The generated images, a tensor.
+        """
         return self.generator(inputs, training=training)
 
     # ------------------------------------------------------------------
@@ -271,33 +326,40 @@ class GAN(keras.Model):
         """Configures the GAN for training.
 
         Args:
-            d_optimizer: The discriminator's optimizer (instance, string or
-                config). Defaults to `Adam(2e-4, beta_1=0.5)`.
-            g_optimizer: The generator's optimizer, a different instance.
-                Defaults to `Adam(2e-4, beta_1=0.5)`.
-            d_loss: Discriminator loss: a `keras_gan_losses.losses` object,
-                a family name (`"minimax"`, `"non_saturating"`,
-                `"least_squares"`, `"wasserstein"`, `"hinge"`,
-                `"relativistic_average"`) or any `keras.losses.Loss`
+            d_optimizer (keras.Optimizer | str | dict | None): The
+                discriminator's optimizer (instance, string or config). Defaults
+                to `Adam(2e-4, beta_1=0.5)`.
+            g_optimizer (keras.Optimizer | str | dict | None): The
+                generator's optimizer, a different instance. Defaults to
+                `Adam(2e-4, beta_1=0.5)`.
+            d_loss (keras.Loss | str): Discriminator loss: a
+                `keras_gan_losses.losses` object, a family name (`"minimax"`,
+                `"non_saturating"`, `"least_squares"`, `"wasserstein"`,
+                `"hinge"`, `"relativistic_average"`) or any `keras.losses.Loss`
                 (applied as `loss(1, real) + loss(0, fake)`).
-            g_loss: Generator loss, same forms (a plain Keras loss is
-                applied as `loss(1, fake)`).
-            penalties: Optional `keras_gan_losses.penalties` object or name,
-                or a list of them, added to the discriminator's loss.
-            jit_compile: Whether to compile the steps with XLA, as in
-                `keras.Model.compile`.
-            run_eagerly: Whether to run the steps eagerly (for debugging).
-            steps_per_execution: Batches per `tf.function` call.
-            auto_scale_loss: Under the `"mixed_float16"` policy, wrap both
-                optimizers in a `keras.optimizers.LossScaleOptimizer`.
-            nonfinite_patience: A training step whose data, losses or
-                gradients are not finite updates nothing (no weight, no
-                optimizer or EMA state) and is counted in the
-                `nonfinite_steps` log, with a warning naming the first
-                bad quantity. After this many such steps in a row `fit`
-                stops with a `FloatingPointError` saying where they began.
-                `None` never stops. (Under loss scaling, non-finite
-                gradients are the `LossScaleOptimizer`'s to skip.)
+            g_loss (keras.Loss | str): Generator loss, same forms (a
+                plain Keras loss is applied as `loss(1, fake)`).
+            penalties (Penalty | str | list | None): Optional
+                `keras_gan_losses.penalties` object or name, or a list of
+                them, added to the discriminator's loss.
+            jit_compile (bool | str): Whether to compile the steps with XLA, as
+                in `keras.Model.compile`.
+            run_eagerly (bool): Whether to run the steps eagerly (for
+                debugging).
+            steps_per_execution (int): Batches per `tf.function` call.
+            auto_scale_loss (bool): Under the `"mixed_float16"` policy, wrap
+                both optimizers in a Keras `LossScaleOptimizer`.
+            nonfinite_patience (int | None): A training step whose data,
+                losses or gradients are not finite updates nothing (no
+                weight, no optimizer or EMA state) and is counted in the
+                `nonfinite_steps` log, with a warning naming the first bad
+                quantity. After this many such steps in a row `fit` stops
+                with a `FloatingPointError` saying where they began. `None`
+                never stops. (Under loss scaling, non-finite gradients are
+                the `LossScaleOptimizer`'s to skip.)
+            **kwargs (dict): Refused: `keras.Model.compile` arguments such as
+                `optimizer`, `loss` or `metrics` raise a `TypeError` naming
+                the GAN's own arguments.
 
         Raises:
             TypeError: for a loss of the wrong role, or a `keras.Model`
@@ -401,9 +463,13 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
+        """The `keras.metrics.Mean` trackers of the logged values, reset by
+        Keras at the start of every epoch and of every `evaluate`."""
         return list(getattr(self, "_trackers", {}).values())
 
     def get_compile_config(self):
+        """The `compile` arguments, serialized, for `.keras` files (`None`
+        if the GAN was not compiled)."""
         if not self._compiled_gan:
             return None
         return {
@@ -424,6 +490,8 @@ class GAN(keras.Model):
         }
 
     def compile_from_config(self, config):
+        """Compiles the GAN again from `get_compile_config()`'s result, when
+        `keras.models.load_model` loads a `.keras` file."""
         config = dict(config)
         for key in ("d_optimizer", "g_optimizer", "d_loss", "g_loss"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
@@ -590,6 +658,17 @@ class GAN(keras.Model):
         return ok, reason, grads, (d_loss, terms, real_logits, fake_logits)
 
     def train_step(self, data):
+        """One training step of `fit`: `d_steps` discriminator updates,
+        then one generator update (and the EMA update, if any).
+
+        Args:
+            data (Tensor | tuple): A batch of real images, or `(images,
+                labels)`.
+
+        Returns:
+            dict[str, Tensor]: The logs, a dict of scalars (see the class
+            docstring).
+        """
         self._check_compiled()
         real, labels = self._unpack(data)
         seed, step = self._step_seed()
@@ -643,6 +722,16 @@ class GAN(keras.Model):
             update_ema(self.ema_generator, self.generator, decay)
 
     def test_step(self, data):
+        """One step of `evaluate`: the losses and logit means, no update.
+
+        Args:
+            data (Tensor | tuple): A batch of real images, or `(images,
+                labels)`.
+
+        Returns:
+            dict[str, Tensor]: The logs, a dict of scalars (see the class
+            docstring).
+        """
         self._check_compiled()
         real, labels = self._unpack(data)
         batch_size = tf.shape(real)[0]
@@ -684,6 +773,12 @@ class GAN(keras.Model):
     def fit(self, x=None, y=None, *args, **kwargs):
         """Trains the GAN, as `keras.Model.fit` does (same arguments).
 
+        Each batch of real images gives `d_steps` discriminator updates
+        (each on freshly generated images) and then one generator update;
+        callbacks see the logs described in the class docstring, and the
+        returned `History` holds them per epoch. Validation runs
+        `evaluate`'s step.
+
         Before training, the data is checked: its shapes against the
         discriminator, arrays for emptiness, non-finite values and the
         value range (`data_range`), class labels for a conditional GAN,
@@ -692,10 +787,24 @@ class GAN(keras.Model):
         bad values updates nothing and is counted in `nonfinite_steps`
         (see `compile(nonfinite_patience=...)`).
 
+        Args:
+            x (np.ndarray | Tensor | tf.data.Dataset): Real images, floats in
+                `data_range` (usually [-1, 1]): a NumPy array or tensor of
+                shape `(n, *image_shape)`, or a `tf.data.Dataset` of batches
+                of images or of `(images, labels)` (see
+                `keras_gan_losses.data.load_images`).
+            y (np.ndarray | None): For a conditional GAN fed with arrays, the
+                int class ids of `x`, shape `(n,)`. Otherwise `None`.
+            *args (Any): Passed on to `keras.Model.fit` (`batch_size`,
+                `epochs`, ...).
+            **kwargs (Any): Passed on to `keras.Model.fit` (`epochs`,
+                `callbacks`, `validation_data`, `steps_per_epoch`, ...).
+
         Returns:
-            A `keras.callbacks.History`.
+            keras.callbacks.History: A `keras.callbacks.History`.
 
         Raises:
+            RuntimeError: if `compile` was not called.
             ValueError: for data that does not fit or is empty, out of
                 range or (arrays) not finite, or too short for the steps
                 asked for.
@@ -708,8 +817,17 @@ class GAN(keras.Model):
         _check_steps(args.get("x"),
                      args.get("epochs", 1) - args.get("initial_epoch", 0),
                      args.get("steps_per_epoch"), args.get("batch_size"))
-        args["callbacks"] = self._with_monitor(args.get("callbacks"))
+        if "shuffle" not in args and not isinstance(
+            shape_checks.split_data(args.get("x"), None)[0], np.ndarray
+        ):
+            # Keras (3.15) warns that its default shuffle=True is ignored
+            # for datasets and generators, which shuffle themselves.
+            args["shuffle"] = False
+        monitor = GuardMonitor(self, self._guard, self.nonfinite_patience)
+        args["callbacks"] = _append(args.get("callbacks"), monitor)
         history = super().fit(**args)
+        if monitor.epoch_counts:
+            history.history["nonfinite_steps"] = monitor.epoch_counts
         if not history.history:
             raise ValueError(
                 "The data yielded no batches: nothing was trained. Check "
@@ -721,13 +839,38 @@ class GAN(keras.Model):
         """Reports the losses on data without updating anything, as
         `keras.Model.evaluate` does (same arguments).
 
-        Each call draws the same latent noise. Batches with bad values
-        are left out of the means and counted in `nonfinite_steps`.
+        Runs one discriminator loss and one generator loss per batch, with
+        the networks in inference mode, and returns the values `fit` logs.
+        Each call draws the same latent noise (from a stream of its own, so
+        evaluating never changes the noise that training draws next).
+        Batches with bad values are left out of the means and counted in
+        `nonfinite_steps`.
+
+        Args:
+            x (np.ndarray | Tensor | tf.data.Dataset): Real images, in the same
+                forms as for `fit`.
+            y (np.ndarray | None): Class ids for a conditional GAN fed with
+                arrays, else `None`.
+            *args (Any): Passed on to `keras.Model.evaluate`.
+            **kwargs (Any): Passed on to `keras.Model.evaluate` (`batch_size`,
+                `steps`, `return_dict`, `callbacks`, ...).
+
+        Returns:
+            list[float] | dict[str, float]: As `keras.Model.evaluate`: a list of
+            the values (in the order of `metrics_names`), or a dict with
+            `return_dict=True`.
+
+        Raises:
+            RuntimeError: if `compile` was not called.
+            ValueError: as for `fit`.
         """
         self._check_compiled()
         args = _bind(keras.Model.evaluate, self, x, y, *args, **kwargs)
         self._check_data(args.get("x"), args.get("y"))
-        args["callbacks"] = self._with_monitor(args.get("callbacks"))
+        args["callbacks"] = _append(
+            args.get("callbacks"),
+            GuardMonitor(self, self._guard, self.nonfinite_patience),
+        )
         base = self.noise_state.numpy()[0]
         self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))
         return super().evaluate(**args)
@@ -747,15 +890,6 @@ class GAN(keras.Model):
         if self.num_classes is not None and labels is not None:
             data_checks.check_labels(labels, self.num_classes)
 
-    def _with_monitor(self, callbacks):
-        monitor = GuardMonitor(self, self._guard, self.nonfinite_patience)
-        if callbacks is None:
-            return [monitor]
-        if isinstance(callbacks, keras.callbacks.CallbackList):
-            callbacks.append(monitor)
-            return callbacks
-        return [*callbacks, monitor]
-
     # ------------------------------------------------------------------
     # sampling and saving
 
@@ -764,18 +898,18 @@ class GAN(keras.Model):
         """Generates images from fresh latent noise.
 
         Args:
-            num_images: Positive int, how many images.
-            labels: For a conditional GAN, int class ids, one per image (or
-                a single int for all). Defaults to cycling through the
-                classes: 0, 1, ..., num_classes - 1, 0, ...
-            seed: Optional int in [-2**63, 2**63); the same seed gives the
-                same images.
-            use_ema: Whether to use the EMA generator. Defaults to `True`
-                when the GAN keeps one.
-            batch_size: Images per generator call.
+            num_images (int): Positive int, how many images.
+            labels (int | array-like | None): For a conditional GAN, int class
+                ids, one per image (or a single int for all). Defaults to
+                cycling through the classes: 0, 1, ..., num_classes - 1, 0, ...
+            seed (int | None): Optional int in [-2**63, 2**63); the same seed
+                gives the same images.
+            use_ema (bool | None): Whether to use the EMA generator. Defaults to
+                `True` when the GAN keeps one.
+            batch_size (int): Images per generator call.
 
         Returns:
-            A NumPy array of shape `(num_images, *image_shape)`.
+            np.ndarray: A NumPy array of shape `(num_images, *image_shape)`.
         """
         num_images = positive_int("num_images", num_images)
         batch_size = positive_int("batch_size", batch_size)
@@ -850,8 +984,26 @@ class GAN(keras.Model):
         is not an empty folder, unless `overwrite=True` and it holds an
         earlier SavedModel, which is then replaced.
 
+        Args:
+            path (str): Directory to write the SavedModel to.
+            use_ema (bool | None): Whether to export `ema_generator`. Defaults
+                to `True` when the GAN keeps one; `True` without one raises
+                `ValueError`.
+            value_range (tuple[float, float]): `(low, high)`, the range of the
+                generator's outputs, mapped to 0 and 255 by the `sample`
+                signature.
+            sample_signature (bool): Whether to add the `sample(batch_size,
+                seed)` signature.
+            verbose (bool): Whether to print what is written.
+            overwrite (bool): Whether to replace an earlier SavedModel at
+                `path`.
+
         Returns:
-            `path`.
+            str: `path`.
+
+        Raises:
+            FileExistsError: if `path` exists and is not an empty folder,
+                unless `overwrite` is set and it holds a SavedModel.
         """
         return export_generator(
             self._pick_generator(use_ema), path, self.latent_dim,
@@ -861,6 +1013,7 @@ class GAN(keras.Model):
         )
 
     def get_config(self):
+        """The constructor arguments, with both networks serialized."""
         config = super().get_config()
         config.update({
             "generator": keras.saving.serialize_keras_object(self.generator),
@@ -879,6 +1032,16 @@ class GAN(keras.Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        """Creates a GAN from `get_config()`'s result.
+
+        Args:
+            config (dict): The dict `get_config` returned.
+            custom_objects (dict | None): Optional dict of custom classes used
+                by the networks, as for `keras.saving.deserialize_keras_object`.
+
+        Returns:
+            GAN: A new, uncompiled `GAN`.
+        """
         config = dict(config)
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(

@@ -198,6 +198,10 @@ def share_of_batch(local_n, global_n):
     return tf.math.divide_no_nan(local_n, global_n)
 
 
+def _as_count(value):
+    return float(np.asarray(value).reshape(-1)[0])
+
+
 class GuardMonitor(keras.callbacks.Callback):
     """Turns the guard's records into a warning or an error in Python.
 
@@ -215,6 +219,8 @@ class GuardMonitor(keras.callbacks.Callback):
         self._epoch_starts = []
         self._seen = 0.0
         self._warned_run = None
+        #: Each epoch's `nonfinite_steps`, for `History` (see `_hide`).
+        self.epoch_counts = []
 
     def on_train_begin(self, logs=None):
         self._warned_run = None
@@ -225,8 +231,15 @@ class GuardMonitor(keras.callbacks.Callback):
         self._epoch_starts.append((epoch, step))
         self._seen = 0.0
 
+    def on_epoch_end(self, epoch, logs=None):
+        if logs and "nonfinite_steps" in logs:
+            self.epoch_counts.append(_as_count(logs["nonfinite_steps"]))
+        self._hide(logs)
+
     def on_train_batch_end(self, batch, logs=None):
-        if not self._new_bad_steps(logs):
+        new = self._new_bad_steps(logs)
+        self._hide(logs)
+        if not new:
             return
         self._raise_for_batch()
         run_length = int(self.guard.run_length.numpy())
@@ -261,10 +274,20 @@ class GuardMonitor(keras.callbacks.Callback):
         count = (logs or {}).get("nonfinite_steps")
         if count is None:
             return False
-        count = float(np.asarray(count).reshape(-1)[0])
+        count = _as_count(count)
         new = count > self._seen
         self._seen = count
         return new
+
+    @staticmethod
+    def _hide(logs):
+        """Drops a zero `nonfinite_steps` from the logs that Keras's
+        progress bar and `History` see (they come after the callbacks
+        given to `fit`, which see it all): the bar shows the count only
+        when there is one. `GAN.fit` puts every epoch's count back into
+        the returned history."""
+        if logs and _as_count(logs.get("nonfinite_steps", 1)) == 0:
+            del logs["nonfinite_steps"]
 
     def _raise_for_batch(self):
         problem = int(self.guard.batch_problem.numpy())

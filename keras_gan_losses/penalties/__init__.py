@@ -49,11 +49,12 @@ def get(identifier):
     """Resolves a penalty identifier to a `Penalty` instance.
 
     Args:
-        identifier: A `Penalty` instance, a string name (see `NAMES`, or a
-            class name), a `Penalty` subclass or a config dict.
+        identifier (Penalty | str | dict): A `Penalty` instance, a string name
+            (see `NAMES`, or a class name), a `Penalty` subclass or a config
+            dict.
 
     Returns:
-        A `Penalty` instance.
+        keras.losses.Loss: A `Penalty` instance.
 
     Raises:
         ValueError: if a string names no known penalty.

@@ -81,8 +81,8 @@ class Penalty:
     `__call__` returns `weight` times its mean over the batch.
 
     Args:
-        weight: Non-negative float, the penalty's coefficient.
-        name: The penalty's name, also its log key.
+        weight (float): Non-negative float, the penalty's coefficient.
+        name (str): The penalty's name, also its log key.
     """
 
     def __init__(self, weight=10.0, name="penalty"):
@@ -98,18 +98,20 @@ class Penalty:
         """Computes the weighted penalty, a scalar.
 
         Args:
-            discriminator: The discriminator, a Keras model or layer.
-            real: A batch of real images.
-            fake: A batch of generated images, same shape as `real`.
-            seed: Optional stateless seed (int tensor of shape `(2,)`) for
-                the penalty's random draws; `None` draws from the global
-                TensorFlow generator.
-            conditioning: Optional conditioning input (e.g. labels) passed
-                to a conditional discriminator as `[images, conditioning]`.
+            discriminator (keras.Model): The discriminator, a Keras model or
+                layer.
+            real (Tensor): A batch of real images.
+            fake (Tensor): A batch of generated images, same shape as `real`.
+            seed (Tensor | None): Optional stateless seed (int tensor of shape
+                `(2,)`) for the penalty's random draws; `None` draws from the
+                global TensorFlow generator.
+            conditioning (Tensor | None): Optional conditioning input (e.g.
+                labels) passed to a conditional discriminator as `[images,
+                conditioning]`.
 
         Returns:
-            `weight * mean(call(...))`, a float32 scalar (0 for an empty
-            batch).
+            Tensor: `weight * mean(call(...))`, a float32 scalar (0 for an
+            empty batch).
         """
         real = ops.convert_to_tensor(real)
         fake = ops.convert_to_tensor(fake)

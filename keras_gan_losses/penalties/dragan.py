@@ -18,25 +18,40 @@ from keras_gan_losses.utils import random
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class DRAGANPenalty(Penalty):
-    """DRAGAN penalty: a gradient penalty in a noisy ball around real data.
+    r"""DRAGAN penalty: a gradient penalty in a noisy ball around real data.
 
     Formula:
 
-    ```
-    x_p = x + c · std(x) · u,      u ~ U(0, 1) elementwise
-    x̂  = x + α (x_p − x),          α ~ U(0, 1) per example
-    penalty = weight · mean((‖∇D(x̂)‖₂ − k)²)
-    ```
+    $$
+    x_p = x + c \cdot \operatorname{std}(x) \cdot u,
+    \qquad u \sim U(0, 1) \text{ elementwise}
+    $$
+
+    $$
+    \hat x = x + \alpha\,(x_p - x),
+    \qquad \alpha \sim U(0, 1) \text{ per example}
+    $$
+
+    $$
+    \text{penalty} = \text{weight} \cdot
+    \operatorname{mean}\big((\lVert \nabla D(\hat x) \rVert_2 - k)^2\big)
+    $$
 
     `std(x)` is the standard deviation of the real batch over all its
     elements (on each replica under `tf.distribute`). Generated data is
     not used.
 
+    This perturbation, with `c = 0.5`, is the one of the authors' first
+    public code (a notebook). The paper itself penalises at `x + δ` with
+    `δ ~ N(0, cI)` and suggests `c ≈ 10`, without interpolation.
+
     Args:
-        weight: Non-negative float, λ (10 in the paper).
-        k: Positive float, the target norm (1 in the paper).
-        c: Non-negative float, the perturbation scale (0.5 in the paper).
-        name: Log key of the penalty.
+        weight (float): Non-negative float, λ (10 in the paper).
+        k (float): Positive float, the target norm (1 in the paper).
+        c (float): Non-negative float, the perturbation scale: 0.5 as in the
+            authors' notebook (not the paper's `c`, which scales a normal
+            perturbation).
+        name (str): Log key of the penalty.
     """
 
     def __init__(self, weight=10.0, k=1.0, c=0.5, name="dragan_penalty"):

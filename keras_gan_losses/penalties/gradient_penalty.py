@@ -22,12 +22,13 @@ def gradient_norm_penalty(grads, target=1.0, one_sided=False):
     """Per-example `(‖grads‖₂ − target)²`, the norm over non-batch axes.
 
     Args:
-        grads: Input gradients of the discriminator, shape `(batch, ...)`.
-        target: The target norm.
-        one_sided: If `True`, only norms above `target` are penalised.
+        grads (Tensor): Input gradients of the discriminator, shape `(batch,
+            ...)`.
+        target (float): The target norm.
+        one_sided (bool): If `True`, only norms above `target` are penalised.
 
     Returns:
-        Per-example penalty values, shape `(batch,)`.
+        Tensor: Per-example penalty values, shape `(batch,)`.
     """
     norm = ops.sqrt(squared_norm_per_example(grads) + EPSILON)
     excess = norm - target
@@ -38,14 +39,18 @@ def gradient_norm_penalty(grads, target=1.0, one_sided=False):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class GradientPenalty(Penalty):
-    """WGAN-GP gradient penalty on random interpolates of real and fake.
+    r"""WGAN-GP gradient penalty on random interpolates of real and fake.
 
     Formula:
 
-    ```
-    x̂ = x + α (G(z) − x),  α ~ U(0, 1) per example
-    penalty = weight · mean((‖∇D(x̂)‖₂ − target)²)
-    ```
+    $$
+    \begin{aligned}
+    \hat x &= x + \alpha\,(G(z) - x),
+    \quad \alpha \sim U(0, 1) \text{ per example} \\
+    \text{penalty} &= \text{weight} \cdot \operatorname{mean}\big(
+    (\lVert \nabla D(\hat x) \rVert_2 - \text{target})^2\big)
+    \end{aligned}
+    $$
 
     The norm is over all non-batch axes, with a small epsilon inside the
     square root so that a zero gradient gives no NaN. With
@@ -53,11 +58,11 @@ class GradientPenalty(Penalty):
     al. 2018, https://arxiv.org/abs/1709.08894).
 
     Args:
-        weight: Non-negative float, the coefficient λ (10 in the paper).
-        target: Non-negative float, the target norm (1 in the paper; 0
+        weight (float): Non-negative float, the coefficient λ (10 in the paper).
+        target (float): Non-negative float, the target norm (1 in the paper; 0
             gives the zero-centred GP-0 of Thanh-Tung et al. 2019).
-        one_sided: Whether to penalise only norms above `target`.
-        name: Log key of the penalty.
+        one_sided (bool): Whether to penalise only norms above `target`.
+        name (str): Log key of the penalty.
 
     Example:
 

@@ -13,17 +13,20 @@ from keras_gan_losses.penalties.base import squared_norm_per_example
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class R1Penalty(Penalty):
-    """R1 penalty: the squared input-gradient norm of D on real data.
+    r"""R1 penalty: the squared input-gradient norm of D on real data.
 
     Formula:
 
-    ```
-    penalty = (weight / 2) · mean(‖∇D(x)‖₂²),  x real
-    ```
+    $$
+    \text{penalty} = \frac{\text{weight}}{2}
+    \operatorname{mean}\big(\lVert \nabla D(x) \rVert_2^2\big),
+    \quad x \text{ real}
+    $$
 
     Args:
-        weight: Non-negative float, γ in the paper (10 is a common choice).
-        name: Log key of the penalty.
+        weight (float): Non-negative float, γ in the paper (10 is a common
+            choice).
+        name (str): Log key of the penalty.
 
     Example:
 
@@ -58,17 +61,18 @@ class R1Penalty(Penalty):
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class R2Penalty(R1Penalty):
-    """R2 penalty: the squared input-gradient norm of D on generated data.
+    r"""R2 penalty: the squared input-gradient norm of D on generated data.
 
     Formula:
 
-    ```
-    penalty = (weight / 2) · mean(‖∇D(G(z))‖₂²)
-    ```
+    $$
+    \text{penalty} = \frac{\text{weight}}{2}
+    \operatorname{mean}\big(\lVert \nabla D(G(z)) \rVert_2^2\big)
+    $$
 
     Args:
-        weight: Non-negative float, γ in the paper.
-        name: Log key of the penalty.
+        weight (float): Non-negative float, γ in the paper.
+        name (str): Log key of the penalty.
     """
 
     def __init__(self, weight=10.0, name="r2_penalty"):

@@ -66,3 +66,78 @@ def test_offline_download_gives_a_clear_error(tmp_path, monkeypatch):
     assert str(tmp_path) in message and "Network is unreachable" in message
     for option in ("mnist_10k", "folder", "IDX", "NumPy"):
         assert option in message
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every socket connection and name lookup fails at once; records them.
+
+    TFDS retries a failed download 10 times with exponential backoff
+    (about 3 minutes per file); the test sets its retries to 0 so that it
+    fails in well under a minute. An alarm stops it after 120 s if
+    anything still waits.
+    """
+    import signal
+    import socket
+
+    from tensorflow_datasets.core.download import downloader
+
+    attempts = []
+
+    def unreachable(*args, **kwargs):
+        attempts.append(args[1:] if args else kwargs)
+        raise OSError(101, "Network is unreachable (blocked by the test)")
+
+    monkeypatch.setattr(socket.socket, "connect", unreachable)
+    monkeypatch.setattr(socket.socket, "connect_ex", unreachable)
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    monkeypatch.setattr(socket, "getaddrinfo", unreachable)
+    monkeypatch.setattr(downloader, "MAX_RETRIES", 0)
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy",
+                     "https_proxy"):
+        monkeypatch.setenv(variable, "http://10.255.255.1:9")
+
+    def too_slow(*args):
+        raise TimeoutError("the offline download did not fail in 120 s")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(120)
+    yield attempts
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_fresh_install_gets_as_far_as_the_network(tmp_path, no_network):
+    # No mocked download: TFDS's real download path runs (it imports
+    # importlib_resources, which nothing installed before it was declared)
+    # until its first connection, which fails.
+    with pytest.raises(DatasetUnavailableError) as info:
+        load_images("mnist", data_dir=tmp_path)
+    assert no_network, "no connection was attempted"
+    message = str(info.value)
+    # The failure is the (blocked) connection, and the advice is about it.
+    assert "storage.googleapis.com" in message
+    assert "needs network access" in message
+    assert isinstance(info.value.__cause__, OSError)
+    assert "ModuleNotFoundError" not in message
+    for option in ("mnist_10k", "folder", "IDX", "NumPy"):
+        assert option in message
+    cause = info.value.__cause__
+    while cause is not None:
+        assert not isinstance(cause, ImportError), cause
+        cause = cause.__cause__ or cause.__context__
+    assert not list(tmp_path.rglob("*.tfrecord*"))
+
+
+def test_a_missing_module_is_named_not_the_network(tmp_path, monkeypatch):
+    def missing(self, *args, **kwargs):
+        raise ModuleNotFoundError("No module named 'importlib_resources'",
+                                  name="importlib_resources")
+
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare",
+                        missing)
+    with pytest.raises(DatasetUnavailableError) as info:
+        load_images("mnist", data_dir=tmp_path)
+    message = str(info.value)
+    assert "pip install importlib_resources" in message
+    assert "network" not in message.lower()

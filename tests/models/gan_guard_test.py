@@ -228,7 +228,8 @@ def test_empty_data_is_an_error():
     with pytest.raises(ValueError, match="empty dataset"):
         gan.fit(dataset(images(0)), verbose=0)
     filtered = dataset(images(8)).filter(lambda x: False)
-    with pytest.raises(ValueError, match="yielded no batches"):
+    with pytest.raises(ValueError, match="yielded no batches"), \
+            pytest.warns(UserWarning, match="ran out of data"):
         gan.fit(filtered, verbose=0)
 
 
@@ -353,3 +354,21 @@ def test_export_never_mixes_with_other_files(tmp_path):
     empty.mkdir()
     gan.export_generator(empty)
     assert (empty / "saved_model.pb").is_file()
+
+
+def test_progress_bar_shows_the_count_only_when_there_is_one(capsys):
+    gan = make_gan()
+    history = gan.fit(dataset(images(16)), epochs=2, verbose=2)
+    shown = capsys.readouterr().out
+    assert "d_loss" in shown and "nonfinite_steps" not in shown
+    assert history.history["nonfinite_steps"] == [0.0, 0.0]
+    with pytest.warns(RuntimeWarning):
+        history = gan.fit(dataset(with_bad_pixel(images(16), np.nan)),
+                          epochs=1, verbose=2)
+    assert "nonfinite_steps: 1" in capsys.readouterr().out
+    assert history.history["nonfinite_steps"] == [1.0]
+
+
+def test_fit_on_a_dataset_does_not_warn_about_keras_shuffle(recwarn):
+    make_gan().fit(dataset(images(8)), verbose=0)
+    assert not [w for w in recwarn if "shuffle" in str(w.message)]

@@ -1,0 +1,304 @@
+"""`TrainingCurves`: a PNG of the losses, logits and metrics against steps."""
+
+import csv
+import math
+import os
+
+import keras
+import numpy as np
+
+from keras_gan_losses.callbacks.chief import is_chief
+from keras_gan_losses.utils.checks import positive_int
+
+#: Log keys drawn in the "losses" panel.
+LOSS_KEYS = ("d_loss", "g_loss")
+#: Log keys drawn in the "discriminator outputs" panel.
+LOGIT_KEYS = ("d_real", "d_fake")
+#: Per-step keys that Keras logs as counts since the epoch began, not as
+#: running means (`GAN`'s steps skipped by its non-finite guard).
+COUNT_KEYS = ("nonfinite_steps",)
+#: Epoch-level keys and the panel each goes to (other epoch-level keys get
+#: a panel of their own).
+METRIC_PANELS = {
+    "fid": "FID",
+    "kid": "KID",
+    "precision": "precision / recall",
+    "recall": "precision / recall",
+    "density": "density / coverage",
+    "coverage": "density / coverage",
+}
+
+
+class TrainingCurves(keras.callbacks.Callback):
+    """Draws the training curves of a GAN into a PNG, updated as it trains.
+
+    One panel each for the losses (`d_loss`, `g_loss`), the discriminator's
+    mean logits on real and generated images (`d_real`, `d_fake`), every
+    other per-step value in the logs (the penalties, e.g. `gp` or `r1`),
+    and the metrics that appear only in epoch logs, such as the `fid`,
+    `kid` (with `kid_std` as error bars), `precision` and `recall` of a
+    `GANEvaluation` placed before this callback. The x axis counts training
+    steps (batches) over all epochs.
+
+    Keras reports per-step values as running means since the start of the
+    epoch; the callback recovers the mean of each step (or of each group of
+    `steps_per_execution` steps) from two consecutive running means, draws
+    it as a thin line and a moving average over it as a thick one. The
+    file is rewritten (atomically) every `every_n_epochs` epochs and at the
+    end of training, by the chief worker only. Needs matplotlib; it uses
+    the Agg canvas directly and leaves pyplot's backend alone.
+
+    Args:
+        path: The PNG to write, e.g. `"run/curves.png"`.
+        every_n_epochs: Positive int, how often to redraw. Defaults to 1.
+        log_path: Optional CSV path. If given, every recorded value is
+            appended to it (columns `epoch,step,level,name,value,extra`;
+            epochs counted from 1, `level` is `step` or `epoch`, `extra`
+            holds `kid_std`), and the rows already there are read at the
+            start of training, so that the curves continue when training
+            resumes (e.g. after `keras.callbacks.BackupAndRestore`); rows
+            of epochs that are trained again are dropped.
+        title: Optional figure title.
+
+    Attributes:
+        records: Dict from log key to a list of `(step, value, extra)`
+            triples (`extra`: `kid_std` for `kid`, else None).
+        epoch_keys: The keys that come from epoch logs only.
+
+    Example:
+
+    ```python
+    gan.fit(dataset, epochs=20, callbacks=[
+        keras_gan_losses.callbacks.GANEvaluation(real, every_n_epochs=5),
+        keras_gan_losses.callbacks.TrainingCurves("curves.png"),
+    ])
+    ```
+    """
+
+    def __init__(self, path, every_n_epochs=1, log_path=None, title=None):
+        super().__init__()
+        self.path = os.fspath(path)
+        self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
+        self.log_path = None if log_path is None else os.fspath(log_path)
+        self.title = title
+        self.records = {}
+        self.epoch_keys = set()
+        self._rows = []
+        self._steps_done = 0
+        self._epoch = 0
+        self._previous = (0, {})
+        self._loaded = False
+
+    # ------------------------------------------------------------------
+    # recording
+
+    def on_train_begin(self, logs=None):
+        self.records = {}
+        self.epoch_keys = set()
+        self._rows = []
+        self._steps_done = 0
+        self._loaded = False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self._loaded:
+            self._load(first_epoch=epoch)
+            self._loaded = True
+        self._epoch = epoch
+        self._previous = (0, {})
+
+    def on_train_batch_end(self, batch, logs=None):
+        if not logs:
+            return
+        done = batch + 1
+        previous_done, previous = self._previous
+        steps = done - previous_done
+        if steps < 1:
+            return
+        means = {}
+        for key, value in logs.items():
+            value = _as_float(value)
+            if value is None:
+                continue
+            means[key] = value
+            old = previous.get(key, 0.0) if previous_done else 0.0
+            if key in COUNT_KEYS:
+                # A count: how many since the last call.
+                interval = value - old
+            else:
+                interval = (done * value - previous_done * old) / steps
+            self._record(key, self._steps_done + done, interval, "step")
+        self._previous = (done, means)
+
+    def on_epoch_end(self, epoch, logs=None):
+        done, step_keys = self._previous
+        self._steps_done += done
+        for key, value in (logs or {}).items():
+            if key in step_keys or key.startswith("val_") or key == "kid_std":
+                continue
+            value = _as_float(value)
+            if value is None or math.isnan(value):
+                continue
+            extra = None
+            if key == "kid":
+                extra = _as_float((logs or {}).get("kid_std"))
+            self._record(key, self._steps_done, value, "epoch", extra)
+        self._flush_rows()
+        if (epoch + 1) % self.every_n_epochs == 0:
+            self.draw()
+
+    def on_train_end(self, logs=None):
+        self._flush_rows()
+        self.draw()
+
+    def _record(self, key, step, value, level, extra=None):
+        self.records.setdefault(key, []).append((step, value, extra))
+        if level == "epoch":
+            self.epoch_keys.add(key)
+        self._rows.append(
+            [self._epoch + 1, step, level, key, repr(value),
+             "" if extra is None else repr(extra)]
+        )
+
+    # ------------------------------------------------------------------
+    # the CSV log
+
+    def _load(self, first_epoch):
+        """Reads the rows of epochs before `first_epoch` (0-based) back."""
+        if self.log_path is None or not os.path.isfile(self.log_path):
+            return
+        with open(self.log_path, newline="", encoding="utf-8") as file:
+            rows = [row for row in csv.reader(file)][1:]
+        kept = [row for row in rows if len(row) == 6
+                and int(row[0]) <= first_epoch]
+        for epoch, step, level, key, value, extra in kept:
+            step = int(step)
+            self.records.setdefault(key, []).append(
+                (step, float(value), float(extra) if extra else None)
+            )
+            if level == "epoch":
+                self.epoch_keys.add(key)
+            self._steps_done = max(self._steps_done, step)
+        if len(kept) < len(rows) and is_chief():
+            self._write_rows(kept, mode="w")
+
+    def _flush_rows(self):
+        if self.log_path is not None and self._rows and is_chief():
+            self._write_rows(self._rows, mode="a")
+        self._rows = []
+
+    def _write_rows(self, rows, mode):
+        header = mode == "w" or not os.path.isfile(self.log_path)
+        directory = os.path.dirname(self.log_path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        with open(self.log_path, mode, newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            if header:
+                writer.writerow(
+                    ["epoch", "step", "level", "name", "value", "extra"]
+                )
+            writer.writerows(rows)
+
+    # ------------------------------------------------------------------
+    # drawing
+
+    def panels(self):
+        """The panels to draw: a list of `(title, [log keys])`."""
+        keys = list(self.records)
+        epoch_keys = [k for k in keys if k in self.epoch_keys]
+        step_keys = [k for k in keys if k not in epoch_keys]
+        panels = []
+        losses = [k for k in LOSS_KEYS if k in step_keys]
+        if losses:
+            panels.append(("losses", losses))
+        logits = [k for k in LOGIT_KEYS if k in step_keys]
+        if logits:
+            panels.append(("discriminator outputs (mean logits)", logits))
+        for key in step_keys:
+            if key in COUNT_KEYS:
+                # Drawn only when there is something to see.
+                if any(p[1] > 0 for p in self.records[key]):
+                    panels.append(("steps skipped as non-finite "
+                                   "(cumulative)", [key]))
+            elif key not in LOSS_KEYS and key not in LOGIT_KEYS:
+                panels.append((f"{key} (penalty / other)", [key]))
+        grouped = {}
+        for key in epoch_keys:
+            grouped.setdefault(METRIC_PANELS.get(key, key), []).append(key)
+        panels.extend(grouped.items())
+        return panels
+
+    def draw(self):
+        """Writes the PNG now (chief only); does nothing without data."""
+        if not self.records or not is_chief():
+            return
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        panels = self.panels()
+        columns = 1 if len(panels) == 1 else 2
+        rows = math.ceil(len(panels) / columns)
+        figure = Figure(figsize=(6 * columns, 3.2 * rows), dpi=100)
+        FigureCanvasAgg(figure)
+        axes = figure.subplots(rows, columns, squeeze=False).ravel()
+        for ax, (title, keys) in zip(axes, panels):
+            for key in keys:
+                self._plot(ax, key)
+            ax.set_title(title, fontsize=10)
+            ax.set_xlabel("step", fontsize=9)
+            ax.grid(alpha=0.3)
+            ax.tick_params(labelsize=8)
+            ax.legend(fontsize=8, loc="best")
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
+        if self.title:
+            figure.suptitle(self.title, fontsize=11)
+        figure.tight_layout()
+        directory = os.path.dirname(self.path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        temporary = self.path + ".tmp.png"
+        figure.savefig(temporary)
+        os.replace(temporary, self.path)
+
+    def _plot(self, ax, key):
+        points = self.records[key]
+        steps = np.array([p[0] for p in points], dtype=np.float64)
+        values = np.array([p[1] for p in points], dtype=np.float64)
+        if key in self.epoch_keys:
+            errors = [p[2] for p in points]
+            if any(e is not None for e in errors):
+                errors = np.array([0.0 if e is None else e for e in errors])
+                ax.errorbar(steps, values, yerr=errors, marker="o",
+                            markersize=4, capsize=3, label=key)
+            else:
+                ax.plot(steps, values, marker="o", markersize=4, label=key)
+            return
+        if key in COUNT_KEYS:
+            ax.step(steps, np.cumsum(values), where="post", color="tab:red",
+                    label=key)
+            return
+        line = ax.plot(steps, values, linewidth=0.6, alpha=0.35)[0]
+        smooth = _moving_average(values, max(1, len(values) // 40))
+        ax.plot(steps, smooth, linewidth=1.6, color=line.get_color(),
+                label=key)
+
+
+def _moving_average(values, window):
+    """Trailing mean over up to `window` values (shorter at the start)."""
+    if window <= 1:
+        return values
+    cumulative = np.cumsum(np.insert(values, 0, 0.0))
+    index = np.arange(1, len(values) + 1)
+    start = np.maximum(index - window, 0)
+    return (cumulative[index] - cumulative[start]) / (index - start)
+
+
+def _as_float(value):
+    if value is None:
+        return None
+    try:
+        value = float(np.asarray(value))
+    except (TypeError, ValueError):
+        return None
+    return value

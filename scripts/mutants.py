@@ -10,6 +10,7 @@ once) is an ERROR: the code moved and the mutant needs updating.
     python scripts/mutants.py               # every mutant (`make mutants`)
     python scripts/mutants.py -k dragan,r1  # names containing either
     python scripts/mutants.py --list        # names, files and tests
+    python scripts/mutants.py --check       # are all snippets still there?
 
 The copy holds the files `git ls-files` lists, plus untracked files that
 are not ignored, so new tests count before they are committed. Exit status
@@ -286,9 +287,10 @@ MUTANTS = [
            "run_if(tf.constant(True), self._apply_generator_update, grads)",
            (GUARD,)),
     Mutant("gan_evaluate_trains", M + "gan.py",
-           "    def test_step(self, data):\n"
-           "        self._check_compiled()",
-           "    def test_step(self, data):\n"
+           "        self._check_compiled()\n"
+           "        real, labels = self._unpack(data)\n"
+           "        batch_size = tf.shape(real)[0]\n"
+           "        seed, _ = self._step_seed(self.eval_noise_state)",
            "        return self.train_step(data)",
            (GAN,)),
     Mutant("gan_evaluate_uses_training_noise", M + "gan.py",
@@ -365,16 +367,25 @@ def first_failure(output):
     return match.group(1)[:100] if match else ""
 
 
-def mutate(copy, mutant):
-    """Plants the bug; returns the original text, or an error message."""
-    path = copy / mutant.path
+def check_snippet(root, mutant):
+    """An error message if `mutant.old` is not in its file exactly once."""
+    path = root / mutant.path
     if not path.exists():
-        return None, f"{mutant.path} does not exist"
-    text = path.read_text()
-    count = text.count(mutant.old)
+        return f"{mutant.path} does not exist"
+    count = path.read_text().count(mutant.old)
     if count != 1:
         where = "not found" if count == 0 else f"found {count} times"
-        return None, f"snippet {where} in {mutant.path}: update the mutant"
+        return f"snippet {where} in {mutant.path}: update the mutant"
+    return None
+
+
+def mutate(copy, mutant):
+    """Plants the bug; returns the original text, or an error message."""
+    error = check_snippet(copy, mutant)
+    if error:
+        return None, error
+    path = copy / mutant.path
+    text = path.read_text()
     path.write_text(text.replace(mutant.old, mutant.new))
     return text, None
 
@@ -386,6 +397,8 @@ def main(argv=None):
                         "comma-separated)")
     parser.add_argument("--list", action="store_true",
                         help="list the mutants and exit")
+    parser.add_argument("--check", action="store_true",
+                        help="only check that every snippet is found once")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the unmutated run of the selected tests")
     parser.add_argument("--timeout", type=float, default=600.0,
@@ -399,6 +412,14 @@ def main(argv=None):
         return 0
     if not mutants:
         sys.exit(f"No mutant name contains {args.k!r}.")
+    if args.check:
+        errors = [(m.name, error) for m in mutants
+                  for error in [check_snippet(ROOT, m)] if error]
+        for name, error in errors:
+            print(f"{name}: ERROR ({error})")
+        print(f"{len(mutants) - len(errors)} of {len(mutants)} snippets "
+              "found once.")
+        return 1 if errors else 0
 
     with tempfile.TemporaryDirectory(prefix="kgl-mutants-") as tmp:
         copy = pathlib.Path(tmp) / "repo"

@@ -23,6 +23,7 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -390,7 +391,14 @@ def mutate(copy, mutant):
     return text, None
 
 
+def _exit_on_sigterm(signum, frame):
+    # Unwinds through the `with` blocks: the temporary copy is removed and
+    # the running pytest (killed by subprocess.run) does not outlive us.
+    raise SystemExit(f"Stopped by signal {signum}.")
+
+
 def main(argv=None):
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-k", default="", help="run mutants whose name "
                         "contains this string (or one of several, "

@@ -5,6 +5,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses.utils.checks import positive_int
+
 
 def _fmt(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
@@ -56,15 +58,8 @@ def latent_dim_of(generator, latent_dim):
     Raises:
         ValueError: if they disagree, or neither is known.
     """
-    if latent_dim is not None and (
-        isinstance(latent_dim, bool)
-        or not isinstance(latent_dim, (int, np.integer))
-        or latent_dim < 1
-    ):
-        raise ValueError(
-            "`latent_dim` must be a positive int. Received: "
-            f"latent_dim={latent_dim!r}"
-        )
+    if latent_dim is not None:
+        positive_int("latent_dim", latent_dim)
     shape = _input_shape(generator)
     if shape is None:
         if latent_dim is None:

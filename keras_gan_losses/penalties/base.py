@@ -3,8 +3,8 @@
 import tensorflow as tf
 from keras import ops
 
-from keras_gan_losses.losses.base import check_number
 from keras_gan_losses.utils import random
+from keras_gan_losses.utils.checks import check_number
 
 
 def call_discriminator(discriminator, images, conditioning=None,

@@ -15,13 +15,13 @@ from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
 from keras_gan_losses.models import data_checks
 from keras_gan_losses.models import shape_checks
+from keras_gan_losses.models.adversarial import adversarial_loss
+from keras_gan_losses.models.adversarial import check_from_logits
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.guard import GuardMonitor
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
-from keras_gan_losses.models.labels import adversarial_loss
-from keras_gan_losses.models.labels import check_from_logits
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int

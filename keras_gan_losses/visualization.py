@@ -1,4 +1,17 @@
-"""Image grids: `make_grid` tiles images, `save_grid` writes them as a PNG."""
+"""Image grids: `make_grid` tiles images, `save_grid` writes them as a PNG.
+
+The sample-grid callbacks (`callbacks.SampleGrid`,
+`callbacks.TensorBoardSamples`) draw their grids with the same functions.
+
+Example:
+
+```python
+from keras_gan_losses import visualization
+
+visualization.save_grid("samples.png", gan.generate(64, seed=0),
+                        value_range=(-1, 1))
+```
+"""
 
 import io
 import math
@@ -249,3 +262,6 @@ def save_grid(path, images, value_range=None, rows=None, cols=None,
     grid = make_grid(to_pixels(images, value_range), rows=rows, cols=cols,
                      padding=padding, pad_value=pad_value)
     return write_png(path, grid)
+
+
+__all__ = ["make_grid", "save_grid"]

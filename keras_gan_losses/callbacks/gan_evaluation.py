@@ -7,8 +7,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_losses.callbacks.chief import is_chief
-from keras_gan_losses.callbacks.grid import check_value_range
 from keras_gan_losses.callbacks.samples import activation_value_range
 from keras_gan_losses.callbacks.samples import check_gan
 from keras_gan_losses.callbacks.samples import epoch_due
@@ -24,7 +22,9 @@ from keras_gan_losses.metrics.statistics import FeatureStatistics
 from keras_gan_losses.metrics.statistics import compute_features
 from keras_gan_losses.metrics.statistics import fid_from_statistics
 from keras_gan_losses.utils.checks import check_seed
+from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.chief import is_chief
 
 #: The metrics `GANEvaluation` computes, and the log keys of each.
 METRIC_KEYS = {

@@ -5,14 +5,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_losses.callbacks.chief import is_chief
-from keras_gan_losses.callbacks.grid import check_value_range
-from keras_gan_losses.callbacks.grid import make_grid
-from keras_gan_losses.callbacks.grid import to_pixels
-from keras_gan_losses.callbacks.grid import value_range_from_values
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
+from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.chief import is_chief
+from keras_gan_losses.visualization import make_grid
+from keras_gan_losses.visualization import to_pixels
+from keras_gan_losses.visualization import value_range_from_values
 
 #: Output ranges of the bounded activations, by function name.
 ACTIVATION_RANGES = {

@@ -144,7 +144,7 @@ def train(args):
         )
         gan.compile(**preset.compile_kwargs(),
                     jit_compile=True if args.jit else "auto")
-    chief = kgl.callbacks.chief.is_chief()
+    chief = kgl.callbacks.is_chief()
     out_dir = run_dir if chief else pathlib.Path(tempfile.mkdtemp())
     callbacks = []
     if args.eval_every:
@@ -374,7 +374,7 @@ def sample(args):
     if (source / "model.keras").is_file():
         gan = load_gan(source / "model.keras")
         images = gan.generate(args.num_samples, seed=args.seed)
-        kgl.callbacks.save_grid(out, images, value_range=(-1.0, 1.0))
+        kgl.visualization.save_grid(out, images, value_range=(-1.0, 1.0))
     else:
         saved = source
         if (source / "generator_savedmodel").is_dir():
@@ -399,7 +399,7 @@ def sample(args):
             batch_size=tf.constant(args.num_samples),
             seed=tf.constant(args.seed, tf.int64),
         )["images"].numpy()
-        kgl.callbacks.save_grid(out, images, value_range=(0, 255))
+        kgl.visualization.save_grid(out, images, value_range=(0, 255))
     say(f"Wrote {args.num_samples} samples to {out}")
     return 0
 

@@ -15,16 +15,17 @@ from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
 from keras_gan_losses.models import data_checks
 from keras_gan_losses.models import shape_checks
+from keras_gan_losses.models.adversarial import adversarial_loss
+from keras_gan_losses.models.adversarial import check_from_logits
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.guard import GuardMonitor
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
-from keras_gan_losses.models.labels import adversarial_loss
-from keras_gan_losses.models.labels import check_from_logits
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.conditional import call_network
 from keras_gan_losses.utils.distribute import is_multi_worker
 from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import num_replicas
@@ -36,10 +37,6 @@ from keras_gan_losses.utils.distribute import unscale_for_replicas
 def default_optimizer():
     """Adam(2e-4, beta_1=0.5), the DCGAN setting (Radford et al. 2015)."""
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-
-
-def _fold(seed, value):
-    return random.fold_in(seed, value)
 
 
 def _contribution(loss, share):
@@ -519,7 +516,7 @@ class GAN(keras.Model):
         state = self.noise_state if state is None else state
         value = tf.identity(state.value)
         state.assign_add(tf.constant([0, 1], tf.int64))
-        return _fold(value, replica_id()), value[1]
+        return random.fold_in(value, replica_id()), value[1]
 
     def _latent(self, batch_size, seed):
         return random.stateless_normal((batch_size, self.latent_dim), seed)
@@ -555,14 +552,10 @@ class GAN(keras.Model):
     def _g(self, latent, labels, training, generator=None):
         if generator is None:
             generator = self.generator
-        if labels is None:
-            return generator(latent, training=training)
-        return generator([latent, labels], training=training)
+        return call_network(generator, latent, labels, training)
 
     def _d(self, images, labels, training):
-        if labels is None:
-            return self.discriminator(images, training=training)
-        return self.discriminator([images, labels], training=training)
+        return call_network(self.discriminator, images, labels, training)
 
     def _discriminator_losses(self, real, fake, labels, seed, share,
                               training):
@@ -577,8 +570,8 @@ class GAN(keras.Model):
         terms = {}
         for index, penalty in enumerate(self.penalties):
             value = penalty(
-                self.discriminator, real, fake, seed=_fold(seed, index),
-                conditioning=labels,
+                self.discriminator, real, fake,
+                seed=random.fold_in(seed, index), conditioning=labels,
             )
             # Penalties are plain means: weight them as the losses are, so
             # that summing over replicas gives the global batch's mean.
@@ -682,8 +675,8 @@ class GAN(keras.Model):
         # `reason` keeps the first failure.
         for index in range(self.d_steps):
             update_ok, update_reason, grads, values = self._d_gradients(
-                real, labels, _fold(seed, 2 * index),
-                _fold(seed, 2 * index + 1), share,
+                real, labels, random.fold_in(seed, 2 * index),
+                random.fold_in(seed, 2 * index + 1), share,
             )
             reason = tf.where(ok, update_reason, reason)
             ok = tf.logical_and(ok, update_ok)
@@ -691,7 +684,7 @@ class GAN(keras.Model):
             self._track_discriminator(*values, share, ok)
 
         latent = self._latent(
-            tf.shape(real)[0], _fold(seed, 2 * self.d_steps)
+            tf.shape(real)[0], random.fold_in(seed, 2 * self.d_steps)
         )
         with tf.GradientTape() as tape:
             g_loss = self._generator_loss(
@@ -740,12 +733,13 @@ class GAN(keras.Model):
             real, labels
         )
         share = share_of_batch(local_n, global_n)
-        latent = self._latent(batch_size, _fold(seed, 0))
+        latent = self._latent(batch_size, random.fold_in(seed, 0))
         fake = self._g(latent, labels, training=False)
         values = self._discriminator_losses(
-            real, fake, labels, _fold(seed, 1), share, training=False
+            real, fake, labels, random.fold_in(seed, 1), share,
+            training=False,
         )
-        latent = self._latent(batch_size, _fold(seed, 2))
+        latent = self._latent(batch_size, random.fold_in(seed, 2))
         g_loss = self._generator_loss(
             real, labels, latent, share, training=False
         )

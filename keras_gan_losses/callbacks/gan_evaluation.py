@@ -12,7 +12,6 @@ from keras_gan_losses.callbacks.grid import check_value_range
 from keras_gan_losses.callbacks.samples import activation_value_range
 from keras_gan_losses.callbacks.samples import check_gan
 from keras_gan_losses.callbacks.samples import epoch_due
-from keras_gan_losses.callbacks.samples import pick_generator
 from keras_gan_losses.data.scaling import affine_for_range
 from keras_gan_losses.metrics.extractors import inception_v3_extractor
 from keras_gan_losses.metrics.extractors import mnist_extractor
@@ -318,7 +317,7 @@ class GANEvaluation(keras.callbacks.Callback):
     def _generator_range(self, gan):
         if self.value_range is None:
             self.value_range = (
-                activation_value_range(pick_generator(gan, self.use_ema))
+                activation_value_range(gan.pick_generator(self.use_ema))
                 or (-1.0, 1.0)
             )
         return self.value_range

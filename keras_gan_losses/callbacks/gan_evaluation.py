@@ -1,6 +1,5 @@
 """`GANEvaluation`: FID, KID, precision/recall in the epoch logs."""
 
-import io
 import os
 
 import keras
@@ -13,27 +12,17 @@ from keras_gan_losses.callbacks.samples import activation_value_range
 from keras_gan_losses.callbacks.samples import check_gan
 from keras_gan_losses.callbacks.samples import epoch_due
 from keras_gan_losses.data.scaling import affine_for_range
+from keras_gan_losses.metrics.evaluation import check_metric_names
+from keras_gan_losses.metrics.evaluation import evaluate_features
+from keras_gan_losses.metrics.evaluation import metric_keys
 from keras_gan_losses.metrics.extractors import inception_v3_extractor
 from keras_gan_losses.metrics.extractors import mnist_extractor
-from keras_gan_losses.metrics.frechet import frechet_distance
-from keras_gan_losses.metrics.kid import kernel_inception_distance
-from keras_gan_losses.metrics.nearest_neighbors import density_coverage
-from keras_gan_losses.metrics.nearest_neighbors import precision_recall
 from keras_gan_losses.metrics.statistics import FeatureStatistics
 from keras_gan_losses.metrics.statistics import compute_features
-from keras_gan_losses.metrics.statistics import fid_from_statistics
+from keras_gan_losses.metrics.statistics import load_feature_cache
+from keras_gan_losses.metrics.statistics import save_feature_cache
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
-
-#: The metrics `GANEvaluation` computes, and the log keys of each.
-METRIC_KEYS = {
-    "fid": ("fid",),
-    "kid": ("kid", "kid_std"),
-    "precision": ("precision",),
-    "recall": ("recall",),
-    "density": ("density",),
-    "coverage": ("coverage",),
-}
 
 #: Feature extractors known by name.
 EXTRACTORS = {
@@ -189,19 +178,11 @@ class GANEvaluation(keras.callbacks.Callback):
                 "`feature_extractor` must be a name or a Keras model. "
                 f"Received: {feature_extractor!r}"
             )
-        if isinstance(metrics, str):
-            metrics = (metrics,)
-        metrics = tuple(metrics)
-        unknown = [name for name in metrics if name not in METRIC_KEYS]
-        if unknown or not metrics:
-            raise ValueError(
-                f"`metrics` must be names among {list(METRIC_KEYS)}. "
-                f"Received: {metrics!r}"
-            )
+        metrics = check_metric_names(metrics)
         self.real_data = _check_real_data(real_data)
         self.feature_extractor = feature_extractor
         self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
-        self.metrics = tuple(dict.fromkeys(metrics))
+        self.metrics = metrics
         self.num_samples = positive_int("num_samples", num_samples)
         self.batch_size = positive_int("batch_size", batch_size)
         self.seed = check_seed(seed)
@@ -232,7 +213,7 @@ class GANEvaluation(keras.callbacks.Callback):
     @property
     def log_keys(self):
         """The keys this callback adds to the logs, in order."""
-        return [key for name in self.metrics for key in METRIC_KEYS[name]]
+        return metric_keys(self.metrics)
 
     def on_train_begin(self, logs=None):
         check_gan(self.model, type(self).__name__)
@@ -284,25 +265,11 @@ class GANEvaluation(keras.callbacks.Callback):
         fake = compute_features(
             extractor, _to_unit_range(images, fake_range), self.batch_size
         )
-        results = {}
-        if "fid" in self.metrics:
-            if real_features is not None:
-                results["fid"] = frechet_distance(real_features, fake)
-            else:
-                fake_stats = FeatureStatistics()
-                fake_stats.update_state(fake)
-                results["fid"] = fid_from_statistics(real_stats, fake_stats)
-        if "kid" in self.metrics:
-            mean, std = kernel_inception_distance(
-                real_features, fake, num_subsets=self.kid_num_subsets,
-                subset_size=self.kid_subset_size, seed=self.seed,
-            )
-            results["kid"], results["kid_std"] = mean, std
-        if {"precision", "recall"} & set(self.metrics):
-            results.update(precision_recall(real_features, fake))
-        if {"density", "coverage"} & set(self.metrics):
-            results.update(density_coverage(real_features, fake))
-        return {key: float(results[key]) for key in self.log_keys}
+        return evaluate_features(
+            real_features if real_features is not None else real_stats,
+            fake, self.metrics, kid_subset_size=self.kid_subset_size,
+            kid_num_subsets=self.kid_num_subsets, seed=self.seed,
+        )
 
     # ------------------------------------------------------------------
 
@@ -332,7 +299,7 @@ class GANEvaluation(keras.callbacks.Callback):
             else:
                 self._real = self._compute_real(gan)
                 if path is not None and is_chief():
-                    self._save_cache(path, *self._real)
+                    save_feature_cache(path, *self._real)
         return self._real
 
     def _compute_real(self, gan):
@@ -412,41 +379,14 @@ class GANEvaluation(keras.callbacks.Callback):
         return np.resize(shuffled, self.num_samples).astype(np.int32)
 
     def _load_cache(self, path):
-        with tf.io.gfile.GFile(path, "rb") as file:
-            arrays = np.load(io.BytesIO(file.read()), allow_pickle=False)
-            files = set(arrays.files)
-            if "features" in files:
-                features = np.array(arrays["features"], dtype=np.float64)
-                stats = FeatureStatistics()
-                stats.update_state(features)
-                labels = (
-                    np.array(arrays["labels"]) if "labels" in files else None
-                )
-                return features, stats, labels
-        if self.metrics != ("fid",):
+        features, stats, labels = load_feature_cache(path)
+        if features is None and self.metrics != ("fid",):
             raise ValueError(
                 f"{path} holds feature statistics but no features; "
                 f"metrics {self.metrics} other than FID need the features. "
                 "Delete the file to recompute them."
             )
-        return None, FeatureStatistics.load(path), None
-
-    def _save_cache(self, path, features, stats, labels):
-        arrays = {
-            "features": features.astype(np.float32),
-            "count": np.int64(stats.count),
-            "mean": stats.mean,
-            "covariance": stats.covariance,
-        }
-        if labels is not None:
-            arrays["labels"] = labels
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        directory = os.path.dirname(path)
-        if directory:
-            tf.io.gfile.makedirs(directory)
-        with tf.io.gfile.GFile(path, "wb") as file:
-            file.write(buffer.getvalue())
+        return features, stats, labels
 
 
 def _check_real_data(real_data):

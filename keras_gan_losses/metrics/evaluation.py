@@ -17,10 +17,6 @@ METRIC_KEYS = {
     "coverage": ("coverage",),
 }
 
-#: The metrics computed by default.
-DEFAULT_METRICS = ("fid", "kid", "precision", "recall")
-
-
 def check_metric_names(metrics):
     """`metrics` as a tuple of known names without repeats.
 
@@ -53,7 +49,7 @@ def metric_keys(metrics):
 def evaluate_features(
     real,
     fake_features,
-    metrics=DEFAULT_METRICS,
+    metrics=("fid", "kid", "precision", "recall"),
     kid_subset_size=1000,
     kid_num_subsets=100,
     seed=0,

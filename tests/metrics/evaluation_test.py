@@ -45,8 +45,9 @@ def nn_metrics(real, fake):
     return {
         "precision": np.mean((d <= r3[:, None]).any(axis=0)),
         "recall": np.mean((d <= f3[None, :]).any(axis=1)),
-        "density": (d <= r5[:, None]).sum() / (5 * len(fake)),
-        "coverage": np.mean((d <= r5[:, None]).any(axis=1)),
+        # Density and coverage count strictly inside, as in prdc.
+        "density": (d < r5[:, None]).sum() / (5 * len(fake)),
+        "coverage": np.mean((d < r5[:, None]).any(axis=1)),
     }
 
 

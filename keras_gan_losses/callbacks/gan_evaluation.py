@@ -34,55 +34,18 @@ EXTRACTORS = {
 class GANEvaluation(keras.callbacks.Callback):
     """Computes FID, KID, precision and recall, and adds them to the logs.
 
-    Every n epochs, generates `num_samples` images, runs them and the real
-    images through a feature extractor and computes the requested metrics
-    of `keras_gan_losses.metrics`. The values go into the epoch's `logs`
-    dict under the keys `fid`, `kid` and `kid_std` (the mean and standard
-    deviation over KID subsets), `precision`, `recall`, `density` and
-    `coverage`, so that the callbacks that read `logs` after this one see
-    them: `History` (`fit(...).history["fid"]`), the progress bar,
-    `CSVLogger`, `TensorBoard` (as `epoch_fid`), and monitors such as
-    `ModelCheckpoint(monitor="fid", mode="min", save_best_only=True)` and
-    `EarlyStopping(monitor="fid", mode="min")`.
-
-    **Order matters.** Keras passes one `logs` dict to the callbacks in
-    list order, so place `GANEvaluation` *before* `CSVLogger`,
-    `TensorBoard`, `ModelCheckpoint`, `EarlyStopping` and
-    `ReduceLROnPlateau` in `callbacks=[...]`; a callback placed before it
-    does not see the values. (`History` and the progress bar are added by
-    Keras after the given callbacks and always see them.)
-
-    **Which epochs.** The metrics are computed after the first epoch of
-    `fit`, after epochs n, 2n, 3n, ... and after the last epoch. The first
-    epoch is always evaluated because `CSVLogger` fixes its columns at the
-    first epoch (keys missing then are never written) and monitors take
-    their first value as the best one. On the other epochs the keys are
-    left out of the logs (`skipped_value=None`): `CSVLogger` writes `NA`
-    there, `EarlyStopping`, `ModelCheckpoint` and `ReduceLROnPlateau` skip
-    the epoch (with a warning), so their `patience` counts evaluations, and
-    `History.history["fid"]` holds only the evaluated epochs (their indices
-    are in this callback's `epoch` attribute). With `skipped_value=nan`
-    every epoch gets the keys instead: `History` lists line up with epochs,
-    but monitors count NaN epochs as epochs without improvement, so their
-    `patience` then counts epochs.
-
-    **The data.** The real features are computed once, at the first
-    evaluation, and, with `real_statistics_cache`, saved to and later read
-    from an `.npz` file. The generated images come from the same latent
-    batch (`gan.generate(num_samples, seed=seed)`) at every evaluation, so
-    values change only with the weights. For a conditional GAN the labels
-    follow the class frequencies of the real labels when the real data has
-    labels (a seeded shuffle of them, repeated to `num_samples`), and cycle
-    through the classes otherwise. The extractor receives images in
-    [-1, 1], the range of this package's extractors: generated images are
-    clipped to `value_range` and mapped from it linearly; real images are
-    mapped from `(0, 255)` if they are integers, from `value_range`
-    otherwise.
-
-    Every worker of a multi-worker job computes the same values (so that
-    their `EarlyStopping` decisions agree); only the chief writes the
-    cache. FID is biased by the sample size: compare values computed with
-    the same `num_samples` and the same real data, and the same extractor.
+    After the first epoch, every `every_n_epochs`-th epoch and the last
+    one, generates `num_samples` images from one fixed latent batch, runs
+    them and the real images (features computed once) through a feature
+    extractor, and adds the chosen metrics of
+    `keras_gan_losses.metrics.evaluate_features` to the epoch's `logs`:
+    `fid`, `kid` and `kid_std`, `precision`, `recall`, `density`,
+    `coverage`. Place it *before* `CSVLogger`, `TensorBoard`,
+    `ModelCheckpoint` and `EarlyStopping` in `callbacks=[...]` so that they
+    see the values. The extractor receives images in [-1, 1].
+    [The metrics guide](../guides/metrics.md#during-training-ganevaluation)
+    explains the epochs, the logs on skipped epochs, the real data,
+    conditional labels and the cache.
 
     Args:
         real_data (np.ndarray | tuple | tf.data.Dataset): Real images: a NumPy
@@ -104,13 +67,11 @@ class GANEvaluation(keras.callbacks.Callback):
             256.
         seed (int): Int seed of the latent batch, the conditional labels and the
             KID subsets. Defaults to 0.
-        real_statistics_cache (str | None): Optional `.npz` path. If the file
-            exists, the real features are read from it and `real_data` is not
-            used; otherwise they are written to it. The file also holds `count`,
-            `mean` and `covariance`, so `FeatureStatistics.load` reads it, and a
-            file written by `FeatureStatistics.save` serves as a cache when
-            `metrics` is `("fid",)`. Delete it when the real data or the
-            extractor changes.
+        real_statistics_cache (str | None): Optional `.npz` path: read the
+            real features from it if it exists, else write them to it
+            (`save_feature_cache`). A `FeatureStatistics.save` file serves
+            when `metrics` is `("fid",)`. Delete it when the real data or
+            the extractor changes.
         kid_subset_size (int): Samples per KID subset, clipped to the number of
             samples. Defaults to 1000.
         kid_num_subsets (int): KID subsets per evaluation. Defaults to 10 (100

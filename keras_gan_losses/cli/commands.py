@@ -357,7 +357,8 @@ def _final_fid(gan, args, image_shape):
     real_features = kgl.metrics.compute_features(extractor, real)
     fake = gan.generate(len(real_features), seed=args.seed + 1)
     fake_features = kgl.metrics.compute_features(extractor, fake)
-    fid = kgl.metrics.frechet_distance(real_features, fake_features)
+    fid = kgl.metrics.evaluate_features(
+        real_features, fake_features, metrics=("fid",))["fid"]
     say(f"FID (shipped MNIST-classifier features, {len(fake_features)} "
         f"samples vs {args.data}; not comparable to Inception FID): "
         f"{fid:.3f}")
@@ -483,15 +484,12 @@ def evaluate(args):
     _warn_small_sample(count)
     fake = gan.generate(count, seed=args.seed)
     fake_features = kgl.metrics.compute_features(extractor, fake)
-    kid, kid_std = kgl.metrics.kernel_inception_distance(
-        real_features, fake_features,
-        subset_size=min(KID_SUBSET_SIZE, count), seed=args.seed,
-    )
     results = {
-        "fid": kgl.metrics.frechet_distance(real_features, fake_features),
-        "kid": kid,
-        "kid_std": kid_std,
-        **kgl.metrics.precision_recall(real_features, fake_features),
+        **kgl.metrics.evaluate_features(
+            real_features, fake_features,
+            metrics=("fid", "kid", "precision", "recall"),
+            kid_subset_size=KID_SUBSET_SIZE, seed=args.seed,
+        ),
         "num_samples": count,
         "extractor": extractor_name,
         "data": str(data),

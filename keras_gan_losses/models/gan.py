@@ -887,12 +887,13 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------
     # sampling and saving
 
-    def generate(self, num_images, labels=None, seed=None, use_ema=None,
-                 batch_size=256):
-        """Generates images from fresh latent noise.
+    def generate(self, num_images=None, labels=None, seed=None, use_ema=None,
+                 batch_size=256, latent=None):
+        """Generates images from fresh latent noise or from given latents.
 
         Args:
-            num_images (int): Positive int, how many images.
+            num_images (int | None): Positive int, how many images. Defaults
+                to `len(latent)` when `latent` is given.
             labels (int | array-like | None): For a conditional GAN, int class
                 ids, one per image (or a single int for all). Defaults to
                 cycling through the classes: 0, 1, ..., num_classes - 1, 0, ...
@@ -901,23 +902,58 @@ class GAN(keras.Model):
             use_ema (bool | None): Whether to use the EMA generator. Defaults to
                 `True` when the GAN keeps one.
             batch_size (int): Images per generator call.
+            latent (array-like | None): Optional latent batch `(num_images,
+                latent_dim)` to generate from instead of drawing one (then
+                `seed` must be `None`), e.g. to show the same latent codes
+                at every epoch.
 
         Returns:
             np.ndarray: A NumPy array of shape `(num_images, *image_shape)`.
+
+        Example:
+
+        ```python
+        images = gan.generate(16, seed=0)          # the same 16 every time
+        z = np.random.default_rng(0).normal(size=(16, gan.latent_dim))
+        images = gan.generate(latent=z.astype("float32"))
+        ```
         """
+        if latent is not None:
+            latent = self._check_latent(latent, num_images, seed)
+            num_images = len(latent)
         num_images = positive_int("num_images", num_images)
         batch_size = positive_int("batch_size", batch_size)
         seed = check_seed(seed)
-        generator = self._pick_generator(use_ema)
+        generator = self.pick_generator(use_ema)
         labels = self._labels_for(num_images, labels)
-        if seed is None:
+        if latent is None and seed is None:
             latent = tf.random.normal((num_images, self.latent_dim))
-        else:
+        elif latent is None:
             latent = random.stateless_normal(
                 (num_images, self.latent_dim),
                 tf.constant([int(seed), 0], tf.int64),
             )
         return self._generate_from(latent, labels, generator, batch_size)
+
+    def _check_latent(self, latent, num_images, seed):
+        if seed is not None:
+            raise ValueError(
+                "Pass `latent` or `seed`, not both: the seed draws a latent "
+                "batch."
+            )
+        latent = tf.convert_to_tensor(latent, tf.float32)
+        shape = tuple(latent.shape)
+        if len(shape) != 2 or shape[1] != self.latent_dim or shape[0] < 1:
+            raise ValueError(
+                f"`latent` must have shape (num_images, {self.latent_dim}). "
+                f"Received shape {shape}"
+            )
+        if num_images is not None and num_images != shape[0]:
+            raise ValueError(
+                f"`num_images` is {num_images} but `latent` holds "
+                f"{shape[0]} vectors."
+            )
+        return latent
 
     def _generate_from(self, latent, labels, generator, batch_size=256):
         """`generator`'s images of `latent` (and `labels`), as NumPy, in
@@ -930,7 +966,19 @@ class GAN(keras.Model):
             )))
         return np.concatenate(outputs, axis=0)
 
-    def _pick_generator(self, use_ema):
+    def pick_generator(self, use_ema=None):
+        """The generator that `generate(..., use_ema=use_ema)` runs.
+
+        Args:
+            use_ema (bool | None): Whether to pick the EMA generator. Defaults
+                to `True` when the GAN keeps one (`sampling_generator`).
+
+        Returns:
+            keras.Model: `ema_generator` or `generator`.
+
+        Raises:
+            ValueError: if `use_ema=True` and the GAN keeps no EMA generator.
+        """
         if use_ema is None:
             return self.sampling_generator
         if use_ema and self.ema_generator is None:
@@ -1000,7 +1048,7 @@ class GAN(keras.Model):
                 unless `overwrite` is set and it holds a SavedModel.
         """
         return export_generator(
-            self._pick_generator(use_ema), path, self.latent_dim,
+            self.pick_generator(use_ema), path, self.latent_dim,
             num_classes=self.num_classes, value_range=value_range,
             sample_signature=sample_signature, verbose=verbose,
             overwrite=overwrite,

@@ -169,7 +169,7 @@ def test_evaluate_prints_saves_and_warns(run_dir, capsys):
 def test_evaluate_names_mode_collapse(run_dir, monkeypatch, capsys):
     import keras_gan_losses as kgl
 
-    monkeypatch.setattr(kgl.metrics, "precision_recall",
+    monkeypatch.setattr(kgl.metrics.evaluation, "precision_recall",
                         lambda real, fake: {"precision": 1.0, "recall": 0.0})
     assert cli.run(["evaluate", str(run_dir), "--num-samples", "50"]) == 0
     assert "mode collapse" in capsys.readouterr().out

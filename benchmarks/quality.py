@@ -161,14 +161,8 @@ def metrics_of(real, fake):
         return {"fid": float("nan"), "kid": float("nan"),
                 "kid_std": float("nan"), "precision": float("nan"),
                 "recall": float("nan")}
-    fid = kgl.metrics.frechet_distance(real, fake)
-    kid = kgl.metrics.kernel_inception_distance(real, fake)
-    kid_mean, kid_std = (kid if isinstance(kid, (tuple, list))
-                         else (kid, float("nan")))
-    pr = kgl.metrics.precision_recall(real, fake, k=3)
-    return {"fid": float(fid), "kid": float(kid_mean),
-            "kid_std": float(kid_std), "precision": float(pr["precision"]),
-            "recall": float(pr["recall"])}
+    return kgl.metrics.evaluate_features(
+        real, fake, metrics=("fid", "kid", "precision", "recall"))
 
 
 def reference_result(args, extractor, test_features):

@@ -8,6 +8,7 @@ from keras_gan_losses import losses
 from keras_gan_losses import metrics
 from keras_gan_losses import penalties
 from keras_gan_losses import presets
+from keras_gan_losses import visualization
 from keras_gan_losses.models.gan import GAN
 from keras_gan_losses.version import __version__
 
@@ -21,5 +22,6 @@ __all__ = [
     "metrics",
     "penalties",
     "presets",
+    "visualization",
     "__version__",
 ]

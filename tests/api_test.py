@@ -33,7 +33,8 @@ def test_docstring_examples_run(module_name):
 PUBLIC = [(name, getattr(kgl, name)) for name in kgl.__all__
           if name != "__version__"]
 for sub in (kgl.losses, kgl.penalties, kgl.metrics, kgl.data,
-            kgl.architectures, kgl.export, kgl.callbacks, kgl.presets):
+            kgl.architectures, kgl.export, kgl.callbacks, kgl.presets,
+            kgl.visualization):
     PUBLIC += [(f"{sub.__name__}.{name}", getattr(sub, name))
                for name in sub.__all__
                if name not in ("ALL_OBJECTS", "NAMES", "PRESETS")]

@@ -6,10 +6,10 @@ epochs, `TensorBoardSamples` logs the same grid to TensorBoard, and
 (where `History`, `CSVLogger`, `TensorBoard`, `EarlyStopping` and
 `ModelCheckpoint` placed after it see them), and `TrainingCurves` draws
 the losses, the discriminator's outputs, the penalties and those metrics
-against training steps into a PNG. `make_grid` and `save_grid`
-tile and write image grids; `is_chief` tells which worker of a
+against training steps into a PNG. `is_chief` tells which worker of a
 multi-worker job writes files, and `BackupAndRestore` is Keras's callback
-with only that worker writing the backup.
+with only that worker writing the backup. To draw a grid by hand, see
+`keras_gan_losses.visualization`.
 
 Example:
 
@@ -25,24 +25,18 @@ gan.fit(dataset, epochs=20, callbacks=[
 ```
 """
 
-from keras_gan_losses.callbacks import chief
-from keras_gan_losses.callbacks import grid
 from keras_gan_losses.callbacks.backup_and_restore import BackupAndRestore
-from keras_gan_losses.callbacks.chief import is_chief
 from keras_gan_losses.callbacks.gan_evaluation import GANEvaluation
-from keras_gan_losses.callbacks.grid import make_grid
-from keras_gan_losses.callbacks.grid import save_grid
 from keras_gan_losses.callbacks.sample_grid import SampleGrid
 from keras_gan_losses.callbacks.tensorboard_samples import TensorBoardSamples
 from keras_gan_losses.callbacks.training_curves import TrainingCurves
+from keras_gan_losses.utils.chief import is_chief
 
 __all__ = [
     "SampleGrid",
     "TensorBoardSamples",
     "TrainingCurves",
     "GANEvaluation",
-    "make_grid",
-    "save_grid",
     "is_chief",
     "BackupAndRestore",
 ]

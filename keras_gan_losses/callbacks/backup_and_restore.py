@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_gan_losses.callbacks.chief import is_chief
+from keras_gan_losses.utils.chief import is_chief
 
 
 class BackupAndRestore(keras.callbacks.BackupAndRestore):

@@ -1,40 +1,28 @@
 """`GANEvaluation`: FID, KID, precision/recall in the epoch logs."""
 
-import io
 import os
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_losses.callbacks.chief import is_chief
-from keras_gan_losses.callbacks.grid import check_value_range
 from keras_gan_losses.callbacks.samples import activation_value_range
 from keras_gan_losses.callbacks.samples import check_gan
 from keras_gan_losses.callbacks.samples import epoch_due
-from keras_gan_losses.callbacks.samples import pick_generator
 from keras_gan_losses.data.scaling import affine_for_range
+from keras_gan_losses.metrics.evaluation import check_metric_names
+from keras_gan_losses.metrics.evaluation import evaluate_features
+from keras_gan_losses.metrics.evaluation import metric_keys
 from keras_gan_losses.metrics.extractors import inception_v3_extractor
 from keras_gan_losses.metrics.extractors import mnist_extractor
-from keras_gan_losses.metrics.frechet import frechet_distance
-from keras_gan_losses.metrics.kid import kernel_inception_distance
-from keras_gan_losses.metrics.nearest_neighbors import density_coverage
-from keras_gan_losses.metrics.nearest_neighbors import precision_recall
 from keras_gan_losses.metrics.statistics import FeatureStatistics
 from keras_gan_losses.metrics.statistics import compute_features
-from keras_gan_losses.metrics.statistics import fid_from_statistics
+from keras_gan_losses.metrics.statistics import load_feature_cache
+from keras_gan_losses.metrics.statistics import save_feature_cache
 from keras_gan_losses.utils.checks import check_seed
+from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int
-
-#: The metrics `GANEvaluation` computes, and the log keys of each.
-METRIC_KEYS = {
-    "fid": ("fid",),
-    "kid": ("kid", "kid_std"),
-    "precision": ("precision",),
-    "recall": ("recall",),
-    "density": ("density",),
-    "coverage": ("coverage",),
-}
+from keras_gan_losses.utils.chief import is_chief
 
 #: Feature extractors known by name.
 EXTRACTORS = {
@@ -46,55 +34,18 @@ EXTRACTORS = {
 class GANEvaluation(keras.callbacks.Callback):
     """Computes FID, KID, precision and recall, and adds them to the logs.
 
-    Every n epochs, generates `num_samples` images, runs them and the real
-    images through a feature extractor and computes the requested metrics
-    of `keras_gan_losses.metrics`. The values go into the epoch's `logs`
-    dict under the keys `fid`, `kid` and `kid_std` (the mean and standard
-    deviation over KID subsets), `precision`, `recall`, `density` and
-    `coverage`, so that the callbacks that read `logs` after this one see
-    them: `History` (`fit(...).history["fid"]`), the progress bar,
-    `CSVLogger`, `TensorBoard` (as `epoch_fid`), and monitors such as
-    `ModelCheckpoint(monitor="fid", mode="min", save_best_only=True)` and
-    `EarlyStopping(monitor="fid", mode="min")`.
-
-    **Order matters.** Keras passes one `logs` dict to the callbacks in
-    list order, so place `GANEvaluation` *before* `CSVLogger`,
-    `TensorBoard`, `ModelCheckpoint`, `EarlyStopping` and
-    `ReduceLROnPlateau` in `callbacks=[...]`; a callback placed before it
-    does not see the values. (`History` and the progress bar are added by
-    Keras after the given callbacks and always see them.)
-
-    **Which epochs.** The metrics are computed after the first epoch of
-    `fit`, after epochs n, 2n, 3n, ... and after the last epoch. The first
-    epoch is always evaluated because `CSVLogger` fixes its columns at the
-    first epoch (keys missing then are never written) and monitors take
-    their first value as the best one. On the other epochs the keys are
-    left out of the logs (`skipped_value=None`): `CSVLogger` writes `NA`
-    there, `EarlyStopping`, `ModelCheckpoint` and `ReduceLROnPlateau` skip
-    the epoch (with a warning), so their `patience` counts evaluations, and
-    `History.history["fid"]` holds only the evaluated epochs (their indices
-    are in this callback's `epoch` attribute). With `skipped_value=nan`
-    every epoch gets the keys instead: `History` lists line up with epochs,
-    but monitors count NaN epochs as epochs without improvement, so their
-    `patience` then counts epochs.
-
-    **The data.** The real features are computed once, at the first
-    evaluation, and, with `real_statistics_cache`, saved to and later read
-    from an `.npz` file. The generated images come from the same latent
-    batch (`gan.generate(num_samples, seed=seed)`) at every evaluation, so
-    values change only with the weights. For a conditional GAN the labels
-    follow the class frequencies of the real labels when the real data has
-    labels (a seeded shuffle of them, repeated to `num_samples`), and cycle
-    through the classes otherwise. The extractor receives images in
-    [-1, 1], the range of this package's extractors: generated images are
-    clipped to `value_range` and mapped from it linearly; real images are
-    mapped from `(0, 255)` if they are integers, from `value_range`
-    otherwise.
-
-    Every worker of a multi-worker job computes the same values (so that
-    their `EarlyStopping` decisions agree); only the chief writes the
-    cache. FID is biased by the sample size: compare values computed with
-    the same `num_samples` and the same real data, and the same extractor.
+    After the first epoch, every `every_n_epochs`-th epoch and the last
+    one, generates `num_samples` images from one fixed latent batch, runs
+    them and the real images (features computed once) through a feature
+    extractor, and adds the chosen metrics of
+    `keras_gan_losses.metrics.evaluate_features` to the epoch's `logs`:
+    `fid`, `kid` and `kid_std`, `precision`, `recall`, `density`,
+    `coverage`. Place it *before* `CSVLogger`, `TensorBoard`,
+    `ModelCheckpoint` and `EarlyStopping` in `callbacks=[...]` so that they
+    see the values. The extractor receives images in [-1, 1].
+    [The metrics guide](../guides/metrics.md#during-training-ganevaluation)
+    explains the epochs, the logs on skipped epochs, the real data,
+    conditional labels and the cache.
 
     Args:
         real_data (np.ndarray | tuple | tf.data.Dataset): Real images: a NumPy
@@ -116,13 +67,11 @@ class GANEvaluation(keras.callbacks.Callback):
             256.
         seed (int): Int seed of the latent batch, the conditional labels and the
             KID subsets. Defaults to 0.
-        real_statistics_cache (str | None): Optional `.npz` path. If the file
-            exists, the real features are read from it and `real_data` is not
-            used; otherwise they are written to it. The file also holds `count`,
-            `mean` and `covariance`, so `FeatureStatistics.load` reads it, and a
-            file written by `FeatureStatistics.save` serves as a cache when
-            `metrics` is `("fid",)`. Delete it when the real data or the
-            extractor changes.
+        real_statistics_cache (str | None): Optional `.npz` path: read the
+            real features from it if it exists, else write them to it
+            (`save_feature_cache`). A `FeatureStatistics.save` file serves
+            when `metrics` is `("fid",)`. Delete it when the real data or
+            the extractor changes.
         kid_subset_size (int): Samples per KID subset, clipped to the number of
             samples. Defaults to 1000.
         kid_num_subsets (int): KID subsets per evaluation. Defaults to 10 (100
@@ -190,19 +139,11 @@ class GANEvaluation(keras.callbacks.Callback):
                 "`feature_extractor` must be a name or a Keras model. "
                 f"Received: {feature_extractor!r}"
             )
-        if isinstance(metrics, str):
-            metrics = (metrics,)
-        metrics = tuple(metrics)
-        unknown = [name for name in metrics if name not in METRIC_KEYS]
-        if unknown or not metrics:
-            raise ValueError(
-                f"`metrics` must be names among {list(METRIC_KEYS)}. "
-                f"Received: {metrics!r}"
-            )
+        metrics = check_metric_names(metrics)
         self.real_data = _check_real_data(real_data)
         self.feature_extractor = feature_extractor
         self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
-        self.metrics = tuple(dict.fromkeys(metrics))
+        self.metrics = metrics
         self.num_samples = positive_int("num_samples", num_samples)
         self.batch_size = positive_int("batch_size", batch_size)
         self.seed = check_seed(seed)
@@ -233,7 +174,7 @@ class GANEvaluation(keras.callbacks.Callback):
     @property
     def log_keys(self):
         """The keys this callback adds to the logs, in order."""
-        return [key for name in self.metrics for key in METRIC_KEYS[name]]
+        return metric_keys(self.metrics)
 
     def on_train_begin(self, logs=None):
         check_gan(self.model, type(self).__name__)
@@ -285,25 +226,11 @@ class GANEvaluation(keras.callbacks.Callback):
         fake = compute_features(
             extractor, _to_unit_range(images, fake_range), self.batch_size
         )
-        results = {}
-        if "fid" in self.metrics:
-            if real_features is not None:
-                results["fid"] = frechet_distance(real_features, fake)
-            else:
-                fake_stats = FeatureStatistics()
-                fake_stats.update_state(fake)
-                results["fid"] = fid_from_statistics(real_stats, fake_stats)
-        if "kid" in self.metrics:
-            mean, std = kernel_inception_distance(
-                real_features, fake, num_subsets=self.kid_num_subsets,
-                subset_size=self.kid_subset_size, seed=self.seed,
-            )
-            results["kid"], results["kid_std"] = mean, std
-        if {"precision", "recall"} & set(self.metrics):
-            results.update(precision_recall(real_features, fake))
-        if {"density", "coverage"} & set(self.metrics):
-            results.update(density_coverage(real_features, fake))
-        return {key: float(results[key]) for key in self.log_keys}
+        return evaluate_features(
+            real_features if real_features is not None else real_stats,
+            fake, self.metrics, kid_subset_size=self.kid_subset_size,
+            kid_num_subsets=self.kid_num_subsets, seed=self.seed,
+        )
 
     # ------------------------------------------------------------------
 
@@ -318,7 +245,7 @@ class GANEvaluation(keras.callbacks.Callback):
     def _generator_range(self, gan):
         if self.value_range is None:
             self.value_range = (
-                activation_value_range(pick_generator(gan, self.use_ema))
+                activation_value_range(gan.pick_generator(self.use_ema))
                 or (-1.0, 1.0)
             )
         return self.value_range
@@ -333,7 +260,7 @@ class GANEvaluation(keras.callbacks.Callback):
             else:
                 self._real = self._compute_real(gan)
                 if path is not None and is_chief():
-                    self._save_cache(path, *self._real)
+                    save_feature_cache(path, *self._real)
         return self._real
 
     def _compute_real(self, gan):
@@ -413,41 +340,14 @@ class GANEvaluation(keras.callbacks.Callback):
         return np.resize(shuffled, self.num_samples).astype(np.int32)
 
     def _load_cache(self, path):
-        with tf.io.gfile.GFile(path, "rb") as file:
-            arrays = np.load(io.BytesIO(file.read()), allow_pickle=False)
-            files = set(arrays.files)
-            if "features" in files:
-                features = np.array(arrays["features"], dtype=np.float64)
-                stats = FeatureStatistics()
-                stats.update_state(features)
-                labels = (
-                    np.array(arrays["labels"]) if "labels" in files else None
-                )
-                return features, stats, labels
-        if self.metrics != ("fid",):
+        features, stats, labels = load_feature_cache(path)
+        if features is None and self.metrics != ("fid",):
             raise ValueError(
                 f"{path} holds feature statistics but no features; "
                 f"metrics {self.metrics} other than FID need the features. "
                 "Delete the file to recompute them."
             )
-        return None, FeatureStatistics.load(path), None
-
-    def _save_cache(self, path, features, stats, labels):
-        arrays = {
-            "features": features.astype(np.float32),
-            "count": np.int64(stats.count),
-            "mean": stats.mean,
-            "covariance": stats.covariance,
-        }
-        if labels is not None:
-            arrays["labels"] = labels
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        directory = os.path.dirname(path)
-        if directory:
-            tf.io.gfile.makedirs(directory)
-        with tf.io.gfile.GFile(path, "wb") as file:
-            file.write(buffer.getvalue())
+        return features, stats, labels
 
 
 def _check_real_data(real_data):

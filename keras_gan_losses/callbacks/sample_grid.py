@@ -2,8 +2,8 @@
 
 import os
 
-from keras_gan_losses.callbacks.grid import write_png
 from keras_gan_losses.callbacks.samples import PeriodicSamples
+from keras_gan_losses.visualization import write_png
 
 
 class SampleGrid(PeriodicSamples):

@@ -5,14 +5,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_losses.callbacks.chief import is_chief
-from keras_gan_losses.callbacks.grid import check_value_range
-from keras_gan_losses.callbacks.grid import make_grid
-from keras_gan_losses.callbacks.grid import to_pixels
-from keras_gan_losses.callbacks.grid import value_range_from_values
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
+from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.chief import is_chief
+from keras_gan_losses.visualization import make_grid
+from keras_gan_losses.visualization import to_pixels
+from keras_gan_losses.visualization import value_range_from_values
 
 #: Output ranges of the bounded activations, by function name.
 ACTIVATION_RANGES = {
@@ -95,15 +95,9 @@ def epoch_due(epoch, every_n_epochs, params):
     return total is not None and epoch + 1 == total
 
 
-def pick_generator(gan, use_ema):
-    """The generator that `gan.generate(..., use_ema=use_ema)` uses."""
-    return gan._pick_generator(use_ema)
-
-
 def check_gan(model, owner):
     """Raises a TypeError unless `model` is a `keras_gan_losses.GAN`."""
-    for name in ("latent_dim", "num_classes", "_pick_generator",
-                 "_generate_from"):
+    for name in ("latent_dim", "num_classes", "generate", "pick_generator"):
         if not hasattr(model, name):
             raise TypeError(
                 f"{owner} works with a keras_gan_losses.GAN; it was given "
@@ -169,8 +163,8 @@ class FixedSamples:
         rows, cols, labels = self.layout(gan)
         count = self.num_samples if rows is None else rows * cols
         latent = self._latents(gan, count, cols)
-        images = gan._generate_from(
-            latent, labels, pick_generator(gan, self.use_ema))
+        images = gan.generate(latent=latent, labels=labels,
+                              use_ema=self.use_ema)
         return images.astype(np.float32)
 
     def grid(self, gan):
@@ -178,7 +172,7 @@ class FixedSamples:
         images = self.images(gan)
         if self.value_range is None:
             self.value_range = (
-                activation_value_range(pick_generator(gan, self.use_ema))
+                activation_value_range(gan.pick_generator(self.use_ema))
                 or value_range_from_values(images)
             )
         rows, cols, _ = self.layout(gan)

@@ -7,8 +7,8 @@ import os
 import keras
 import numpy as np
 
-from keras_gan_losses.callbacks.chief import is_chief
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.chief import is_chief
 
 #: Log keys drawn in the "losses" panel.
 LOSS_KEYS = ("d_loss", "g_loss")

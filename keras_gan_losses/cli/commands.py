@@ -144,7 +144,7 @@ def train(args):
         )
         gan.compile(**preset.compile_kwargs(),
                     jit_compile=True if args.jit else "auto")
-    chief = kgl.callbacks.chief.is_chief()
+    chief = kgl.callbacks.is_chief()
     out_dir = run_dir if chief else pathlib.Path(tempfile.mkdtemp())
     callbacks = []
     if args.eval_every:
@@ -357,7 +357,8 @@ def _final_fid(gan, args, image_shape):
     real_features = kgl.metrics.compute_features(extractor, real)
     fake = gan.generate(len(real_features), seed=args.seed + 1)
     fake_features = kgl.metrics.compute_features(extractor, fake)
-    fid = kgl.metrics.frechet_distance(real_features, fake_features)
+    fid = kgl.metrics.evaluate_features(
+        real_features, fake_features, metrics=("fid",))["fid"]
     say(f"FID (shipped MNIST-classifier features, {len(fake_features)} "
         f"samples vs {args.data}; not comparable to Inception FID): "
         f"{fid:.3f}")
@@ -374,7 +375,7 @@ def sample(args):
     if (source / "model.keras").is_file():
         gan = load_gan(source / "model.keras")
         images = gan.generate(args.num_samples, seed=args.seed)
-        kgl.callbacks.save_grid(out, images, value_range=(-1.0, 1.0))
+        kgl.visualization.save_grid(out, images, value_range=(-1.0, 1.0))
     else:
         saved = source
         if (source / "generator_savedmodel").is_dir():
@@ -399,7 +400,7 @@ def sample(args):
             batch_size=tf.constant(args.num_samples),
             seed=tf.constant(args.seed, tf.int64),
         )["images"].numpy()
-        kgl.callbacks.save_grid(out, images, value_range=(0, 255))
+        kgl.visualization.save_grid(out, images, value_range=(0, 255))
     say(f"Wrote {args.num_samples} samples to {out}")
     return 0
 
@@ -483,15 +484,12 @@ def evaluate(args):
     _warn_small_sample(count)
     fake = gan.generate(count, seed=args.seed)
     fake_features = kgl.metrics.compute_features(extractor, fake)
-    kid, kid_std = kgl.metrics.kernel_inception_distance(
-        real_features, fake_features,
-        subset_size=min(KID_SUBSET_SIZE, count), seed=args.seed,
-    )
     results = {
-        "fid": kgl.metrics.frechet_distance(real_features, fake_features),
-        "kid": kid,
-        "kid_std": kid_std,
-        **kgl.metrics.precision_recall(real_features, fake_features),
+        **kgl.metrics.evaluate_features(
+            real_features, fake_features,
+            metrics=("fid", "kid", "precision", "recall"),
+            kid_subset_size=KID_SUBSET_SIZE, seed=args.seed,
+        ),
         "num_samples": count,
         "extractor": extractor_name,
         "data": str(data),

@@ -3,25 +3,11 @@
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_losses.utils.checks import check_value_range
+
 
 def _is_tensor(x):
     return tf.is_tensor(x) and not isinstance(x, np.ndarray)
-
-
-def _check_range(value_range):
-    try:
-        low, high = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "`value_range` must be a pair of numbers (low, high). Received: "
-            f"value_range={value_range!r}"
-        ) from None
-    if not low < high:
-        raise ValueError(
-            "`value_range` must have low < high. Received: "
-            f"value_range={value_range!r}"
-        )
-    return low, high
 
 
 def affine_for_range(value_range):
@@ -40,7 +26,7 @@ def affine_for_range(value_range):
     >>> affine_for_range((0, 255))
     (0.00784313725490196, -1.0)
     """
-    low, high = _check_range(value_range)
+    low, high = check_value_range(value_range)
     scale = 2.0 / (high - low)
     return scale, -1.0 - low * scale
 
@@ -166,7 +152,7 @@ def to_uint8(images, value_range=(-1, 1)):
     >>> to_uint8(np.array([0.0, 0.5, 1.0]), value_range=(0, 1))
     array([  0, 128, 255], dtype=uint8)
     """
-    low, high = _check_range(value_range)
+    low, high = check_value_range(value_range)
     factor = 255.0 / (high - low)
     if _is_tensor(images):
         values = (tf.cast(images, tf.float32) - low) * factor

@@ -6,7 +6,9 @@ import shutil
 import keras
 import tensorflow as tf
 
+from keras_gan_losses.data.scaling import to_uint8
 from keras_gan_losses.utils import random
+from keras_gan_losses.utils.checks import check_value_range
 
 
 def export_generator(generator, path, latent_dim, num_classes=None,
@@ -44,20 +46,11 @@ def export_generator(generator, path, latent_dim, num_classes=None,
         FileExistsError: if `path` exists and is not an empty folder,
             unless `overwrite` is set and it holds a SavedModel.
     """
-    low, high = (float(v) for v in value_range)
-    if not high > low:
-        raise ValueError(
-            f"`value_range` must be (low, high) with high > low. Received: "
-            f"{value_range!r}"
-        )
+    value_range = check_value_range(value_range)
     _make_room(path, overwrite)
     archive = keras.export.ExportArchive()
     archive.track(generator)
     z_spec = tf.TensorSpec((None, latent_dim), tf.float32, name="z")
-
-    def to_uint8(images):
-        images = (tf.cast(images, tf.float32) - low) * (255.0 / (high - low))
-        return tf.cast(tf.clip_by_value(tf.round(images), 0, 255), tf.uint8)
 
     def noise(batch_size, seed):
         return random.stateless_normal(
@@ -71,7 +64,7 @@ def export_generator(generator, path, latent_dim, num_classes=None,
 
         def sample(batch_size, seed):
             images = generator(noise(batch_size, seed), training=False)
-            return {"images": to_uint8(images)}
+            return {"images": to_uint8(images, value_range)}
 
         archive.add_endpoint("serving_default", serve, [z_spec])
     else:
@@ -84,7 +77,7 @@ def export_generator(generator, path, latent_dim, num_classes=None,
             labels = tf.range(batch_size, dtype=tf.int32) % num_classes
             images = generator([noise(batch_size, seed), labels],
                                training=False)
-            return {"images": to_uint8(images)}
+            return {"images": to_uint8(images, value_range)}
 
         archive.add_endpoint("serving_default", serve, [z_spec, labels_spec])
     if sample_signature:

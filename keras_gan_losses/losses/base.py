@@ -5,15 +5,6 @@ import keras
 DISCRIMINATOR = "discriminator"
 GENERATOR = "generator"
 
-REDUCTION_DOC = """reduction: Type of reduction to apply to the per-example
-            values, as in every Keras loss: `"sum_over_batch_size"`
-            (default), `"sum"`, `"mean"`, `"mean_with_sample_weight"` or
-            `None`/`"none"`.
-        name: Optional name for the loss instance.
-        dtype: The dtype of the loss's computations. Defaults to
-            `keras.backend.floatx()` (float32), also under a mixed-precision
-            policy."""
-
 
 class GANLoss(keras.losses.Loss):
     """Base class of the GAN losses: `loss(real_logits, fake_logits)`.
@@ -107,26 +98,3 @@ class GANLoss(keras.losses.Loss):
             )
         return cls(**config)
 
-
-def check_number(name, value, low=None, high=None, low_open=False,
-                 high_open=False):
-    """Checks a scalar hyperparameter and returns it as a float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(
-            f"`{name}` must be a number. Received: {name}={value!r} "
-            f"(of type {type(value).__name__})"
-        )
-    value = float(value)
-    too_low = low is not None and (value <= low if low_open else value < low)
-    too_high = high is not None and (
-        value >= high if high_open else value > high
-    )
-    if too_low or too_high or value != value:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        bounds = f"{lo}{'-inf' if low is None else low}, " \
-                 f"{'inf' if high is None else high}{hi}"
-        raise ValueError(
-            f"`{name}` must be in {bounds}. Received: {name}={value}"
-        )
-    return value

@@ -11,7 +11,7 @@ from keras import ops
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
-from keras_gan_losses.losses.base import check_number
+from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.shapes import check_logits
 from keras_gan_losses.utils.shapes import mean_per_example
 

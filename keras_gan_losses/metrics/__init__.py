@@ -3,7 +3,8 @@
 The metric functions take two NumPy arrays of features, shape `(n, d)`, of
 real and of generated images, and compute in float64:
 `frechet_distance` (FID), `kernel_inception_distance` (KID),
-`precision_recall` and `density_coverage`.
+`precision_recall` and `density_coverage`; `evaluate_features` computes
+a chosen set of them at once.
 
 Features come from a feature extractor, any Keras model mapping a batch of
 images to `(batch, d)`: `inception_v3_extractor()` for natural images, or
@@ -25,6 +26,7 @@ metrics.frechet_distance(real, fake)
 ```
 """
 
+from keras_gan_losses.metrics.evaluation import evaluate_features
 from keras_gan_losses.metrics.extractors import InceptionV3Resizing
 from keras_gan_losses.metrics.extractors import inception_v3_extractor
 from keras_gan_losses.metrics.extractors import mnist_classifier
@@ -45,6 +47,7 @@ __all__ = [
     "kernel_inception_distance",
     "precision_recall",
     "density_coverage",
+    "evaluate_features",
     "FeatureStatistics",
     "compute_features",
     "compute_statistics",

@@ -1,5 +1,6 @@
 """Features of image sets, batch by batch, and their streaming statistics."""
 
+import io
 import os
 
 import keras
@@ -141,6 +142,60 @@ class FeatureStatistics:
     def __repr__(self):
         dim = None if self._mean is None else len(self._mean)
         return f"FeatureStatistics(count={self.count}, dim={dim})"
+
+
+def save_feature_cache(path, features, stats, labels=None):
+    """Writes features, their statistics and optional labels to `.npz`.
+
+    The file holds `features` (float32), `count`, `mean` and `covariance`
+    (so that `FeatureStatistics.load` reads it) and, if given, `labels`.
+    Any `tf.io.gfile` path works (local or e.g. `gs://`); missing folders
+    are created.
+
+    Args:
+        path (str): File path, ending in `.npz`.
+        features (np.ndarray): Features `(n, d)`.
+        stats (FeatureStatistics): The `FeatureStatistics` of `features`.
+        labels (np.ndarray | None): Optional labels, one per feature row.
+    """
+    arrays = {
+        "features": features.astype(np.float32),
+        "count": np.int64(stats.count),
+        "mean": stats.mean,
+        "covariance": stats.covariance,
+    }
+    if labels is not None:
+        arrays["labels"] = labels
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    directory = os.path.dirname(path)
+    if directory:
+        tf.io.gfile.makedirs(directory)
+    with tf.io.gfile.GFile(path, "wb") as file:
+        file.write(buffer.getvalue())
+
+
+def load_feature_cache(path):
+    """Reads a file of `save_feature_cache` or of `FeatureStatistics.save`.
+
+    Args:
+        path (str): Path of the `.npz` file (any `tf.io.gfile` path).
+
+    Returns:
+        tuple: `(features, stats, labels)`: float64 features `(n, d)` or
+        `None` for a file holding statistics only, their
+        `FeatureStatistics`, and the labels or `None`.
+    """
+    with tf.io.gfile.GFile(path, "rb") as file:
+        arrays = np.load(io.BytesIO(file.read()), allow_pickle=False)
+        files = set(arrays.files)
+        if "features" in files:
+            features = np.array(arrays["features"], dtype=np.float64)
+            stats = FeatureStatistics()
+            stats.update_state(features)
+            labels = np.array(arrays["labels"]) if "labels" in files else None
+            return features, stats, labels
+    return None, FeatureStatistics.load(path), None
 
 
 def compute_features(extractor, images, batch_size: int = 256):

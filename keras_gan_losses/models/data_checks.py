@@ -10,6 +10,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_losses.utils.checks import check_value_range
+
 # Layers that move values around without changing them.
 _PASS_THROUGH = (
     keras.layers.Reshape,
@@ -82,18 +84,7 @@ def resolve_data_range(data_range, generator):
                 f"Received: data_range={data_range!r}"
             )
         return _RANGES.get(output_activation(generator))
-    try:
-        low, high = (float(v) for v in data_range)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "`data_range` must be 'auto', a (low, high) pair of numbers or "
-            f"None. Received: data_range={data_range!r}"
-        ) from None
-    if not low < high:
-        raise ValueError(
-            f"`data_range` must have low < high. Received: {data_range!r}"
-        )
-    return (low, high)
+    return check_value_range(data_range, "data_range")
 
 
 def check_values(images, data_range):

@@ -15,16 +15,17 @@ from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
 from keras_gan_losses.models import data_checks
 from keras_gan_losses.models import shape_checks
+from keras_gan_losses.models.adversarial import adversarial_loss
+from keras_gan_losses.models.adversarial import check_from_logits
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.guard import GuardMonitor
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
-from keras_gan_losses.models.labels import adversarial_loss
-from keras_gan_losses.models.labels import check_from_logits
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.conditional import call_network
 from keras_gan_losses.utils.distribute import is_multi_worker
 from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import num_replicas
@@ -36,10 +37,6 @@ from keras_gan_losses.utils.distribute import unscale_for_replicas
 def default_optimizer():
     """Adam(2e-4, beta_1=0.5), the DCGAN setting (Radford et al. 2015)."""
     return keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-
-
-def _fold(seed, value):
-    return random.fold_in(seed, value)
 
 
 def _contribution(loss, share):
@@ -519,7 +516,7 @@ class GAN(keras.Model):
         state = self.noise_state if state is None else state
         value = tf.identity(state.value)
         state.assign_add(tf.constant([0, 1], tf.int64))
-        return _fold(value, replica_id()), value[1]
+        return random.fold_in(value, replica_id()), value[1]
 
     def _latent(self, batch_size, seed):
         return random.stateless_normal((batch_size, self.latent_dim), seed)
@@ -555,14 +552,10 @@ class GAN(keras.Model):
     def _g(self, latent, labels, training, generator=None):
         if generator is None:
             generator = self.generator
-        if labels is None:
-            return generator(latent, training=training)
-        return generator([latent, labels], training=training)
+        return call_network(generator, latent, labels, training)
 
     def _d(self, images, labels, training):
-        if labels is None:
-            return self.discriminator(images, training=training)
-        return self.discriminator([images, labels], training=training)
+        return call_network(self.discriminator, images, labels, training)
 
     def _discriminator_losses(self, real, fake, labels, seed, share,
                               training):
@@ -577,8 +570,8 @@ class GAN(keras.Model):
         terms = {}
         for index, penalty in enumerate(self.penalties):
             value = penalty(
-                self.discriminator, real, fake, seed=_fold(seed, index),
-                conditioning=labels,
+                self.discriminator, real, fake,
+                seed=random.fold_in(seed, index), conditioning=labels,
             )
             # Penalties are plain means: weight them as the losses are, so
             # that summing over replicas gives the global batch's mean.
@@ -682,8 +675,8 @@ class GAN(keras.Model):
         # `reason` keeps the first failure.
         for index in range(self.d_steps):
             update_ok, update_reason, grads, values = self._d_gradients(
-                real, labels, _fold(seed, 2 * index),
-                _fold(seed, 2 * index + 1), share,
+                real, labels, random.fold_in(seed, 2 * index),
+                random.fold_in(seed, 2 * index + 1), share,
             )
             reason = tf.where(ok, update_reason, reason)
             ok = tf.logical_and(ok, update_ok)
@@ -691,7 +684,7 @@ class GAN(keras.Model):
             self._track_discriminator(*values, share, ok)
 
         latent = self._latent(
-            tf.shape(real)[0], _fold(seed, 2 * self.d_steps)
+            tf.shape(real)[0], random.fold_in(seed, 2 * self.d_steps)
         )
         with tf.GradientTape() as tape:
             g_loss = self._generator_loss(
@@ -740,12 +733,13 @@ class GAN(keras.Model):
             real, labels
         )
         share = share_of_batch(local_n, global_n)
-        latent = self._latent(batch_size, _fold(seed, 0))
+        latent = self._latent(batch_size, random.fold_in(seed, 0))
         fake = self._g(latent, labels, training=False)
         values = self._discriminator_losses(
-            real, fake, labels, _fold(seed, 1), share, training=False
+            real, fake, labels, random.fold_in(seed, 1), share,
+            training=False,
         )
-        latent = self._latent(batch_size, _fold(seed, 2))
+        latent = self._latent(batch_size, random.fold_in(seed, 2))
         g_loss = self._generator_loss(
             real, labels, latent, share, training=False
         )
@@ -893,12 +887,13 @@ class GAN(keras.Model):
     # ------------------------------------------------------------------
     # sampling and saving
 
-    def generate(self, num_images, labels=None, seed=None, use_ema=None,
-                 batch_size=256):
-        """Generates images from fresh latent noise.
+    def generate(self, num_images=None, labels=None, seed=None, use_ema=None,
+                 batch_size=256, latent=None):
+        """Generates images from fresh latent noise or from given latents.
 
         Args:
-            num_images (int): Positive int, how many images.
+            num_images (int | None): Positive int, how many images. Defaults
+                to `len(latent)` when `latent` is given.
             labels (int | array-like | None): For a conditional GAN, int class
                 ids, one per image (or a single int for all). Defaults to
                 cycling through the classes: 0, 1, ..., num_classes - 1, 0, ...
@@ -907,23 +902,58 @@ class GAN(keras.Model):
             use_ema (bool | None): Whether to use the EMA generator. Defaults to
                 `True` when the GAN keeps one.
             batch_size (int): Images per generator call.
+            latent (array-like | None): Optional latent batch `(num_images,
+                latent_dim)` to generate from instead of drawing one (then
+                `seed` must be `None`), e.g. to show the same latent codes
+                at every epoch.
 
         Returns:
             np.ndarray: A NumPy array of shape `(num_images, *image_shape)`.
+
+        Example:
+
+        ```python
+        images = gan.generate(16, seed=0)          # the same 16 every time
+        z = np.random.default_rng(0).normal(size=(16, gan.latent_dim))
+        images = gan.generate(latent=z.astype("float32"))
+        ```
         """
+        if latent is not None:
+            latent = self._check_latent(latent, num_images, seed)
+            num_images = len(latent)
         num_images = positive_int("num_images", num_images)
         batch_size = positive_int("batch_size", batch_size)
         seed = check_seed(seed)
-        generator = self._pick_generator(use_ema)
+        generator = self.pick_generator(use_ema)
         labels = self._labels_for(num_images, labels)
-        if seed is None:
+        if latent is None and seed is None:
             latent = tf.random.normal((num_images, self.latent_dim))
-        else:
+        elif latent is None:
             latent = random.stateless_normal(
                 (num_images, self.latent_dim),
                 tf.constant([int(seed), 0], tf.int64),
             )
         return self._generate_from(latent, labels, generator, batch_size)
+
+    def _check_latent(self, latent, num_images, seed):
+        if seed is not None:
+            raise ValueError(
+                "Pass `latent` or `seed`, not both: the seed draws a latent "
+                "batch."
+            )
+        latent = tf.convert_to_tensor(latent, tf.float32)
+        shape = tuple(latent.shape)
+        if len(shape) != 2 or shape[1] != self.latent_dim or shape[0] < 1:
+            raise ValueError(
+                f"`latent` must have shape (num_images, {self.latent_dim}). "
+                f"Received shape {shape}"
+            )
+        if num_images is not None and num_images != shape[0]:
+            raise ValueError(
+                f"`num_images` is {num_images} but `latent` holds "
+                f"{shape[0]} vectors."
+            )
+        return latent
 
     def _generate_from(self, latent, labels, generator, batch_size=256):
         """`generator`'s images of `latent` (and `labels`), as NumPy, in
@@ -936,7 +966,19 @@ class GAN(keras.Model):
             )))
         return np.concatenate(outputs, axis=0)
 
-    def _pick_generator(self, use_ema):
+    def pick_generator(self, use_ema=None):
+        """The generator that `generate(..., use_ema=use_ema)` runs.
+
+        Args:
+            use_ema (bool | None): Whether to pick the EMA generator. Defaults
+                to `True` when the GAN keeps one (`sampling_generator`).
+
+        Returns:
+            keras.Model: `ema_generator` or `generator`.
+
+        Raises:
+            ValueError: if `use_ema=True` and the GAN keeps no EMA generator.
+        """
         if use_ema is None:
             return self.sampling_generator
         if use_ema and self.ema_generator is None:
@@ -1006,7 +1048,7 @@ class GAN(keras.Model):
                 unless `overwrite` is set and it holds a SavedModel.
         """
         return export_generator(
-            self._pick_generator(use_ema), path, self.latent_dim,
+            self.pick_generator(use_ema), path, self.latent_dim,
             num_classes=self.num_classes, value_range=value_range,
             sample_signature=sample_signature, verbose=verbose,
             overwrite=overwrite,

@@ -5,16 +5,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.shapes import compatible
+
 
 def _fmt(shape):
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
         ("," if len(shape) == 1 else "") + ")"
-
-
-def _compatible(a, b):
-    if len(a) != len(b):
-        return False
-    return all(x is None or y is None or x == y for x, y in zip(a, b))
 
 
 def _input_shape(model):
@@ -56,15 +53,8 @@ def latent_dim_of(generator, latent_dim):
     Raises:
         ValueError: if they disagree, or neither is known.
     """
-    if latent_dim is not None and (
-        isinstance(latent_dim, bool)
-        or not isinstance(latent_dim, (int, np.integer))
-        or latent_dim < 1
-    ):
-        raise ValueError(
-            "`latent_dim` must be a positive int. Received: "
-            f"latent_dim={latent_dim!r}"
-        )
+    if latent_dim is not None:
+        positive_int("latent_dim", latent_dim)
     shape = _input_shape(generator)
     if shape is None:
         if latent_dim is None:
@@ -140,7 +130,7 @@ def check_generator_and_discriminator(generator, discriminator, latent_dim,
     image_shape = tuple(out_shape[1:])
     in_shape = _input_shape(discriminator)
     if in_shape is not None:
-        if not _compatible(in_shape[1:], image_shape):
+        if not compatible(in_shape[1:], image_shape):
             raise ValueError(
                 "The generator's output shape does not match the "
                 f"discriminator's input shape: generator output "
@@ -233,9 +223,9 @@ def check_data(x, y, discriminator, image_shape, num_classes=None):
             check_label_range(y, num_classes)
     expected = _input_shape(discriminator)
     expected = expected[1:] if expected is not None else image_shape
-    if not _compatible(shape[1:], expected):
+    if not compatible(shape[1:], expected):
         hint = ""
-        if _compatible(shape, expected):
+        if compatible(shape, expected):
             hint = " The dataset looks unbatched: call `.batch(batch_size)`."
         raise ValueError(
             "The data's image shape does not match the discriminator's "

@@ -3,20 +3,10 @@
 import tensorflow as tf
 from keras import ops
 
-from keras_gan_losses.losses.base import check_number
 from keras_gan_losses.utils import random
-
-
-def call_discriminator(discriminator, images, conditioning=None,
-                       training=True):
-    """Calls `discriminator` on images, with the conditioning if any.
-
-    A conditional discriminator takes `[images, conditioning]`; the
-    penalties differentiate with respect to `images` only.
-    """
-    if conditioning is None:
-        return discriminator(images, training=training)
-    return discriminator([images, conditioning], training=training)
+from keras_gan_losses.utils.checks import check_number
+from keras_gan_losses.utils.conditional import call_network
+from keras_gan_losses.utils.shapes import compatible
 
 
 def input_gradients(discriminator, images, conditioning=None,
@@ -34,7 +24,8 @@ def input_gradients(discriminator, images, conditioning=None,
     """
     with tf.GradientTape() as tape:
         tape.watch(images)
-        logits = call_discriminator(
+        # The penalties differentiate with respect to `images` only.
+        logits = call_network(
             discriminator, images, conditioning, training=training
         )
         total = ops.sum(ops.cast(logits, "float32"))
@@ -115,9 +106,7 @@ class Penalty:
         """
         real = ops.convert_to_tensor(real)
         fake = ops.convert_to_tensor(fake)
-        if real.shape.rank != fake.shape.rank or not _compatible(
-            real.shape, fake.shape
-        ):
+        if not compatible(real.shape, fake.shape):
             raise ValueError(
                 f"{type(self).__name__}: `real` and `fake` must have the "
                 f"same shape. Received: real.shape={tuple(real.shape)}, "
@@ -145,7 +134,3 @@ class Penalty:
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
-
-
-def _compatible(a, b):
-    return all(x is None or y is None or x == y for x, y in zip(a, b))

@@ -8,12 +8,12 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_gan_losses.losses.base import check_number
 from keras_gan_losses.penalties.base import Penalty
 from keras_gan_losses.penalties.base import input_gradients
 from keras_gan_losses.penalties.base import uniform_per_example
 from keras_gan_losses.penalties.gradient_penalty import gradient_norm_penalty
 from keras_gan_losses.utils import random
+from keras_gan_losses.utils.checks import check_number
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")

@@ -7,11 +7,11 @@ Gulrajani et al., "Improved Training of Wasserstein GANs", 2017
 import keras
 from keras import ops
 
-from keras_gan_losses.losses.base import check_number
 from keras_gan_losses.penalties.base import Penalty
 from keras_gan_losses.penalties.base import input_gradients
 from keras_gan_losses.penalties.base import squared_norm_per_example
 from keras_gan_losses.penalties.base import uniform_per_example
+from keras_gan_losses.utils.checks import check_number
 
 #: Added to the squared norm before the square root: the derivative of
 #: sqrt at 0 is infinite, so a zero gradient would otherwise give NaN.

@@ -1,4 +1,4 @@
-"""Shape helpers shared by the losses and penalties."""
+"""Shape helpers shared by the losses, penalties and models."""
 
 from keras import ops
 
@@ -12,13 +12,6 @@ def mean_per_example(values):
     if len(values.shape) <= 1:
         return values
     return ops.mean(values, axis=tuple(range(1, len(values.shape))))
-
-
-def sum_per_example(values):
-    """Sums `values` over every axis but the first (the batch axis)."""
-    if len(values.shape) <= 1:
-        return values
-    return ops.sum(values, axis=tuple(range(1, len(values.shape))))
 
 
 def check_logits(real_logits, fake_logits):
@@ -36,7 +29,7 @@ def check_logits(real_logits, fake_logits):
                 f"`{name}` must have a batch axis, with shape (batch,), "
                 f"(batch, 1) or (batch, h, w, 1). Received a scalar."
             )
-    if not _compatible(real_logits.shape, fake_logits.shape):
+    if not compatible(real_logits.shape, fake_logits.shape):
         raise ValueError(
             "`real_logits` and `fake_logits` must have the same shape. "
             f"Received: real_logits.shape={tuple(real_logits.shape)}, "
@@ -45,7 +38,9 @@ def check_logits(real_logits, fake_logits):
     return real_logits, fake_logits
 
 
-def _compatible(a, b):
+def compatible(a, b):
+    """Whether two static shapes can be the same: equal ranks, and equal
+    sizes wherever both are known (`None` matches any size)."""
     if len(a) != len(b):
         return False
     return all(x is None or y is None or x == y for x, y in zip(a, b))

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from keras_gan_losses.callbacks import BackupAndRestore
-from callback_nets import gan
-from callback_nets import images
+from nets import gan
+from nets import images
 
 WORKERS = {"worker": ["a:1", "b:1"]}
 

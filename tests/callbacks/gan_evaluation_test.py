@@ -15,13 +15,13 @@ from keras_gan_losses.metrics import density_coverage
 from keras_gan_losses.metrics import frechet_distance
 from keras_gan_losses.metrics import kernel_inception_distance
 from keras_gan_losses.metrics import precision_recall
-from callback_nets import CLASSES
-from callback_nets import IMAGE
-from callback_nets import conditional_discriminator
-from callback_nets import gan
-from callback_nets import generator
-from callback_nets import images
-from callback_nets import label_generator
+from nets import CLASSES
+from nets import IMAGE
+from nets import conditional_discriminator
+from nets import gan
+from nets import generator
+from nets import images
+from nets import label_generator
 
 REAL = images(40, seed=1)
 

@@ -5,19 +5,19 @@ import os
 import keras
 import numpy as np
 import pytest
+from nets import CLASSES
+from nets import conditional_discriminator
+from nets import constant_generator
+from nets import discriminator
+from nets import gan
+from nets import generator
+from nets import images
+from nets import label_generator
 from PIL import Image
 
 from keras_gan_losses.callbacks import SampleGrid
-from keras_gan_losses.callbacks import make_grid
 from keras_gan_losses.data import to_uint8
-from callback_nets import CLASSES
-from callback_nets import conditional_discriminator
-from callback_nets import constant_generator
-from callback_nets import discriminator
-from callback_nets import gan
-from callback_nets import generator
-from callback_nets import images
-from callback_nets import label_generator
+from keras_gan_losses.visualization import make_grid
 
 
 def _read(path):

@@ -7,13 +7,13 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
+from nets import gan
+from nets import images
 from PIL import Image
 
 from keras_gan_losses.callbacks import TensorBoardSamples
-from keras_gan_losses.callbacks import make_grid
 from keras_gan_losses.data import to_uint8
-from callback_nets import gan
-from callback_nets import images
+from keras_gan_losses.visualization import make_grid
 
 
 def _image_summaries(log_dir, tag):

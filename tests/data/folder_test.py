@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from keras_gan_losses.data import load_images
+from batches import collect
 
 
 def write_image(path, value, size=(8, 8), mode="L", fmt=None):
@@ -15,14 +16,6 @@ def write_image(path, value, size=(8, 8), mode="L", fmt=None):
     image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode)
     image.save(path, format=fmt)
     return path
-
-
-def collect(dataset):
-    batches = list(dataset)
-    if isinstance(batches[0], tuple):
-        return (np.concatenate([b[0] for b in batches]),
-                np.concatenate([b[1] for b in batches]))
-    return np.concatenate(batches), None
 
 
 def test_class_sub_folders_become_sorted_labels(tmp_path):

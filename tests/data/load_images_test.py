@@ -12,6 +12,7 @@ import tensorflow as tf
 import keras_gan_losses.data as data_module
 from keras_gan_losses.data import load_images
 from keras_gan_losses.data import load_mnist_10k
+from batches import collect
 
 ROOT = pathlib.Path(__file__).parents[2]
 ASSETS = ROOT / "keras_gan_losses" / "data" / "assets"
@@ -27,14 +28,6 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-
-
-def collect(dataset):
-    batches = list(dataset)
-    if isinstance(batches[0], tuple):
-        return (np.concatenate([b[0] for b in batches]),
-                np.concatenate([b[1] for b in batches]))
-    return np.concatenate(batches), None
 
 
 # ----------------------------------------------------------------------

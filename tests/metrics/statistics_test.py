@@ -68,6 +68,38 @@ def test_load_rejects_other_files(tmp_path):
         metrics.FeatureStatistics.load(tmp_path / "other.npz")
 
 
+def test_feature_cache_round_trip(tmp_path):
+    from keras_gan_losses.metrics.statistics import load_feature_cache
+    from keras_gan_losses.metrics.statistics import save_feature_cache
+
+    x = features(30, 4, seed=2).astype(np.float32)
+    labels = np.arange(30) % 3
+    stats = metrics.FeatureStatistics()
+    stats.update_state(x)
+    path = str(tmp_path / "new" / "folder" / "cache.npz")
+    save_feature_cache(path, x, stats, labels)
+    loaded, loaded_stats, loaded_labels = load_feature_cache(path)
+    assert loaded.dtype == np.float64
+    np.testing.assert_array_equal(loaded, x)
+    np.testing.assert_array_equal(loaded_labels, labels)
+    assert loaded_stats.count == 30
+    np.testing.assert_allclose(loaded_stats.covariance,
+                               np.cov(x.astype(np.float64), rowvar=False),
+                               rtol=1e-12)
+    # FeatureStatistics.load reads the same file.
+    np.testing.assert_allclose(metrics.FeatureStatistics.load(path).mean,
+                               x.astype(np.float64).mean(axis=0),
+                               rtol=1e-12)
+    save_feature_cache(path, x, stats)
+    assert load_feature_cache(path)[2] is None
+    # A file of FeatureStatistics.save holds statistics only.
+    stats_path = tmp_path / "stats.npz"
+    stats.save(stats_path)
+    none, only, no_labels = load_feature_cache(str(stats_path))
+    assert none is None and no_labels is None and only.count == 30
+    np.testing.assert_allclose(only.mean, stats.mean, rtol=1e-12)
+
+
 def test_errors_and_reset():
     stats = metrics.FeatureStatistics()
     with pytest.raises(ValueError, match="update_state"):

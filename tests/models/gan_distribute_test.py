@@ -41,6 +41,19 @@ def strategy(mirrored_strategy):
     return mirrored_strategy
 
 
+def fit_single_and_multi(strategy, x, d_loss, g_loss, penalties):
+    """One epoch on `x` in batches of 8, by a GAN on one device and by one
+    under `strategy`; returns `(single, its logs, multi, its logs)`."""
+    single = make_gan(d_loss, g_loss, penalties())
+    single_logs = single.fit(x, batch_size=8, epochs=1, verbose=0,
+                             shuffle=False).history
+    with strategy.scope():
+        multi = make_gan(d_loss, g_loss, penalties())
+    multi_logs = multi.fit(tf.data.Dataset.from_tensor_slices(x).batch(8),
+                           epochs=1, verbose=0).history
+    return single, single_logs, multi, multi_logs
+
+
 @pytest.mark.parametrize("d_loss,g_loss,penalties", [
     ("non_saturating", "non_saturating", lambda: []),
     ("wasserstein", "wasserstein",
@@ -55,13 +68,8 @@ def strategy(mirrored_strategy):
 def test_one_update_equals_single_device(strategy, d_loss, g_loss,
                                          penalties):
     x = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
-    single = make_gan(d_loss, g_loss, penalties())
-    single_logs = single.fit(x, batch_size=8, epochs=1, verbose=0,
-                             shuffle=False).history
-    with strategy.scope():
-        multi = make_gan(d_loss, g_loss, penalties())
-    multi_logs = multi.fit(tf.data.Dataset.from_tensor_slices(x).batch(8),
-                           epochs=1, verbose=0, shuffle=False).history
+    single, single_logs, multi, multi_logs = fit_single_and_multi(
+        strategy, x, d_loss, g_loss, penalties)
     # The update moved the weights, and identically on both set-ups.
     initial = make_gan(d_loss, g_loss, penalties()).get_weights()
     assert any(not np.allclose(a, b)
@@ -99,13 +107,8 @@ def test_partial_last_batch_equals_single_device(strategy, n, d_loss,
     # A last batch of 1 leaves one replica empty, of 5 splits it 3/2:
     # each replica's mean must count for its share of the batch.
     x = np.random.default_rng(1).normal(size=(n, 6)).astype("float32")
-    single = make_gan(d_loss, d_loss, penalties())
-    single_logs = single.fit(x, batch_size=8, epochs=1, verbose=0,
-                             shuffle=False).history
-    with strategy.scope():
-        multi = make_gan(d_loss, d_loss, penalties())
-    multi_logs = multi.fit(tf.data.Dataset.from_tensor_slices(x).batch(8),
-                           epochs=1, verbose=0).history
+    single, single_logs, multi, multi_logs = fit_single_and_multi(
+        strategy, x, d_loss, d_loss, penalties)
     for a, b in zip(single.get_weights(), multi.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert multi_logs["nonfinite_steps"] == [0.0]

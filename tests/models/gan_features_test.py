@@ -14,11 +14,11 @@ import tensorflow as tf
 
 import keras_gan_losses as kgl
 from keras_gan_losses.utils import random
-from helpers import IMAGE
-from helpers import LATENT
-from helpers import discriminator
-from helpers import generator
-from helpers import images
+from nets import IMAGE
+from nets import LATENT
+from nets import discriminator
+from nets import generator
+from nets import images
 
 CLASSES = 3
 
@@ -282,10 +282,10 @@ def test_model_checkpoint_writes_a_loadable_gan(tmp_path):
 
 RESUME_SCRIPT = textwrap.dedent("""
     import json, sys
-    sys.path.insert(0, {helpers!r})
+    sys.path.insert(0, {tests!r})
     import keras, numpy as np, tensorflow as tf
     import keras_gan_losses as kgl
-    from helpers import discriminator, generator, images
+    from nets import discriminator, generator, images
     keras.utils.set_random_seed(0)
     tf.config.experimental.enable_op_determinism()
 
@@ -312,7 +312,7 @@ RESUME_SCRIPT = textwrap.dedent("""
 def run_resume_script(tmp_path, name, stop_at, backup):
     out = str(tmp_path / f"{name}.npz")
     script = RESUME_SCRIPT.format(
-        helpers=str(pathlib.Path(__file__).parent), stop_at=stop_at,
+        tests=str(pathlib.Path(__file__).parents[1]), stop_at=stop_at,
         backup=str(backup), out=out)
     result = subprocess.run([sys.executable, "-c", script],
                             capture_output=True, text=True, timeout=300)

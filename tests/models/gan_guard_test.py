@@ -5,10 +5,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from helpers import IMAGE
-from helpers import discriminator
-from helpers import generator
-from helpers import images
+from nets import IMAGE
+from nets import discriminator
+from nets import generator
+from nets import images
 
 import keras_gan_losses as kgl
 

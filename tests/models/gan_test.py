@@ -6,10 +6,10 @@ import pytest
 import tensorflow as tf
 
 import keras_gan_losses as kgl
-from helpers import LATENT
-from helpers import discriminator
-from helpers import generator
-from helpers import images
+from nets import LATENT
+from nets import discriminator
+from nets import generator
+from nets import images
 
 PAIRS = [
     ("minimax", "minimax"),

@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gan_losses.callbacks import make_grid
-from keras_gan_losses.callbacks import save_grid
-from keras_gan_losses.callbacks.grid import grid_shape
-from keras_gan_losses.callbacks.grid import to_pixels
-from keras_gan_losses.callbacks.grid import value_range_from_values
 from keras_gan_losses.callbacks.samples import activation_value_range
+from keras_gan_losses.visualization import grid_shape
+from keras_gan_losses.visualization import make_grid
+from keras_gan_losses.visualization import save_grid
+from keras_gan_losses.visualization import to_pixels
+from keras_gan_losses.visualization import value_range_from_values
 
 
 @pytest.mark.parametrize("n,rows,cols,expected", [

@@ -1,4 +1,4 @@
-"""Tiny networks and data shared by the callback tests."""
+"""Tiny networks and data shared by the model and callback tests."""
 
 import keras
 import numpy as np

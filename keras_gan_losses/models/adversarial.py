@@ -1,4 +1,5 @@
-"""Plain Keras losses in a GAN slot, with the usual label convention."""
+"""The adversarial loss of a GAN slot: a GAN loss, or a plain Keras loss
+with the usual label convention (real 1, fake 0)."""
 
 import warnings
 

@@ -1,4 +1,17 @@
-"""Image grids: `make_grid` tiles images, `save_grid` writes them as a PNG."""
+"""Image grids: `make_grid` tiles images, `save_grid` writes them as a PNG.
+
+The sample-grid callbacks (`callbacks.SampleGrid`,
+`callbacks.TensorBoardSamples`) draw their grids with the same functions.
+
+Example:
+
+```python
+from keras_gan_losses import visualization
+
+visualization.save_grid("samples.png", gan.generate(64, seed=0),
+                        value_range=(-1, 1))
+```
+"""
 
 import io
 import math
@@ -8,8 +21,9 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from keras_gan_losses.data.scaling import affine_for_range
 from keras_gan_losses.data.scaling import to_uint8
+from keras_gan_losses.utils.checks import non_negative_int
+from keras_gan_losses.utils.checks import positive_int
 
 #: PIL image modes by number of channels.
 _MODES = {1: "L", 3: "RGB", 4: "RGBA"}
@@ -39,16 +53,10 @@ def grid_shape(num_images, rows=None, cols=None):
     >>> grid_shape(64), grid_shape(10), grid_shape(10, rows=1)
     ((8, 8), (3, 4), (1, 10))
     """
-    for name, value in (("num_images", num_images), ("rows", rows),
-                        ("cols", cols)):
-        if value is None and name != "num_images":
-            continue
-        if isinstance(value, bool) or not isinstance(
-            value, (int, np.integer)
-        ) or value < 1:
-            raise ValueError(
-                f"`{name}` must be a positive int. Received: {name}={value!r}"
-            )
+    positive_int("num_images", num_images)
+    for name, value in (("rows", rows), ("cols", cols)):
+        if value is not None:
+            positive_int(name, value)
     if rows is None and cols is None:
         cols = math.ceil(math.sqrt(num_images))
     if rows is None:
@@ -117,12 +125,7 @@ def make_grid(images, rows=None, cols=None, padding: int = 2,
         )
     if len(images) == 0:
         raise ValueError("`images` is empty.")
-    if isinstance(padding, bool) or not isinstance(
-        padding, (int, np.integer)
-    ) or padding < 0:
-        raise ValueError(
-            f"`padding` must be a non-negative int. Received: {padding!r}"
-        )
+    non_negative_int("padding", padding)
     if not 0 <= pad_value <= 255:
         raise ValueError(
             f"`pad_value` must be in [0, 255]. Received: {pad_value!r}"
@@ -175,13 +178,6 @@ def value_range_from_values(images):
     return (0.0, 1.0)
 
 
-def check_value_range(value_range):
-    """Returns `value_range` as a pair of floats, or raises a ValueError."""
-    affine_for_range(value_range)
-    low, high = value_range
-    return (float(low), float(high))
-
-
 def to_pixels(images, value_range=None):
     """Converts images to `uint8` pixels, from `value_range` to [0, 255].
 
@@ -193,7 +189,7 @@ def to_pixels(images, value_range=None):
         if images.dtype == np.uint8:
             return images
         value_range = value_range_from_values(images)
-    return to_uint8(images.astype(np.float32), check_value_range(value_range))
+    return to_uint8(images.astype(np.float32), value_range)
 
 
 def encode_png(grid):
@@ -266,3 +262,6 @@ def save_grid(path, images, value_range=None, rows=None, cols=None,
     grid = make_grid(to_pixels(images, value_range), rows=rows, cols=cols,
                      padding=padding, pad_value=pad_value)
     return write_png(path, grid)
+
+
+__all__ = ["make_grid", "save_grid"]

@@ -9,10 +9,10 @@ import keras
 import numpy as np
 
 import keras_gan_losses as kgl
-from helpers import IMAGE
-from helpers import LATENT
-from helpers import discriminator
-from helpers import images
+from nets import IMAGE
+from nets import LATENT
+from nets import discriminator
+from nets import images
 
 
 def batch_norm_generator():

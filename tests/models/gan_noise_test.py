@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras_gan_losses as kgl
-from helpers import images
+from nets import images
 
 LATENT = 8
 IMAGE = (4, 4, 1)

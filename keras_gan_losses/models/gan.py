@@ -765,7 +765,8 @@ class GAN(keras.Model):
         # the replicas; under a multi-worker strategy that reduce fails for
         # (images, labels) batches. A GAN needs no such build: its networks
         # are built in __init__ and its optimizers in compile(). (A private
-        # Keras hook: should Keras rename it, this is merely dead code.)
+        # Keras hook: tests/models/keras_hooks_test.py fails if Keras
+        # renames it or changes its signature.)
         if is_multi_worker(self.distribute_strategy):
             return
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)

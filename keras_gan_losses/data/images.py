@@ -377,27 +377,11 @@ def _from_arrays(images, labels, value_range, options, what,
         )
     count = len(images)
     _check_count(count, options, f"The {what}")
-    if options.with_labels:
-        if labels is None:
-            raise ValueError(
-                f"with_labels=True, but the {what} has no labels: pass an "
-                "(images, labels) tuple."
-            )
-        labels = _check_labels(labels, count, f"the {what}")
-    else:
-        labels = None
+    labels = _array_labels(labels, count, options, what)
     if value_range is None:
         value_range = infer_value_range(images)
     affine = affine_for_range(value_range)
-    # Keep 8-bit data as uint8 (4x less memory); anything else as float32.
-    if images.dtype != np.uint8:
-        if tuple(value_range) == (0, 255) and np.issubdtype(
-            images.dtype, np.integer
-        ):
-            images = images.astype(np.uint8)
-        else:
-            images = images.astype(np.float32)
-    images = tf.convert_to_tensor(images)
+    images = tf.convert_to_tensor(_compact(images, value_range))
     if labels is not None:
         labels = tf.convert_to_tensor(labels)
 
@@ -420,6 +404,29 @@ def _from_arrays(images, labels, value_range, options, what,
 
     dataset = dataset.map(take, num_parallel_calls=AUTOTUNE)
     return _finish(dataset, class_names, options)
+
+
+def _array_labels(labels, count, options, what):
+    """The checked labels with `with_labels`, else None."""
+    if not options.with_labels:
+        return None
+    if labels is None:
+        raise ValueError(
+            f"with_labels=True, but the {what} has no labels: pass an "
+            "(images, labels) tuple."
+        )
+    return _check_labels(labels, count, f"the {what}")
+
+
+def _compact(images, value_range):
+    """8-bit data as uint8 (4x less memory), anything else as float32."""
+    if images.dtype == np.uint8:
+        return images
+    if tuple(value_range) == (0, 255) and np.issubdtype(
+        images.dtype, np.integer
+    ):
+        return images.astype(np.uint8)
+    return images.astype(np.float32)
 
 
 def _from_idx(paths, value_range, options):

@@ -13,13 +13,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
-
+import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-import keras  # noqa: E402
 
 import keras_gan_losses as kgl  # noqa: E402
-
 
 NETS = ("keras_io_wgan_gp", "dcgan_w32")
 LOSSES = ("non_saturating", "wasserstein_gp")
@@ -320,7 +318,8 @@ class TorchWorker:
     def __init__(self, images, threads):
         import tempfile
         self.error = None
-        self._file = tempfile.NamedTemporaryFile(suffix=".npy")
+        # Kept open for the worker's lifetime; closed (deleted) in close().
+        self._file = tempfile.NamedTemporaryFile(suffix=".npy")  # noqa: SIM115
         np.save(self._file.name, images)
         self.process = subprocess.Popen(
             [sys.executable, str(_common.BENCH_DIR / "_torch_ref.py"),

@@ -14,9 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
-
 import tensorflow as tf  # noqa: E402
-
 from speed_cells import LOSS_SHORT  # noqa: E402
 from speed_cells import load_data  # noqa: E402
 from speed_cells import make_cells  # noqa: E402
@@ -57,7 +55,7 @@ def run_speed(args):
     _build_and_warm_up(cells, args.warmup_steps)
     steps = _calibrate_steps(cells, args)
     print("Steps per cell and repetition: " + ", ".join(
-        f"{n}/{LOSS_SHORT[l]}={s}" for (n, l), s in steps.items()),
+        f"{n}/{LOSS_SHORT[loss]}={s}" for (n, loss), s in steps.items()),
         flush=True)
     matmul = {"tf": [], "torch": []}
     units = _units(cells)

@@ -10,9 +10,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
-
-import keras_gan_losses as kgl  # noqa: E402
-
 from speed_cells import LOSS_SHORT  # noqa: E402
 from speed_cells import MATMUL_N  # noqa: E402
 from speed_cells import NETS  # noqa: E402
@@ -24,6 +21,8 @@ from speed_cells import step_flops  # noqa: E402
 from speed_measure import median  # noqa: E402
 from speed_measure import paired  # noqa: E402
 from speed_measure import spread  # noqa: E402
+
+import keras_gan_losses as kgl  # noqa: E402
 
 RESULTS_JSON = _common.BENCH_DIR / "results" / "speed.json"
 
@@ -92,8 +91,8 @@ def report(args, cells, steps, matmul, memory, command, torch_note=None):
         params[net] = (param_count(generator), param_count(critic))
     table = _cell_table(args, cells, flops, matmul, memory)
     ratios = _ratio_table(args, cells, flops)
-    steps_line = ", ".join(f"{n} {LOSS_SHORT[l]}: {s}"
-                           for (n, l), s in steps.items())
+    steps_line = ", ".join(f"{n} {LOSS_SHORT[loss]}: {s}"
+                           for (n, loss), s in steps.items())
     torch_note = "" if not torch_note else (
         f"\nPyTorch rows skipped: {torch_note}.\n")
     body = f"""## Training speed: {', '.join(args.nets)} (`benchmarks/speed.py`)
@@ -312,7 +311,7 @@ def write_json(args, cells, steps, matmul, memory, command):
             "repeats", "threads", "memory_steps", "steps",
             "cell_seconds")},
         "load": args.load,
-        "steps": {f"{n}|{l}": s for (n, l), s in steps.items()},
+        "steps": {f"{n}|{loss}": s for (n, loss), s in steps.items()},
         "matmul_gflops": matmul,
         "cells": [{"net": c.net, "loss": c.loss, "impl": c.impl,
                    "xla": c.xla, "seconds_per_step": c.times,

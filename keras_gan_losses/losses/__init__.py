@@ -13,9 +13,7 @@ from keras_gan_losses.losses.hinge import HingeDiscriminatorLoss
 from keras_gan_losses.losses.hinge import HingeGeneratorLoss
 from keras_gan_losses.losses.hinge import hinge_discriminator_loss
 from keras_gan_losses.losses.hinge import hinge_generator_loss
-from keras_gan_losses.losses.least_squares import (
-    LeastSquaresDiscriminatorLoss,
-)
+from keras_gan_losses.losses.least_squares import LeastSquaresDiscriminatorLoss
 from keras_gan_losses.losses.least_squares import LeastSquaresGeneratorLoss
 from keras_gan_losses.losses.least_squares import (
     least_squares_discriminator_loss,

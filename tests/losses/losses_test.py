@@ -3,9 +3,9 @@
 import keras
 import numpy as np
 import pytest
+import reference  # noqa: I001 - tests/ is on sys.path
 import tensorflow as tf
 
-import reference  # noqa: I001 - tests/ is on sys.path
 from keras_gan_losses import losses
 
 # (class, reference, constructor kwargs, role)

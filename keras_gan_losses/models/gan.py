@@ -17,6 +17,7 @@ from keras_gan_losses.models import data_checks
 from keras_gan_losses.models import shape_checks
 from keras_gan_losses.models.adversarial import adversarial_loss
 from keras_gan_losses.models.adversarial import check_from_logits
+from keras_gan_losses.models.adversarial import graph_output_activation
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.guard import GuardMonitor
@@ -443,7 +444,7 @@ class GAN(keras.Model):
         activation and for a scalar reduction."""
         d_loss = losses_module.get(d_loss, role=DISCRIMINATOR)
         g_loss = losses_module.get(g_loss, role=GENERATOR)
-        activation = data_checks.output_activation(self.discriminator)
+        activation = graph_output_activation(self.discriminator)
         for slot, loss in (("d_loss", d_loss), ("g_loss", g_loss)):
             check_from_logits(loss, slot, activation)
             if getattr(loss, "reduction", "sum_over_batch_size") in (

@@ -33,6 +33,7 @@ demo: $(VENV)/.installed
 	$(BIN)/kgl train
 
 test: $(VENV)/.installed-dev
+	$(BIN)/ruff check --quiet .
 	$(BIN)/python -m pytest -q
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 

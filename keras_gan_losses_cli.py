@@ -190,6 +190,13 @@ def _add_train(commands):
                     "exported generator and the final FID to the run "
                     "directory.",
     )
+    _add_train_data_and_model(train)
+    _add_train_settings(train)
+    _add_train_run(train)
+
+
+def _add_train_data_and_model(train):
+    """What to train: data, loss preset, epochs, sizes."""
     train.add_argument("--data", default="mnist_10k", metavar="SOURCE",
                        help="mnist_10k (embedded, default), a TFDS name, a "
                             "folder of images, MNIST IDX files or a .npy "
@@ -208,6 +215,10 @@ def _add_train(commands):
     train.add_argument("--width", type=positive_int, default=32,
                        help="DCGAN width (filters of the widest layer "
                             "scale with it; default: %(default)s)")
+
+
+def _add_train_settings(train):
+    """How to train: discriminator steps, EMA, precision, strategy."""
     train.add_argument("--d-steps", type=positive_int, default=None,
                        help="discriminator steps per generator step "
                             "(default: the preset's)")
@@ -223,6 +234,10 @@ def _add_train(commands):
     train.add_argument("--strategy", default="default",
                        choices=("default", "mirrored", "multi_worker"),
                        help="tf.distribute strategy (default: %(default)s)")
+
+
+def _add_train_run(train):
+    """The run: its directory, resuming, seed, length, evaluation."""
     train.add_argument("--out", default=None, metavar="DIR",
                        help="run directory (default: runs/<timestamp>)")
     train.add_argument("--resume", default=None, metavar="RUN_DIR",

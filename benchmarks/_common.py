@@ -1,6 +1,7 @@
 """Helpers shared by the benchmark scripts: machine description, RSS
 sampling and the sections of RESULTS.md."""
 
+import contextlib
 import os
 import pathlib
 import platform
@@ -26,10 +27,8 @@ Written by `benchmarks/speed.py`, `benchmarks/overhead.py`,
 def command_line():
     """The command that ran this script, relative to the repository."""
     script = pathlib.Path(sys.argv[0]).resolve()
-    try:
+    with contextlib.suppress(ValueError):
         script = script.relative_to(REPO_DIR)
-    except ValueError:
-        pass
     args = " ".join(shlex.quote(a) for a in sys.argv[1:])
     return f".venv/bin/python {script} {args}".rstrip()
 

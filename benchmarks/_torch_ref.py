@@ -14,9 +14,8 @@ import json
 import sys
 import time
 
-import numpy as np
-
 import _common
+import numpy as np
 
 
 def torch_nets(torch, net, latent_dim):

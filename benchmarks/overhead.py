@@ -29,13 +29,11 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
-import speed  # noqa: E402
-
 import numpy as np  # noqa: E402
+import speed  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_gan_losses as kgl  # noqa: E402
-
 from keras_gan_losses.utils import random as kgl_random  # noqa: E402
 
 NET, LOSS, STEPS, REPEATS = "dcgan_w32", "non_saturating", 40, 11

@@ -37,7 +37,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 BENCH = _common.BENCH_DIR
@@ -224,6 +223,7 @@ def save_grid(images, path, rows=8):
 
 def train_preset(args, name, extractor, test_features):
     import keras
+
     import keras_gan_losses as kgl
 
     preset = kgl.presets.get(name)

@@ -9,9 +9,9 @@ toolchain cannot move to an untested release.
 import importlib.util
 import pathlib
 import re
-import tomllib
 
 import pytest
+import tomllib
 
 ROOT = pathlib.Path(__file__).parents[1]
 DOCS = ROOT / "docs"

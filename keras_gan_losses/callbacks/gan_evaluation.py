@@ -6,7 +6,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_gan_losses.callbacks.samples import activation_value_range
 from keras_gan_losses.callbacks.samples import check_gan
 from keras_gan_losses.callbacks.samples import epoch_due
 from keras_gan_losses.data.scaling import affine_for_range
@@ -19,6 +18,7 @@ from keras_gan_losses.metrics.statistics import FeatureStatistics
 from keras_gan_losses.metrics.statistics import compute_features
 from keras_gan_losses.metrics.statistics import load_feature_cache
 from keras_gan_losses.metrics.statistics import save_feature_cache
+from keras_gan_losses.utils.activations import activation_value_range
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int

@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_gan_losses.utils import random
+from keras_gan_losses.utils.activations import activation_value_range
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int
@@ -13,76 +14,6 @@ from keras_gan_losses.utils.chief import is_chief
 from keras_gan_losses.visualization import make_grid
 from keras_gan_losses.visualization import to_pixels
 from keras_gan_losses.visualization import value_range_from_values
-
-#: Output ranges of the bounded activations, by function name.
-ACTIVATION_RANGES = {
-    "tanh": (-1.0, 1.0),
-    "hard_tanh": (-1.0, 1.0),
-    "soft_sign": (-1.0, 1.0),
-    "softsign": (-1.0, 1.0),
-    "sigmoid": (0.0, 1.0),
-    "hard_sigmoid": (0.0, 1.0),
-}
-
-#: Layers that move or copy values without changing their range, skipped
-#: when looking for the generator's last activation.
-_PASS_THROUGH = (
-    keras.layers.InputLayer,
-    keras.layers.Reshape,
-    keras.layers.Flatten,
-    keras.layers.Permute,
-    keras.layers.RepeatVector,
-    keras.layers.Cropping1D,
-    keras.layers.Cropping2D,
-    keras.layers.Cropping3D,
-    keras.layers.UpSampling1D,
-    keras.layers.UpSampling2D,
-    keras.layers.UpSampling3D,
-    keras.layers.Identity,
-    keras.layers.Dropout,
-)
-
-
-def activation_value_range(model):
-    """The output range of a model that ends in a bounded activation.
-
-    Walks back from the model's last layer over layers that do not change
-    values (`Reshape`, `Flatten`, `Cropping2D`, `UpSampling2D`, ...), into
-    nested models, to the first layer with an `activation`: `tanh` gives
-    `(-1.0, 1.0)`, `sigmoid` `(0.0, 1.0)` (also `hard_tanh`, `soft_sign`,
-    `hard_sigmoid`). Anything else (a linear output, a custom layer) gives
-    `None`.
-
-    Args:
-        model (keras.Model): A Keras model or layer, e.g. a generator.
-
-    Returns:
-        `(low, high)` or `None`.
-
-    Example:
-
-    >>> import keras
-    >>> generator = keras.Sequential([
-    ...     keras.Input((8,)),
-    ...     keras.layers.Dense(16, activation="tanh"),
-    ...     keras.layers.Reshape((4, 4, 1)),
-    ... ])
-    >>> activation_value_range(generator)
-    (-1.0, 1.0)
-    """
-    layers = getattr(model, "layers", None)
-    if not layers:
-        return _layer_range(model)
-    for layer in reversed(layers):
-        if isinstance(layer, _PASS_THROUGH):
-            continue
-        return activation_value_range(layer)
-    return None
-
-
-def _layer_range(layer):
-    activation = getattr(layer, "activation", None)
-    return ACTIVATION_RANGES.get(getattr(activation, "__name__", None))
 
 
 def epoch_due(epoch, every_n_epochs, params):

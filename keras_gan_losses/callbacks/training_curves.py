@@ -170,7 +170,7 @@ class TrainingCurves(keras.callbacks.Callback):
             rows = [row for row in csv.reader(file)][1:]
         kept = [row for row in rows if len(row) == 6
                 and int(row[0]) <= first_epoch]
-        for epoch, step, level, key, value, extra in kept:
+        for _epoch, step, level, key, value, extra in kept:
             step = int(step)
             self.records.setdefault(key, []).append(
                 (step, float(value), float(extra) if extra else None)

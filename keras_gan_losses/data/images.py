@@ -139,6 +139,29 @@ def load_images(
     >>> images.shape, labels.numpy().tolist()
     (TensorShape([10, 32, 32, 1]), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9])
     """
+    options = _check_options(
+        split, image_size, batch_size, with_labels, shuffle, seed,
+        drop_remainder, crop_to_aspect_ratio,
+    )
+    if isinstance(source, (np.ndarray, tuple, list)) or tf.is_tensor(source):
+        _check_single_split(split, "An array")
+        images, labels = _split_array_source(source)
+        return _from_arrays(images, labels, value_range, options, "array")
+    _check_source_type(source)
+    if isinstance(source, str) and source == EMBEDDED:
+        return _from_embedded(value_range, options)
+    path = pathlib.Path(source).expanduser()
+    if path.is_dir() or path.is_file():
+        return _from_path(path, value_range, options)
+    if not isinstance(source, str) or _looks_like_path(source):
+        raise FileNotFoundError(f"No such file or folder: {str(source)!r}")
+    _no_value_range(value_range, "a TFDS dataset")
+    return _from_tfds(source, data_dir, options)
+
+
+def _check_options(split, image_size, batch_size, with_labels, shuffle,
+                   seed, drop_remainder, crop_to_aspect_ratio):
+    """The source-independent arguments of `load_images`, checked."""
     options = types.SimpleNamespace(
         split=split,
         image_size=_check_image_size(image_size),
@@ -151,48 +174,48 @@ def load_images(
     )
     if crop_to_aspect_ratio and options.image_size is None:
         raise ValueError("crop_to_aspect_ratio=True needs an `image_size`.")
-    if isinstance(source, (np.ndarray, tuple, list)) or tf.is_tensor(source):
-        _check_single_split(split, "An array")
-        images, labels = _split_array_source(source)
-        return _from_arrays(images, labels, value_range, options, "array")
+    return options
+
+
+def _check_source_type(source):
     if not isinstance(source, (str, os.PathLike)):
         raise TypeError(
             "`source` must be a name (\"mnist_10k\" or a TFDS name), a path, "
             "a NumPy array or an (images, labels) tuple. Received: "
             f"{source!r} (of type {type(source).__name__})"
         )
-    if isinstance(source, str) and source == EMBEDDED:
-        _check_single_split(split, "\"mnist_10k\"")
-        _no_value_range(value_range, "\"mnist_10k\"")
-        images, labels = load_mnist_10k()
-        return _from_arrays(
-            images, labels, None, options, "mnist_10k",
-            class_names=[str(digit) for digit in range(10)],
-        )
-    path = pathlib.Path(source).expanduser()
+
+
+def _from_embedded(value_range, options):
+    """The MNIST test split embedded in the package."""
+    _check_single_split(options.split, "\"mnist_10k\"")
+    _no_value_range(value_range, "\"mnist_10k\"")
+    images, labels = load_mnist_10k()
+    return _from_arrays(
+        images, labels, None, options, "mnist_10k",
+        class_names=[str(digit) for digit in range(10)],
+    )
+
+
+def _from_path(path, value_range, options):
+    """An existing folder (of IDX or image files) or IDX file."""
     if path.is_dir():
         if idx_lib.has_idx_images(path):
             return _from_idx(
-                idx_lib.find_idx_images(path, split), value_range, options
+                idx_lib.find_idx_images(path, options.split), value_range,
+                options,
             )
-        _check_single_split(split, "A folder of images")
+        _check_single_split(options.split, "A folder of images")
         _no_value_range(value_range, "a folder of images")
         return _from_folder(path, options)
-    if path.is_file():
-        if path.suffix.lower() in folder_lib.IMAGE_EXTENSIONS + (
-            ".npy", ".npz"
-        ):
-            raise ValueError(
-                f"{path} is a single {path.suffix} file. A file `source` "
-                "must be an MNIST-format IDX file; pass the folder holding "
-                "image files, or a NumPy array (e.g. from np.load)."
-            )
-        _check_single_split(split, "An IDX file")
-        return _from_idx([path], value_range, options)
-    if not isinstance(source, str) or _looks_like_path(source):
-        raise FileNotFoundError(f"No such file or folder: {str(source)!r}")
-    _no_value_range(value_range, "a TFDS dataset")
-    return _from_tfds(source, data_dir, options)
+    if path.suffix.lower() in folder_lib.IMAGE_EXTENSIONS + (".npy", ".npz"):
+        raise ValueError(
+            f"{path} is a single {path.suffix} file. A file `source` "
+            "must be an MNIST-format IDX file; pass the folder holding "
+            "image files, or a NumPy array (e.g. from np.load)."
+        )
+    _check_single_split(options.split, "An IDX file")
+    return _from_idx([path], value_range, options)
 
 
 def _looks_like_path(name):
@@ -354,27 +377,11 @@ def _from_arrays(images, labels, value_range, options, what,
         )
     count = len(images)
     _check_count(count, options, f"The {what}")
-    if options.with_labels:
-        if labels is None:
-            raise ValueError(
-                f"with_labels=True, but the {what} has no labels: pass an "
-                "(images, labels) tuple."
-            )
-        labels = _check_labels(labels, count, f"the {what}")
-    else:
-        labels = None
+    labels = _array_labels(labels, count, options, what)
     if value_range is None:
         value_range = infer_value_range(images)
     affine = affine_for_range(value_range)
-    # Keep 8-bit data as uint8 (4x less memory); anything else as float32.
-    if images.dtype != np.uint8:
-        if tuple(value_range) == (0, 255) and np.issubdtype(
-            images.dtype, np.integer
-        ):
-            images = images.astype(np.uint8)
-        else:
-            images = images.astype(np.float32)
-    images = tf.convert_to_tensor(images)
+    images = tf.convert_to_tensor(_compact(images, value_range))
     if labels is not None:
         labels = tf.convert_to_tensor(labels)
 
@@ -397,6 +404,29 @@ def _from_arrays(images, labels, value_range, options, what,
 
     dataset = dataset.map(take, num_parallel_calls=AUTOTUNE)
     return _finish(dataset, class_names, options)
+
+
+def _array_labels(labels, count, options, what):
+    """The checked labels with `with_labels`, else None."""
+    if not options.with_labels:
+        return None
+    if labels is None:
+        raise ValueError(
+            f"with_labels=True, but the {what} has no labels: pass an "
+            "(images, labels) tuple."
+        )
+    return _check_labels(labels, count, f"the {what}")
+
+
+def _compact(images, value_range):
+    """8-bit data as uint8 (4x less memory), anything else as float32."""
+    if images.dtype == np.uint8:
+        return images
+    if tuple(value_range) == (0, 255) and np.issubdtype(
+        images.dtype, np.integer
+    ):
+        return images.astype(np.uint8)
+    return images.astype(np.float32)
 
 
 def _from_idx(paths, value_range, options):

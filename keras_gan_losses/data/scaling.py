@@ -79,7 +79,7 @@ def infer_value_range(images):
         )
     low, high = images.min(), images.max()
     if np.issubdtype(images.dtype, np.integer):
-        if 0 <= low and high <= 255:
+        if low >= 0 and high <= 255:
             return (0, 255)
         raise ValueError(
             f"Integer images must be in [0, 255]; these ({images.dtype}) "
@@ -88,11 +88,11 @@ def infer_value_range(images):
         )
     if not (np.isfinite(low) and np.isfinite(high)):
         raise ValueError("The images contain NaN or infinite values.")
-    if 0.0 <= low and high <= 1.0:
+    if low >= 0.0 and high <= 1.0:
         return (0, 1)
-    if -1.0 <= low and high <= 1.0:
+    if low >= -1.0 and high <= 1.0:
         return (-1, 1)
-    if 0.0 <= low and high <= 255.0:
+    if low >= 0.0 and high <= 255.0:
         return (0, 255)
     raise ValueError(
         f"Cannot tell the value range of float images ranging over "

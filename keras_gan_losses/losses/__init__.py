@@ -13,9 +13,7 @@ from keras_gan_losses.losses.hinge import HingeDiscriminatorLoss
 from keras_gan_losses.losses.hinge import HingeGeneratorLoss
 from keras_gan_losses.losses.hinge import hinge_discriminator_loss
 from keras_gan_losses.losses.hinge import hinge_generator_loss
-from keras_gan_losses.losses.least_squares import (
-    LeastSquaresDiscriminatorLoss,
-)
+from keras_gan_losses.losses.least_squares import LeastSquaresDiscriminatorLoss
 from keras_gan_losses.losses.least_squares import LeastSquaresGeneratorLoss
 from keras_gan_losses.losses.least_squares import (
     least_squares_discriminator_loss,
@@ -98,19 +96,21 @@ _FUNCTIONS = {
 _ROLES = (DISCRIMINATOR, GENERATOR)
 
 
-def serialize(loss):
+def serialize(loss: keras.losses.Loss) -> dict:
     """Serializes a loss object to a config dict (`keras.losses.serialize`)."""
     return keras.saving.serialize_keras_object(loss)
 
 
-def deserialize(config, custom_objects=None):
+def deserialize(
+    config: dict, custom_objects: dict | None = None
+) -> keras.losses.Loss:
     """Rebuilds a loss object from `serialize`'s output."""
     return keras.saving.deserialize_keras_object(
         config, custom_objects=custom_objects
     )
 
 
-def get(identifier, role=None):
+def get(identifier, role: str | None = None) -> keras.losses.Loss:
     """Resolves a loss identifier to a loss object for a role.
 
     Args:

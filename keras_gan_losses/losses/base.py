@@ -1,5 +1,7 @@
 """The base class of every GAN loss object."""
 
+from collections.abc import Callable
+
 import keras
 
 DISCRIMINATOR = "discriminator"
@@ -28,8 +30,9 @@ class GANLoss(keras.losses.Loss):
         reduction (str): Type of reduction to apply to the per-example values.
         name (str | None): Optional name for the loss instance.
         dtype (str | None): The dtype of the loss's computations.
-        **kwargs (float): Hyperparameters passed on to `fn` and saved in the
-            config.
+        **kwargs (float): Hyperparameters passed on to `fn` as keywords,
+            kept as public attributes of the same names (e.g.
+            `loss.label_smoothing`) and saved in the config.
     """
 
     role = None
@@ -39,13 +42,14 @@ class GANLoss(keras.losses.Loss):
 
     def __init__(
         self,
-        fn,
-        role,
-        reduction="sum_over_batch_size",
-        name=None,
-        dtype=None,
-        **kwargs,
-    ):
+        fn: Callable,
+        role: str,
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: "str | keras.DTypePolicy | None" = None,
+        **kwargs: float,
+    ) -> None:
         if role not in (DISCRIMINATOR, GENERATOR):
             raise ValueError(
                 "`role` must be 'discriminator' or 'generator'. "
@@ -57,7 +61,24 @@ class GANLoss(keras.losses.Loss):
         self.fn = fn
         self.role = role
         self._explicit_dtype = dtype
-        self._fn_kwargs = kwargs
+        self._set_hyperparameters(kwargs)
+
+    def _set_hyperparameters(self, hyperparameters):
+        clashes = sorted(key for key in hyperparameters if hasattr(self, key))
+        if clashes:
+            raise ValueError(
+                f"Hyperparameter names {clashes} clash with attributes of "
+                f"{type(self).__name__}; rename the keyword argument of the "
+                "loss function."
+            )
+        for key, value in hyperparameters.items():
+            setattr(self, key, value)
+        self._hyperparameter_names = tuple(hyperparameters)
+
+    @property
+    def hyperparameters(self) -> dict:
+        """The hyperparameters passed on to `fn`, by name (a new dict)."""
+        return {key: getattr(self, key) for key in self._hyperparameter_names}
 
     def __call__(self, real_logits, fake_logits, sample_weight=None):
         """Computes the reduced loss.
@@ -78,7 +99,7 @@ class GANLoss(keras.losses.Loss):
         )
 
     def call(self, real_logits, fake_logits):
-        return self.fn(real_logits, fake_logits, **self._fn_kwargs)
+        return self.fn(real_logits, fake_logits, **self.hyperparameters)
 
     def get_config(self):
         config = super().get_config()
@@ -86,7 +107,7 @@ class GANLoss(keras.losses.Loss):
             config["dtype"] = keras.saving.serialize_keras_object(
                 self._explicit_dtype
             )
-        config.update(self._fn_kwargs)
+        config.update(self.hyperparameters)
         return config
 
     @classmethod
@@ -97,4 +118,3 @@ class GANLoss(keras.losses.Loss):
                 config["dtype"]
             )
         return cls(**config)
-

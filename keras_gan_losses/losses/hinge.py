@@ -86,10 +86,11 @@ class HingeDiscriminatorLoss(GANLoss):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="hinge_discriminator_loss",
-        dtype=None,
-    ):
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "hinge_discriminator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         super().__init__(
             hinge_discriminator_loss,
             DISCRIMINATOR,
@@ -126,10 +127,11 @@ class HingeGeneratorLoss(GANLoss):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="hinge_generator_loss",
-        dtype=None,
-    ):
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "hinge_generator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         super().__init__(
             hinge_generator_loss,
             GENERATOR,

@@ -15,7 +15,9 @@ from keras_gan_losses.utils.shapes import check_logits
 from keras_gan_losses.utils.shapes import mean_per_example
 
 
-def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
+def least_squares_discriminator_loss(
+    real_logits, fake_logits, *, a: float = 0.0, b: float = 1.0
+):
     r"""Per-example least-squares discriminator loss.
 
     Formula:
@@ -43,7 +45,9 @@ def least_squares_discriminator_loss(real_logits, fake_logits, a=0.0, b=1.0):
     )
 
 
-def least_squares_generator_loss(real_logits, fake_logits, c=1.0):
+def least_squares_generator_loss(
+    real_logits, fake_logits, *, c: float = 1.0
+):
     r"""Per-example least-squares generator loss.
 
     Formula:
@@ -96,12 +100,13 @@ class LeastSquaresDiscriminatorLoss(GANLoss):
 
     def __init__(
         self,
-        a=0.0,
+        *,
+        a: float = 0.0,
         b=1.0,
-        reduction="sum_over_batch_size",
-        name="least_squares_discriminator_loss",
-        dtype=None,
-    ):
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "least_squares_discriminator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         a = check_number("a", a)
         b = check_number("b", b)
         if a == b:
@@ -150,11 +155,12 @@ class LeastSquaresGeneratorLoss(GANLoss):
 
     def __init__(
         self,
-        c=1.0,
-        reduction="sum_over_batch_size",
-        name="least_squares_generator_loss",
-        dtype=None,
-    ):
+        *,
+        c: float = 1.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "least_squares_generator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         c = check_number("c", c)
         super().__init__(
             least_squares_generator_loss,

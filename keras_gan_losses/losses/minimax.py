@@ -16,7 +16,9 @@ from keras_gan_losses.utils.shapes import check_logits
 from keras_gan_losses.utils.shapes import mean_per_example
 
 
-def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
+def minimax_discriminator_loss(
+    real_logits, fake_logits, *, label_smoothing: float = 0.0
+):
     r"""Per-example minimax discriminator loss (binary cross-entropy).
 
     Formula:
@@ -131,11 +133,12 @@ class MinimaxDiscriminatorLoss(GANLoss):
 
     def __init__(
         self,
-        label_smoothing=0.0,
-        reduction="sum_over_batch_size",
-        name="minimax_discriminator_loss",
-        dtype=None,
-    ):
+        *,
+        label_smoothing: float = 0.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "minimax_discriminator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         label_smoothing = check_number(
             "label_smoothing", label_smoothing, 0.0, 1.0, high_open=True
         )
@@ -178,10 +181,11 @@ class MinimaxGeneratorLoss(GANLoss):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="minimax_generator_loss",
-        dtype=None,
-    ):
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "minimax_generator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         super().__init__(
             minimax_generator_loss,
             GENERATOR,
@@ -222,10 +226,11 @@ class NonSaturatingGeneratorLoss(GANLoss):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="non_saturating_generator_loss",
-        dtype=None,
-    ):
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "non_saturating_generator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         super().__init__(
             non_saturating_generator_loss,
             GENERATOR,

@@ -103,10 +103,11 @@ class RelativisticAverageDiscriminatorLoss(GANLoss):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="relativistic_average_discriminator_loss",
-        dtype=None,
-    ):
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "relativistic_average_discriminator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         super().__init__(
             relativistic_average_discriminator_loss,
             DISCRIMINATOR,
@@ -142,10 +143,11 @@ class RelativisticAverageGeneratorLoss(GANLoss):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="relativistic_average_generator_loss",
-        dtype=None,
-    ):
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "relativistic_average_generator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         super().__init__(
             relativistic_average_generator_loss,
             GENERATOR,

@@ -85,10 +85,11 @@ class WassersteinDiscriminatorLoss(GANLoss):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="wasserstein_discriminator_loss",
-        dtype=None,
-    ):
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "wasserstein_discriminator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         super().__init__(
             wasserstein_discriminator_loss,
             DISCRIMINATOR,
@@ -125,10 +126,11 @@ class WassersteinGeneratorLoss(GANLoss):
 
     def __init__(
         self,
-        reduction="sum_over_batch_size",
-        name="wasserstein_generator_loss",
-        dtype=None,
-    ):
+        *,
+        reduction: str | None = "sum_over_batch_size",
+        name: str = "wasserstein_generator_loss",
+        dtype: "str | keras.DTypePolicy | None" = None,
+    ) -> None:
         super().__init__(
             wasserstein_generator_loss,
             GENERATOR,

@@ -376,5 +376,4 @@ def _dataset_batches(dataset, batch_size, rank):
             f"extractor taking {expected}-D batches: expected elements of "
             f"rank {expected - 1} (unbatched) or {expected} (batched)."
         )
-    for batch in dataset.prefetch(tf.data.AUTOTUNE):
-        yield batch
+    yield from dataset.prefetch(tf.data.AUTOTUNE)

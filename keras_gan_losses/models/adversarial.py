@@ -7,6 +7,7 @@ from keras import ops
 
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GANLoss
+from keras_gan_losses.utils.activations import output_activation
 
 
 def adversarial_loss(loss, role, real_logits, fake_logits):
@@ -31,6 +32,17 @@ def adversarial_loss(loss, role, real_logits, fake_logits):
     return loss(ops.ones_like(fake_logits), fake_logits)
 
 
+def graph_output_activation(model):
+    """`utils.activations.output_activation` for a Sequential or
+    functional model; None for a subclassed one, whose `call` may apply
+    an activation that its layers do not show."""
+    try:
+        outputs = model.outputs
+    except (AttributeError, ValueError):
+        return None
+    return output_activation(model) if outputs else None
+
+
 def check_from_logits(loss, slot, discriminator_activation):
     """Refuses a plain Keras probability loss that expects probabilities
     while the discriminator outputs logits.
@@ -44,7 +56,8 @@ def check_from_logits(loss, slot, discriminator_activation):
         loss: The resolved loss object.
         slot: `"d_loss"` or `"g_loss"`, for the message.
         discriminator_activation: Name of the discriminator's output
-            activation, or None if it cannot be told.
+            activation, or None if it cannot be told (see
+            `graph_output_activation`).
 
     Raises:
         ValueError: if `loss.from_logits` is False and the discriminator

@@ -6,74 +6,19 @@ batch, in graph, through the non-finite guard (`guard.py`), which covers
 Python generators and `tf.data` pipelines.
 """
 
-import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_losses.utils.activations import activation_value_range
 from keras_gan_losses.utils.checks import check_value_range
-
-# Layers that move values around without changing them.
-_PASS_THROUGH = (
-    keras.layers.Reshape,
-    keras.layers.Flatten,
-    keras.layers.Permute,
-    keras.layers.Cropping1D,
-    keras.layers.Cropping2D,
-    keras.layers.Cropping3D,
-    keras.layers.Identity,
-)
-
-_RANGES = {
-    "tanh": (-1.0, 1.0),
-    "sigmoid": (0.0, 1.0),
-    "hard_sigmoid": (0.0, 1.0),
-}
-
-
-def _activation_name(layer):
-    activation = getattr(layer, "activation", None)
-    if activation is None:
-        return None
-    try:
-        name = keras.activations.serialize(activation)
-    except (TypeError, ValueError):
-        return None
-    if isinstance(name, dict):
-        name = name.get("config", {}).get("name", name.get("class_name"))
-    return name if isinstance(name, str) else None
-
-
-def output_activation(model):
-    """The name of the activation that produces `model`'s output (e.g.
-    `"tanh"`, `"sigmoid"`, `"linear"`), or None if it cannot be told.
-
-    Reads the layers of a Sequential or functional model backwards from
-    the last one, past layers that only move values (Reshape, Flatten,
-    ...), into nested models; a subclassed model tells nothing.
-    """
-    try:
-        outputs = model.outputs
-    except (AttributeError, ValueError):
-        return None
-    if not outputs or len(outputs) != 1:
-        return None
-    for layer in reversed(model.layers):
-        if isinstance(layer, keras.Model):
-            return output_activation(layer)
-        name = _activation_name(layer)
-        if name is not None:
-            return name
-        if not isinstance(layer, _PASS_THROUGH):
-            return None
-    return None
 
 
 def resolve_data_range(data_range, generator):
     """`GAN(data_range=...)` as a `(low, high)` pair of floats, or None.
 
     `"auto"` takes the range of the generator's output activation: tanh
-    gives `(-1, 1)`, sigmoid `(0, 1)`; anything else (linear, a subclassed
-    generator) checks nothing.
+    gives `(-1, 1)`, sigmoid `(0, 1)`; anything else (linear, a custom
+    layer) checks nothing (see `utils.activations`).
     """
     if data_range is None:
         return None
@@ -83,7 +28,7 @@ def resolve_data_range(data_range, generator):
                 "`data_range` must be 'auto', a (low, high) pair or None. "
                 f"Received: data_range={data_range!r}"
             )
-        return _RANGES.get(output_activation(generator))
+        return activation_value_range(generator)
     return check_value_range(data_range, "data_range")
 
 

@@ -17,6 +17,7 @@ from keras_gan_losses.models import data_checks
 from keras_gan_losses.models import shape_checks
 from keras_gan_losses.models.adversarial import adversarial_loss
 from keras_gan_losses.models.adversarial import check_from_logits
+from keras_gan_losses.models.adversarial import graph_output_activation
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.guard import GuardMonitor
@@ -213,6 +214,42 @@ class GAN(keras.Model):
                  num_classes=None, ema_decay=None, ema_start=0, seed=None,
                  data_range="auto", **kwargs):
         super().__init__(**kwargs)
+        self._check_networks(generator, discriminator)
+        self.d_steps = positive_int("d_steps", d_steps)
+        self.num_classes = (
+            None if num_classes is None
+            else positive_int("num_classes", num_classes)
+        )
+        check_seed(seed)
+        ema_decay, ema_start = self._check_ema(ema_decay, ema_start)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = shape_checks.latent_dim_of(generator, latent_dim)
+        self.image_shape = shape_checks.check_generator_and_discriminator(
+            generator, discriminator, self.latent_dim, self.num_classes
+        )
+        self.ema_decay = ema_decay
+        self.ema_start = ema_start
+        self.ema_generator = (
+            clone_generator(generator) if ema_decay is not None else None
+        )
+        self.seed = seed
+        self._data_range_arg = data_range
+        self.data_range = data_checks.resolve_data_range(data_range, generator)
+        base = seed if seed is not None else np.random.randint(2**31 - 1)
+        # [base seed, step counter]: a model variable, saved and restored
+        # with the weights (BackupAndRestore, .keras files).
+        self.noise_state = self._add_noise_state("noise_state", base)
+        # The same for evaluate(), reset at each call so that evaluating
+        # twice gives the same numbers and never moves the training noise.
+        self.eval_noise_state = self._add_noise_state(
+            "eval_noise_state", base
+        )
+        self.built = True
+        self._compiled_gan = False
+
+    @staticmethod
+    def _check_networks(generator, discriminator):
         for name, net in (("generator", generator),
                           ("discriminator", discriminator)):
             if not isinstance(net, keras.layers.Layer):
@@ -224,12 +261,10 @@ class GAN(keras.Model):
             raise ValueError(
                 "`generator` and `discriminator` must be two different models."
             )
-        self.d_steps = positive_int("d_steps", d_steps)
-        self.num_classes = (
-            None if num_classes is None
-            else positive_int("num_classes", num_classes)
-        )
-        check_seed(seed)
+
+    @staticmethod
+    def _check_ema(ema_decay, ema_start):
+        """Returns `(ema_decay, ema_start)` as a float (or None) and an int."""
         if ema_decay is not None:
             ema_decay = float(ema_decay)
             if not 0.0 < ema_decay < 1.0:
@@ -244,44 +279,19 @@ class GAN(keras.Model):
                 "`ema_start` must be a non-negative int. Received: "
                 f"ema_start={ema_start!r}"
             )
-        self.generator = generator
-        self.discriminator = discriminator
-        self.latent_dim = shape_checks.latent_dim_of(generator, latent_dim)
-        self.image_shape = shape_checks.check_generator_and_discriminator(
-            generator, discriminator, self.latent_dim, self.num_classes
-        )
-        self.ema_decay = ema_decay
-        self.ema_start = int(ema_start)
-        self.ema_generator = (
-            clone_generator(generator) if ema_decay is not None else None
-        )
-        self.seed = seed
-        self._data_range_arg = data_range
-        self.data_range = data_checks.resolve_data_range(data_range, generator)
-        base = seed if seed is not None else np.random.randint(2**31 - 1)
-        # [base seed, step counter]: a model variable, saved and restored
-        # with the weights (BackupAndRestore, .keras files). Every replica
-        # reads the same value; only the first replica's update is kept.
-        self.noise_state = self.add_weight(
-            name="noise_state",
+        return ema_decay, int(ema_start)
+
+    def _add_noise_state(self, name, base):
+        # [base seed, step counter]. Every replica reads the same value;
+        # only the first replica's update is kept.
+        return self.add_weight(
+            name=name,
             shape=(2,),
             dtype="int64",
             initializer=keras.initializers.Constant([int(base), 0]),
             trainable=False,
             aggregation="only_first_replica",
         )
-        # The same for evaluate(), reset at each call so that evaluating
-        # twice gives the same numbers and never moves the training noise.
-        self.eval_noise_state = self.add_weight(
-            name="eval_noise_state",
-            shape=(2,),
-            dtype="int64",
-            initializer=keras.initializers.Constant([int(base), 0]),
-            trainable=False,
-            aggregation="only_first_replica",
-        )
-        self.built = True
-        self._compiled_gan = False
 
     @property
     def sampling_generator(self):
@@ -367,59 +377,12 @@ class GAN(keras.Model):
                 probability loss with `from_logits=False` for a
                 discriminator that outputs logits.
         """
-        for key in ("optimizer", "loss", "metrics", "loss_weights",
-                    "weighted_metrics"):
-            if key in kwargs:
-                raise TypeError(
-                    f"GAN.compile() takes no `{key}` argument: use "
-                    "`d_optimizer`/`g_optimizer`, `d_loss`/`g_loss` and "
-                    "`penalties`."
-                )
-        if kwargs:
-            raise TypeError(
-                f"GAN.compile() got unexpected arguments: {sorted(kwargs)}"
-            )
-        d_loss = losses_module.get(d_loss, role=DISCRIMINATOR)
-        g_loss = losses_module.get(g_loss, role=GENERATOR)
-        activation = data_checks.output_activation(self.discriminator)
-        for slot, loss in (("d_loss", d_loss), ("g_loss", g_loss)):
-            check_from_logits(loss, slot, activation)
-            if getattr(loss, "reduction", "sum_over_batch_size") in (
-                None, "none"
-            ):
-                raise ValueError(
-                    f"`{slot}` must reduce to a scalar, but it has "
-                    f"reduction={loss.reduction!r}. Use the default "
-                    "'sum_over_batch_size'."
-                )
-        if penalties is None:
-            penalties = []
-        elif not isinstance(penalties, (list, tuple)):
-            penalties = [penalties]
-        penalties = [penalties_module.get(p) for p in penalties]
-        names = [p.name for p in penalties]
-        reserved = {"d_loss", "g_loss", "d_real", "d_fake",
-                    "nonfinite_steps"}
-        for name in names:
-            if names.count(name) > 1 or name in reserved:
-                raise ValueError(
-                    f"Each penalty needs its own log key, but {name!r} is "
-                    "used twice (or is a reserved key). Pass `name=` to "
-                    "tell them apart."
-                )
-        d_optimizer = keras.optimizers.get(d_optimizer) or default_optimizer()
-        g_optimizer = keras.optimizers.get(g_optimizer) or default_optimizer()
-        if d_optimizer is g_optimizer:
-            raise ValueError(
-                "`d_optimizer` and `g_optimizer` must be two different "
-                "optimizer instances: each keeps state for its own network."
-            )
-        if auto_scale_loss and self.dtype_policy.name == "mixed_float16":
-            d_optimizer, g_optimizer = (
-                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer)
-                else keras.optimizers.LossScaleOptimizer(opt)
-                for opt in (d_optimizer, g_optimizer)
-            )
+        self._refuse_model_compile_arguments(kwargs)
+        d_loss, g_loss = self._resolve_losses(d_loss, g_loss)
+        penalties = self._resolve_penalties(penalties)
+        d_optimizer, g_optimizer = self._resolve_optimizers(
+            d_optimizer, g_optimizer, auto_scale_loss
+        )
         super().compile(
             optimizer=None,
             jit_compile=jit_compile,
@@ -438,25 +401,102 @@ class GAN(keras.Model):
                 "nonfinite_patience", nonfinite_patience
             )
         self.nonfinite_patience = nonfinite_patience
+        self._build_training_state([p.name for p in penalties])
+        self._compiled_gan = True
+
+    @staticmethod
+    def _refuse_model_compile_arguments(kwargs):
+        """Refuses `keras.Model.compile` arguments that a GAN does not take."""
+        for key in ("optimizer", "loss", "metrics", "loss_weights",
+                    "weighted_metrics"):
+            if key in kwargs:
+                raise TypeError(
+                    f"GAN.compile() takes no `{key}` argument: use "
+                    "`d_optimizer`/`g_optimizer`, `d_loss`/`g_loss` and "
+                    "`penalties`."
+                )
+        if kwargs:
+            raise TypeError(
+                f"GAN.compile() got unexpected arguments: {sorted(kwargs)}"
+            )
+
+    @staticmethod
+    def _resolve_penalties(penalties):
+        """A list of `Penalty` objects, each with its own log key."""
+        if penalties is None:
+            penalties = []
+        elif not isinstance(penalties, (list, tuple)):
+            penalties = [penalties]
+        penalties = [penalties_module.get(p) for p in penalties]
+        names = [p.name for p in penalties]
+        reserved = {"d_loss", "g_loss", "d_real", "d_fake", "nonfinite_steps"}
+        for name in names:
+            if names.count(name) > 1 or name in reserved:
+                raise ValueError(
+                    f"Each penalty needs its own log key, but {name!r} is "
+                    "used twice (or is a reserved key). Pass `name=` to "
+                    "tell them apart."
+                )
+        return penalties
+
+    def _resolve_losses(self, d_loss, g_loss):
+        """The two loss objects, checked against the discriminator's output
+        activation and for a scalar reduction."""
+        d_loss = losses_module.get(d_loss, role=DISCRIMINATOR)
+        g_loss = losses_module.get(g_loss, role=GENERATOR)
+        activation = graph_output_activation(self.discriminator)
+        for slot, loss in (("d_loss", d_loss), ("g_loss", g_loss)):
+            check_from_logits(loss, slot, activation)
+            if getattr(loss, "reduction", "sum_over_batch_size") in (
+                None, "none"
+            ):
+                raise ValueError(
+                    f"`{slot}` must reduce to a scalar, but it has "
+                    f"reduction={loss.reduction!r}. Use the default "
+                    "'sum_over_batch_size'."
+                )
+        return d_loss, g_loss
+
+    def _resolve_optimizers(self, d_optimizer, g_optimizer, auto_scale_loss):
+        """Two distinct optimizers, wrapped in a `LossScaleOptimizer` under
+        the `"mixed_float16"` policy when `auto_scale_loss`."""
+        d_optimizer = keras.optimizers.get(d_optimizer) or default_optimizer()
+        g_optimizer = keras.optimizers.get(g_optimizer) or default_optimizer()
+        if d_optimizer is g_optimizer:
+            raise ValueError(
+                "`d_optimizer` and `g_optimizer` must be two different "
+                "optimizer instances: each keeps state for its own network."
+            )
+        if auto_scale_loss and self.dtype_policy.name == "mixed_float16":
+            d_optimizer, g_optimizer = (
+                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(opt)
+                for opt in (d_optimizer, g_optimizer)
+            )
+        return d_optimizer, g_optimizer
+
+    def _build_training_state(self, penalty_names):
+        """Builds the optimizers, the trackers of the logged values and the
+        non-finite step guard, in the strategy's scope."""
         with self.distribute_strategy.scope():
             # Optimizer variables must exist before the first step, in the
             # strategy's scope, or MirroredStrategy fails on a placeholder.
-            d_optimizer.build(self.discriminator.trainable_variables)
-            g_optimizer.build(self.generator.trainable_variables)
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.g_optimizer.build(self.generator.trainable_variables)
             self._trackers = {
                 name: keras.metrics.Mean(name=name)
-                for name in ["d_loss", "g_loss", *names, "d_real", "d_fake"]
+                for name in ["d_loss", "g_loss", *penalty_names, "d_real",
+                             "d_fake"]
             }
             self._trackers["nonfinite_steps"] = keras.metrics.Sum(
                 name="nonfinite_steps"
             )
             self._guard = StepGuard(
-                ["d_loss", *names, "discriminator gradients", "g_loss",
-                 "generator gradients"],
+                ["d_loss", *penalty_names, "discriminator gradients",
+                 "g_loss", "generator gradients"],
                 value_range=self.data_range,
                 num_classes=self.num_classes,
             )
-        self._compiled_gan = True
 
     @property
     def metrics(self):
@@ -759,7 +799,8 @@ class GAN(keras.Model):
         # the replicas; under a multi-worker strategy that reduce fails for
         # (images, labels) batches. A GAN needs no such build: its networks
         # are built in __init__ and its optimizers in compile(). (A private
-        # Keras hook: should Keras rename it, this is merely dead code.)
+        # Keras hook: tests/models/keras_hooks_test.py fails if Keras
+        # renames it or changes its signature.)
         if is_multi_worker(self.distribute_strategy):
             return
         super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)

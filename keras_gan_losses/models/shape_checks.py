@@ -92,41 +92,13 @@ def check_generator_and_discriminator(generator, discriminator, latent_dim,
     Raises:
         ValueError: naming both shapes, if they do not fit.
     """
-    conditional = num_classes is not None
-    for name, net in (("generator", generator),
-                      ("discriminator", discriminator)):
-        count = _num_inputs(net)
-        if count is None:
-            continue
-        if conditional and count != 2:
-            first = "z" if name == "generator" else "images"
-            raise ValueError(
-                f"A conditional GAN (num_classes={num_classes}) needs a "
-                f"{name} with two inputs, [{first}, labels]; this {name} "
-                f"has {count}."
-            )
-        if not conditional and count != 1:
-            raise ValueError(
-                f"The {name} has {count} inputs. For a conditional GAN pass "
-                "`num_classes=` to GAN()."
-            )
-    labels = ops.zeros((1,), "int32") if conditional else None
+    _check_input_counts(generator, discriminator, num_classes)
+    labels = ops.zeros((1,), "int32") if num_classes is not None else None
 
     def with_labels(x):
         return x if labels is None else [x, labels]
 
-    out_shape = _output_shape(generator)
-    if out_shape is None:
-        try:
-            sample = generator(
-                with_labels(ops.zeros((1, latent_dim))), training=False
-            )
-        except Exception as error:  # noqa: BLE001 - re-raised with context
-            raise ValueError(
-                "The generator could not be called on latent vectors of "
-                f"shape (batch, {latent_dim}): {error}"
-            ) from error
-        out_shape = (None,) + tuple(sample.shape[1:])
+    out_shape = _generator_output_shape(generator, latent_dim, with_labels)
     image_shape = tuple(out_shape[1:])
     in_shape = _input_shape(discriminator)
     if in_shape is not None:
@@ -149,6 +121,47 @@ def check_generator_and_discriminator(generator, discriminator, latent_dim,
             f"output shape {_fmt(out_shape)}: {error}"
         ) from error
     return image_shape
+
+
+def _check_input_counts(generator, discriminator, num_classes):
+    """Two inputs per network for a conditional GAN, else one (networks
+    without a declared input are not checked)."""
+    conditional = num_classes is not None
+    for name, net in (("generator", generator),
+                      ("discriminator", discriminator)):
+        count = _num_inputs(net)
+        if count is None:
+            continue
+        if conditional and count != 2:
+            first = "z" if name == "generator" else "images"
+            raise ValueError(
+                f"A conditional GAN (num_classes={num_classes}) needs a "
+                f"{name} with two inputs, [{first}, labels]; this {name} "
+                f"has {count}."
+            )
+        if not conditional and count != 1:
+            raise ValueError(
+                f"The {name} has {count} inputs. For a conditional GAN pass "
+                "`num_classes=` to GAN()."
+            )
+
+
+def _generator_output_shape(generator, latent_dim, with_labels):
+    """The generator's output shape, from its declaration or, failing
+    that, from calling it once on a zero latent vector."""
+    out_shape = _output_shape(generator)
+    if out_shape is not None:
+        return out_shape
+    try:
+        sample = generator(
+            with_labels(ops.zeros((1, latent_dim))), training=False
+        )
+    except Exception as error:  # noqa: BLE001 - re-raised with context
+        raise ValueError(
+            "The generator could not be called on latent vectors of "
+            f"shape (batch, {latent_dim}): {error}"
+        ) from error
+    return (None,) + tuple(sample.shape[1:])
 
 
 def check_label_range(labels, num_classes):

@@ -5,10 +5,10 @@ import json
 import keras
 import numpy as np
 import pytest
-
-from keras_gan_losses.callbacks import BackupAndRestore
 from nets import gan
 from nets import images
+
+from keras_gan_losses.callbacks import BackupAndRestore
 
 WORKERS = {"worker": ["a:1", "b:1"]}
 

@@ -7,6 +7,13 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from nets import CLASSES
+from nets import IMAGE
+from nets import conditional_discriminator
+from nets import gan
+from nets import generator
+from nets import images
+from nets import label_generator
 
 from keras_gan_losses.callbacks import GANEvaluation
 from keras_gan_losses.data import to_uint8
@@ -15,13 +22,6 @@ from keras_gan_losses.metrics import density_coverage
 from keras_gan_losses.metrics import frechet_distance
 from keras_gan_losses.metrics import kernel_inception_distance
 from keras_gan_losses.metrics import precision_recall
-from nets import CLASSES
-from nets import IMAGE
-from nets import conditional_discriminator
-from nets import gan
-from nets import generator
-from nets import images
-from nets import label_generator
 
 REAL = images(40, seed=1)
 

@@ -24,7 +24,8 @@ def feed_epoch(callback, epoch, per_step, reported_batches, epoch_logs=None):
 @pytest.fixture
 def per_step():
     rng = np.random.default_rng(0)
-    return {"d_loss": rng.normal(1.0, 0.3, 6), "g_loss": rng.normal(0.7, 0.2, 6),
+    return {"d_loss": rng.normal(1.0, 0.3, 6),
+            "g_loss": rng.normal(0.7, 0.2, 6),
             "d_real": rng.normal(size=6), "d_fake": rng.normal(size=6),
             "gp": rng.uniform(0, 2, 6)}
 

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from batches import collect
 from PIL import Image
 
 from keras_gan_losses.data import load_images
-from batches import collect
 
 
 def write_image(path, value, size=(8, 8), mode="L", fmt=None):

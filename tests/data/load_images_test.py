@@ -8,11 +8,11 @@ import socket
 import numpy as np
 import pytest
 import tensorflow as tf
+from batches import collect
 
 import keras_gan_losses.data as data_module
 from keras_gan_losses.data import load_images
 from keras_gan_losses.data import load_mnist_10k
-from batches import collect
 
 ROOT = pathlib.Path(__file__).parents[2]
 ASSETS = ROOT / "keras_gan_losses" / "data" / "assets"

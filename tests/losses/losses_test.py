@@ -3,9 +3,9 @@
 import keras
 import numpy as np
 import pytest
+import reference  # noqa: I001 - tests/ is on sys.path
 import tensorflow as tf
 
-import reference  # noqa: I001 - tests/ is on sys.path
 from keras_gan_losses import losses
 
 # (class, reference, constructor kwargs, role)
@@ -206,3 +206,97 @@ def test_gradient_of_non_saturating_loss_is_minus_one_minus_sigmoid():
     grad = tape.gradient(value, f).numpy().ravel()
     expected = -1.0 / (1.0 + np.exp([-2.0, 0.0, 3.0])) / 3.0
     np.testing.assert_allclose(grad, expected, rtol=1e-5)
+
+
+# Configs exactly as `keras.losses.serialize` wrote them before the
+# hyperparameters became keyword-only public attributes; files saved then
+# must still load.
+SAVED_CONFIGS = [
+    ({"module": "keras_gan_losses.losses.minimax",
+      "class_name": "MinimaxDiscriminatorLoss",
+      "config": {"name": "minimax_discriminator_loss",
+                 "reduction": "sum_over_batch_size", "dtype": "float64",
+                 "label_smoothing": 0.2},
+      "registered_name": "keras_gan_losses>MinimaxDiscriminatorLoss"},
+     reference.minimax_d, {"label_smoothing": 0.2}),
+    ({"module": "keras_gan_losses.losses.least_squares",
+      "class_name": "LeastSquaresDiscriminatorLoss",
+      "config": {"name": "ls", "reduction": "sum", "a": -1.0, "b": 1.0},
+      "registered_name": "keras_gan_losses>LeastSquaresDiscriminatorLoss"},
+     reference.least_squares_d, {"a": -1.0, "b": 1.0}),
+    ({"module": "keras_gan_losses.losses.least_squares",
+      "class_name": "LeastSquaresGeneratorLoss",
+      "config": {"name": "least_squares_generator_loss",
+                 "reduction": "sum_over_batch_size", "c": 0.5},
+      "registered_name": "keras_gan_losses>LeastSquaresGeneratorLoss"},
+     reference.least_squares_g, {"c": 0.5}),
+    ({"module": "keras_gan_losses.losses.hinge",
+      "class_name": "HingeGeneratorLoss",
+      "config": {"name": "hinge_generator_loss",
+                 "reduction": "sum_over_batch_size"},
+      "registered_name": "keras_gan_losses>HingeGeneratorLoss"},
+     reference.hinge_g, {}),
+]
+
+
+@pytest.mark.parametrize("saved,ref,hyperparameters", SAVED_CONFIGS,
+                         ids=[c["class_name"] for c, _, _ in SAVED_CONFIGS])
+def test_previously_saved_configs_still_load(saved, ref, hyperparameters):
+    loss = keras.losses.deserialize(saved)
+    assert type(loss).__name__ == saved["class_name"]
+    assert loss.get_config() == saved["config"]
+    for key, value in hyperparameters.items():
+        assert getattr(loss, key) == value
+    r, f = logits((5, 1), 0), logits((5, 1), 1)
+    values = ref(r, f, **hyperparameters)
+    expected = values.sum() if saved["config"]["reduction"] == "sum" \
+        else values.mean()
+    assert float(loss(r, f)) == pytest.approx(expected, rel=1e-5, abs=1e-5)
+
+
+@pytest.mark.parametrize("cls,ref,kwargs,role",
+                         [c for c in CASES if c[2]],
+                         ids=[i for i, c in zip(IDS, CASES) if c[2]])
+def test_hyperparameters_are_public_attributes(cls, ref, kwargs, role):
+    loss = cls(**kwargs)
+    for key, value in kwargs.items():
+        assert getattr(loss, key) == value
+    assert loss.hyperparameters == kwargs
+
+
+def test_changing_a_public_hyperparameter_changes_the_loss():
+    r, f = logits((6, 1), 0), logits((6, 1), 1)
+    loss = losses.LeastSquaresGeneratorLoss()
+    loss.c = 0.0
+    assert float(loss(r, f)) == pytest.approx(
+        reference.least_squares_g(r, f, c=0.0).mean(), rel=1e-5)
+    assert loss.get_config()["c"] == 0.0
+
+
+@pytest.mark.parametrize("call", [
+    lambda: losses.MinimaxDiscriminatorLoss(0.1),
+    lambda: losses.LeastSquaresDiscriminatorLoss(-1.0, 1.0),
+    lambda: losses.LeastSquaresGeneratorLoss(0.0),
+    lambda: losses.WassersteinGeneratorLoss("sum"),
+    lambda: losses.minimax_discriminator_loss([[1.0]], [[0.0]], 0.1),
+    lambda: losses.least_squares_discriminator_loss([[1.0]], [[0.0]], 0, 1),
+    lambda: losses.least_squares_generator_loss([[1.0]], [[0.0]], 0.0),
+])
+def test_hyperparameters_are_keyword_only(call):
+    with pytest.raises(TypeError, match="positional"):
+        call()
+
+
+def test_custom_gan_loss_keeps_hyperparameters_as_attributes():
+    def scaled(real_logits, fake_logits, *, scale=1.0):
+        return losses.wasserstein_discriminator_loss(
+            real_logits, fake_logits) * scale
+
+    loss = losses.GANLoss(scaled, "discriminator", scale=2.0)
+    assert loss.scale == 2.0
+    assert loss.get_config()["scale"] == 2.0
+    r, f = logits((4,), 0), logits((4,), 1)
+    assert float(loss(r, f)) == pytest.approx(
+        2.0 * reference.wasserstein_d(r, f).mean(), rel=1e-5)
+    with pytest.raises(ValueError, match="clash"):
+        losses.GANLoss(scaled, "discriminator", get_config=1.0)

@@ -103,10 +103,10 @@ def test_feature_cache_round_trip(tmp_path):
 def test_errors_and_reset():
     stats = metrics.FeatureStatistics()
     with pytest.raises(ValueError, match="update_state"):
-        stats.mean
+        _ = stats.mean
     stats.update_state(np.ones((1, 3)))
     with pytest.raises(ValueError, match="at least 2 samples"):
-        stats.covariance
+        _ = stats.covariance
     with pytest.raises(ValueError, match="dimension 3"):
         stats.update_state(np.ones((2, 4)))
     with pytest.raises(ValueError, match="2-D"):

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 import keras_gan_losses as kgl
 
+
 class ConstantGenerator(keras.layers.Layer):
     """A deterministic generator: a trainable image, ignoring the noise."""
 

@@ -11,14 +11,14 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras_gan_losses as kgl
-from keras_gan_losses.utils import random
 from nets import IMAGE
 from nets import LATENT
 from nets import discriminator
 from nets import generator
 from nets import images
+
+import keras_gan_losses as kgl
+from keras_gan_losses.utils import random
 
 CLASSES = 3
 
@@ -157,7 +157,7 @@ def test_ema_follows_the_recurrence_under_mirrored_strategy(
     data = tf.data.Dataset.from_tensor_slices(images(32)).batch(8)
     gan.fit(data, epochs=1, verbose=0, shuffle=False, callbacks=[record])
     assert len(record.history) == 4
-    for step, weights in enumerate(record.history, start=1):
+    for weights in record.history:
         ema = [decay * e + (1 - decay) * w for e, w in zip(ema, weights)]
     for expected, got in zip(ema, gan.ema_generator.get_weights()):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

@@ -4,12 +4,12 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-import keras_gan_losses as kgl
 from nets import LATENT
 from nets import discriminator
 from nets import generator
 from nets import images
+
+import keras_gan_losses as kgl
 
 PAIRS = [
     ("minimax", "minimax"),

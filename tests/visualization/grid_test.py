@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keras_gan_losses.callbacks.samples import activation_value_range
+from keras_gan_losses.utils.activations import activation_value_range
 from keras_gan_losses.visualization import grid_shape
 from keras_gan_losses.visualization import make_grid
 from keras_gan_losses.visualization import save_grid

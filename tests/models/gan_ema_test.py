@@ -7,12 +7,12 @@ gan_features_test.py)."""
 
 import keras
 import numpy as np
-
-import keras_gan_losses as kgl
 from nets import IMAGE
 from nets import LATENT
 from nets import discriminator
 from nets import images
+
+import keras_gan_losses as kgl
 
 
 def batch_norm_generator():

@@ -5,9 +5,9 @@ for the generator step, new at every batch, N(0, 1), and the same at every
 import keras
 import numpy as np
 import tensorflow as tf
+from nets import images
 
 import keras_gan_losses as kgl
-from nets import images
 
 LATENT = 8
 IMAGE = (4, 4, 1)

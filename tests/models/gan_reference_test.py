@@ -11,9 +11,9 @@ per-example logit and input gradient is known in NumPy (see
 import keras
 import numpy as np
 import pytest
+import reference  # noqa: I001 - tests/ is on sys.path
 
 import keras_gan_losses as kgl
-import reference  # noqa: I001 - tests/ is on sys.path
 
 LATENT = 3
 IMAGE = (2, 3, 1)

@@ -11,9 +11,9 @@ interpolates, perturbed reals) and the value against `tests/reference.py`.
 import keras
 import numpy as np
 import pytest
+import reference  # noqa: I001 - tests/ is on sys.path
 import tensorflow as tf
 
-import reference  # noqa: I001 - tests/ is on sys.path
 from keras_gan_losses import penalties
 
 SEED = tf.constant([11, 12])

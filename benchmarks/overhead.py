@@ -20,6 +20,7 @@ Usage: `.venv/bin/python benchmarks/overhead.py` (about 2 minutes); it
 prints the table and writes the `overhead` section of `RESULTS.md`.
 """
 
+import argparse
 import os
 import pathlib
 import random
@@ -255,7 +256,12 @@ Input pipelines alone (iterating 400 batches of 64, wall time, median of
     print(f"\nWrote {path}")
 
 
-def main():
+def main(argv=None):
+    # No options of its own (~4 min, rewrites its RESULTS.md section); the
+    # parser makes `--help` describe it instead of running it.
+    argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0].replace("\n", " ")
+    ).parse_args(argv)
     args = speed.parse_args(["--nets", NET, "--no-torch"])
     images = speed.load_data()
     before = os.getloadavg()[0]

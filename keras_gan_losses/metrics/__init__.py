@@ -4,7 +4,9 @@ The metric functions take two NumPy arrays of features, shape `(n, d)`, of
 real and of generated images, and compute in float64:
 `frechet_distance` (FID), `kernel_inception_distance` (KID),
 `precision_recall` and `density_coverage`; `evaluate_features` computes
-a chosen set of them at once.
+a chosen set of them at once. `classifier_scores` computes the
+recognisable rate, class coverage and Inception Score from the class
+probabilities of a classifier (`classifier_probabilities`).
 
 Features come from a feature extractor, any Keras model mapping a batch of
 images to `(batch, d)`: `inception_v3_extractor()` for natural images, or
@@ -26,6 +28,8 @@ metrics.frechet_distance(real, fake)
 ```
 """
 
+from keras_gan_losses.metrics.classifier import classifier_probabilities
+from keras_gan_losses.metrics.classifier import classifier_scores
 from keras_gan_losses.metrics.evaluation import evaluate_features
 from keras_gan_losses.metrics.extractors import InceptionV3Resizing
 from keras_gan_losses.metrics.extractors import inception_v3_extractor
@@ -48,6 +52,8 @@ __all__ = [
     "precision_recall",
     "density_coverage",
     "evaluate_features",
+    "classifier_scores",
+    "classifier_probabilities",
     "FeatureStatistics",
     "compute_features",
     "compute_statistics",

@@ -20,6 +20,7 @@ import tensorflow as tf
 import keras_gan_losses as kgl
 from keras_gan_losses.cli.history_csv import HistoryCSV
 from keras_gan_losses.metrics import extractors
+from keras_gan_losses.metrics.classifier import CLASSIFIER_SCORE_KEYS
 
 
 class CommandError(Exception):
@@ -362,7 +363,32 @@ def _final_fid(gan, args, image_shape):
     say(f"FID (shipped MNIST-classifier features, {len(fake_features)} "
         f"samples vs {args.data}; not comparable to Inception FID): "
         f"{fid:.3f}")
-    return {"fid_mnist": fid, "fid_samples": len(fake_features)}
+    scores = _classifier_scores(real, fake)
+    _say_classifier_scores(scores, f"{args.data} (train)")
+    return {"fid_mnist": fid, "fid_samples": len(fake_features), **scores}
+
+
+def _classifier_scores(real, fake):
+    """Classifier scores of the generated and (as `real_*`) real images.
+
+    Both sets are 28×28×1 images in [-1, 1], scored by the shipped MNIST
+    classifier; the real images' scores are the ceiling.
+    """
+    classifier = kgl.metrics.mnist_classifier()
+    fake_scores = kgl.metrics.classifier_scores(
+        kgl.metrics.classifier_probabilities(fake, classifier))
+    real_scores = kgl.metrics.classifier_scores(
+        kgl.metrics.classifier_probabilities(real, classifier))
+    return {**fake_scores,
+            **{f"real_{key}": value for key, value in real_scores.items()}}
+
+
+def _say_classifier_scores(scores, real_name):
+    say(f"Classifier scores (shipped MNIST classifier; ceiling: the same "
+        f"number of real images from {real_name}):")
+    for key in CLASSIFIER_SCORE_KEYS:
+        say(f"  {key:18s} {scores[key]:.4f}   "
+            f"(real data: {scores['real_' + key]:.4f})")
 
 
 # ----------------------------------------------------------------------
@@ -503,6 +529,10 @@ def evaluate(args):
     if results["precision"] >= 0.9 and results["recall"] <= 0.1:
         say("  (high precision with recall near 0: the samples look like "
             "real images but cover few of them, a sign of mode collapse)")
+    if gan.image_shape == (28, 28, 1):
+        scores = _classifier_scores(real, fake)
+        _say_classifier_scores(scores, f"{data} ({args.split})")
+        results.update(scores)
     (run_dir / "evaluation.json").write_text(json.dumps(results, indent=2))
     return 0
 

@@ -60,6 +60,13 @@ def test_train_writes_the_run_directory(run_dir):
     assert grid.ndim == 2 and grid.shape[0] >= 8 * 28 and grid.std() > 0
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["fid_samples"] == 300 and metrics["fid_mnist"] > 0
+    # Classifier scores of the samples, with the real images' ceiling.
+    assert metrics["real_recognisable_rate"] > 0.9
+    assert metrics["real_class_coverage"] > 0.95
+    assert metrics["real_inception_score"] > 8.5
+    assert 0.0 <= metrics["recognisable_rate"] <= 1.0
+    assert 0.1 <= metrics["class_coverage"] <= 1.0
+    assert 1.0 <= metrics["inception_score"] <= 10.0
     config = json.loads((run_dir / "config.json").read_text())
     assert config["loss"] == "non_saturating" and config["width"] == 8
     assert config["ema"] == 0.9 and config["seed"] == 3
@@ -164,6 +171,14 @@ def test_evaluate_prints_saves_and_warns(run_dir, capsys):
     assert results["num_samples"] == 300 and results["extractor"] == "mnist"
     assert results["split"] == "test" and results["seed"] == 4
     assert 0.0 <= results["precision"] <= 1.0 and results["fid"] > 0
+    for key in ("recognisable_rate", "class_coverage", "inception_score"):
+        line = next(line for line in captured.out.splitlines()
+                    if line.startswith(f"  {key} "))
+        assert f"{results[key]:.4f}" in line
+        assert f"(real data: {results['real_' + key]:.4f})" in line
+    # The ceiling: 300 real MNIST test digits.
+    assert results["real_recognisable_rate"] > 0.9
+    assert results["real_class_coverage"] > 0.95
 
 
 def test_evaluate_names_mode_collapse(run_dir, monkeypatch, capsys):

@@ -9,10 +9,14 @@ import tensorflow as tf
 from keras_gan_losses.callbacks.samples import check_gan
 from keras_gan_losses.callbacks.samples import epoch_due
 from keras_gan_losses.data.scaling import affine_for_range
+from keras_gan_losses.metrics.classifier import CLASSIFIER_SCORE_KEYS
+from keras_gan_losses.metrics.classifier import classifier_probabilities
+from keras_gan_losses.metrics.classifier import classifier_scores
 from keras_gan_losses.metrics.evaluation import check_metric_names
 from keras_gan_losses.metrics.evaluation import evaluate_features
 from keras_gan_losses.metrics.evaluation import metric_keys
 from keras_gan_losses.metrics.extractors import inception_v3_extractor
+from keras_gan_losses.metrics.extractors import mnist_classifier
 from keras_gan_losses.metrics.extractors import mnist_extractor
 from keras_gan_losses.metrics.statistics import FeatureStatistics
 from keras_gan_losses.metrics.statistics import compute_features
@@ -87,11 +91,22 @@ class GANEvaluation(keras.callbacks.Callback):
         skipped_value (float | None): What to log on epochs without evaluation:
             `None` (default) leaves the keys out; a float (e.g. `float("nan")`)
             is logged under every key.
+        classifier (str | keras.Model | None): Opt-in classifier scores
+            (`keras_gan_losses.metrics.classifier_scores`): `"mnist"` for
+            the shipped `mnist_classifier()` (28×28×1 images), or a Keras
+            model mapping images in [-1, 1] to class probabilities `(batch,
+            num_classes)`. Adds `recognisable_rate`, `class_coverage` and
+            `inception_score` to the logs; the real images' scores, the
+            ceiling, are in `real_classifier_scores`. Defaults to `None`
+            (off).
 
     Attributes:
         epoch (list[int]): 0-based indices of the evaluated epochs.
         history (dict[str, list[float]]): Dict from log key to the list of its
             values, one per evaluated epoch.
+        real_classifier_scores (dict[str, float] | None): With `classifier`,
+            the classifier scores of the real images (the ceiling of the
+            logged ones), set at the first evaluation; else `None`.
 
     Example:
 
@@ -125,8 +140,23 @@ class GANEvaluation(keras.callbacks.Callback):
         value_range=None,
         use_ema=None,
         skipped_value=None,
+        classifier=None,
     ):
         super().__init__()
+        if isinstance(classifier, str):
+            if classifier != "mnist":
+                raise ValueError(
+                    "`classifier` must be 'mnist', a Keras model or None. "
+                    f"Received: {classifier!r}"
+                )
+        elif classifier is not None and not callable(classifier):
+            raise TypeError(
+                "`classifier` must be 'mnist', a Keras model or None. "
+                f"Received: {classifier!r}"
+            )
+        self.classifier = classifier
+        self.real_classifier_scores = None
+        self._classifier = None
         if isinstance(feature_extractor, str):
             if feature_extractor not in EXTRACTORS:
                 raise ValueError(
@@ -174,7 +204,10 @@ class GANEvaluation(keras.callbacks.Callback):
     @property
     def log_keys(self):
         """The keys this callback adds to the logs, in order."""
-        return metric_keys(self.metrics)
+        keys = metric_keys(self.metrics)
+        if self.classifier is not None:
+            keys += list(CLASSIFIER_SCORE_KEYS)
+        return keys
 
     def on_train_begin(self, logs=None):
         check_gan(self.model, type(self).__name__)
@@ -222,15 +255,27 @@ class GANEvaluation(keras.callbacks.Callback):
             use_ema=self.use_ema,
             batch_size=self.batch_size,
         )
-        images = np.clip(images.astype(np.float32), *fake_range)
-        fake = compute_features(
-            extractor, _to_unit_range(images, fake_range), self.batch_size
+        images = _to_unit_range(
+            np.clip(images.astype(np.float32), *fake_range), fake_range
         )
-        return evaluate_features(
+        fake = compute_features(extractor, images, self.batch_size)
+        results = evaluate_features(
             real_features if real_features is not None else real_stats,
             fake, self.metrics, kid_subset_size=self.kid_subset_size,
             kid_num_subsets=self.kid_num_subsets, seed=self.seed,
         )
+        if self.classifier is not None:
+            classifier = self._get_classifier()
+            if self.real_classifier_scores is None:
+                real = np.concatenate([
+                    classifier_probabilities(batch, classifier,
+                                             self.batch_size)
+                    for batch, _ in self._real_unit_batches(gan)
+                ])
+                self.real_classifier_scores = classifier_scores(real)
+            results.update(classifier_scores(classifier_probabilities(
+                images, classifier, self.batch_size)))
+        return results
 
     # ------------------------------------------------------------------
 
@@ -241,6 +286,14 @@ class GANEvaluation(keras.callbacks.Callback):
                 extractor = EXTRACTORS[extractor]()
             self._extractor = extractor
         return self._extractor
+
+    def _get_classifier(self):
+        if self._classifier is None:
+            self._classifier = (
+                mnist_classifier() if self.classifier == "mnist"
+                else self.classifier
+            )
+        return self._classifier
 
     def _generator_range(self, gan):
         if self.value_range is None:
@@ -265,8 +318,25 @@ class GANEvaluation(keras.callbacks.Callback):
 
     def _compute_real(self, gan):
         extractor = self._get_extractor()
-        fake_range = self._generator_range(gan)
         features, labels = [], []
+        for images, batch_labels in self._real_unit_batches(gan):
+            features.append(
+                compute_features(extractor, images, self.batch_size)
+            )
+            if batch_labels is not None:
+                labels.append(np.asarray(batch_labels).reshape(-1))
+        if not features:
+            raise ValueError("`real_data` holds no images.")
+        features = np.concatenate(features, axis=0)
+        stats = FeatureStatistics()
+        stats.update_state(features)
+        labels = np.concatenate(labels) if labels else None
+        return features, stats, labels
+
+    def _real_unit_batches(self, gan):
+        """The real `(images in [-1, 1], labels or None)` batches, up to
+        `num_real_samples` images."""
+        fake_range = self._generator_range(gan)
         taken = 0
         for images, batch_labels in self._real_batches(gan):
             if self.num_real_samples is not None:
@@ -279,24 +349,12 @@ class GANEvaluation(keras.callbacks.Callback):
                 (0.0, 255.0) if np.issubdtype(images.dtype, np.integer)
                 else fake_range
             )
-            features.append(compute_features(
-                extractor, _to_unit_range(images, real_range),
-                self.batch_size,
-            ))
-            if batch_labels is not None:
-                labels.append(np.asarray(batch_labels).reshape(-1))
+            yield _to_unit_range(images, real_range), batch_labels
             taken += len(images)
             if self.num_real_samples is not None and (
                 taken >= self.num_real_samples
             ):
                 break
-        if not features:
-            raise ValueError("`real_data` holds no images.")
-        features = np.concatenate(features, axis=0)
-        stats = FeatureStatistics()
-        stats.update_state(features)
-        labels = np.concatenate(labels) if labels else None
-        return features, stats, labels
 
     def _real_batches(self, gan):
         data = self.real_data

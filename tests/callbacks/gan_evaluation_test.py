@@ -18,6 +18,7 @@ from nets import label_generator
 from keras_gan_losses.callbacks import GANEvaluation
 from keras_gan_losses.data import to_uint8
 from keras_gan_losses.metrics import FeatureStatistics
+from keras_gan_losses.metrics import classifier_scores
 from keras_gan_losses.metrics import density_coverage
 from keras_gan_losses.metrics import frechet_distance
 from keras_gan_losses.metrics import kernel_inception_distance
@@ -253,11 +254,68 @@ def test_mnist_extractor_by_name():
     assert results["fid"] > 0 and 0 <= results["precision"] <= 1
 
 
+def softmax_classifier():
+    """A small classifier: a seeded linear map of the pixels to 3 classes."""
+    keras.utils.set_random_seed(5)
+    return keras.Sequential([
+        keras.Input(IMAGE), keras.layers.Flatten(),
+        keras.layers.Dense(3, activation="softmax")])
+
+
+def test_classifier_scores_of_samples_and_real_ceiling(tmp_path):
+    model = gan()
+    classifier = softmax_classifier()
+    callback = evaluation(metrics=("fid",), classifier=classifier,
+                          every_n_epochs=3, skipped_value=float("nan"))
+    assert callback.log_keys == ["fid", "recognisable_rate",
+                                 "class_coverage", "inception_score"]
+    history = _simulate_fit(model, [callback], 3)  # evaluates 0 and 2
+    # The tanh generator's images are in [-1, 1] already: scored as made.
+    fake = keras.ops.convert_to_numpy(classifier(model.generate(32, seed=0)))
+    expected = classifier_scores(fake)
+    for key, value in expected.items():
+        values = history.history[key]
+        assert values[0] == pytest.approx(value, rel=1e-6)
+        assert math.isnan(values[1]) and values[2] == values[0]
+    assert 1.0 < expected["inception_score"] < 3.0
+    real = keras.ops.convert_to_numpy(classifier(REAL))
+    assert callback.real_classifier_scores == pytest.approx(
+        classifier_scores(real), rel=1e-6)
+    assert callback.real_classifier_scores != pytest.approx(expected)
+    # Off by default.
+    assert "inception_score" not in evaluation().evaluate(model)
+    assert evaluation().real_classifier_scores is None
+
+
+def test_mnist_classifier_by_name():
+    shape = (28, 28, 1)
+    model = gan(generator(shape), keras.Sequential([
+        keras.Input(shape), keras.layers.Flatten(), keras.layers.Dense(1)]))
+    # 12 real MNIST test digits, two of each of six classes.
+    from keras_gan_losses.data import load_mnist_10k
+    digits, labels = load_mnist_10k()
+    picked = np.concatenate([np.flatnonzero(labels == c)[:2]
+                             for c in range(6)])
+    real = digits[picked].reshape(-1, 28, 28, 1)  # uint8: 0..255
+    callback = GANEvaluation(real, "mnist", num_samples=12,
+                             metrics=("fid",), classifier="mnist")
+    results = callback.evaluate(model)
+    assert 0.0 <= results["recognisable_rate"] <= 1.0
+    ceiling = callback.real_classifier_scores
+    assert ceiling["recognisable_rate"] > 0.9
+    # Six classes equally often out of ten: exp(log 6) / 10.
+    assert ceiling["class_coverage"] == pytest.approx(0.6)
+
+
 def test_argument_errors():
     with pytest.raises(ValueError, match="metrics"):
         GANEvaluation(REAL, metrics=("fid", "is"))
     with pytest.raises(ValueError, match="feature_extractor"):
         GANEvaluation(REAL, feature_extractor="vgg")
+    with pytest.raises(ValueError, match="classifier"):
+        GANEvaluation(REAL, classifier="inception")
+    with pytest.raises(TypeError, match="classifier"):
+        GANEvaluation(REAL, classifier=3)
     with pytest.raises(ValueError, match="every_n_epochs"):
         GANEvaluation(REAL, every_n_epochs=0)
     with pytest.raises(ValueError, match="2 images but 3 labels"):

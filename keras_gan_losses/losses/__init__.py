@@ -9,6 +9,12 @@ import keras
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
+from keras_gan_losses.losses.feature_matching import (
+    FeatureMatchingGeneratorLoss,
+)
+from keras_gan_losses.losses.feature_matching import (
+    feature_matching_generator_loss,
+)
 from keras_gan_losses.losses.hinge import HingeDiscriminatorLoss
 from keras_gan_losses.losses.hinge import HingeGeneratorLoss
 from keras_gan_losses.losses.hinge import hinge_discriminator_loss
@@ -59,7 +65,12 @@ ALL_OBJECTS = {
     # Relativistic average (Jolicoeur-Martineau 2018)
     RelativisticAverageDiscriminatorLoss,
     RelativisticAverageGeneratorLoss,
+    # Feature matching (Salimans et al. 2016), on discriminator features
+    FeatureMatchingGeneratorLoss,
 }
+
+#: Classes that need arguments (no string name, no instance by class).
+_NEED_ARGUMENTS = {FeatureMatchingGeneratorLoss: "layer='conv2'"}
 
 #: String names, as `compile(d_loss=..., g_loss=...)` takes them, per role.
 NAMES = {
@@ -154,7 +165,7 @@ def _resolve(identifier, role):
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, GANLoss):
-        return identifier()
+        return _instance(identifier)
     if callable(identifier) and identifier in _FUNCTIONS:
         return _FUNCTIONS[identifier]()
     if isinstance(identifier, str):
@@ -169,7 +180,7 @@ def _resolve(identifier, role):
         by_name = {cls.__name__: cls for cls in ALL_OBJECTS}
         by_name.update({fn.__name__: cls for fn, cls in _FUNCTIONS.items()})
         if identifier in by_name:
-            return by_name[identifier]()
+            return _instance(by_name[identifier])
         raise ValueError(
             f"Unknown GAN loss {identifier!r}. Known names: "
             f"{sorted(NAMES)}, or a class name of keras_gan_losses.losses. "
@@ -185,6 +196,15 @@ def _resolve(identifier, role):
     )
 
 
+def _instance(cls):
+    if cls in _NEED_ARGUMENTS:
+        raise ValueError(
+            f"{cls.__name__} needs arguments: pass an instance, e.g. "
+            f"{cls.__name__}({_NEED_ARGUMENTS[cls]})."
+        )
+    return cls()
+
+
 __all__ = [
     "GANLoss",
     "MinimaxDiscriminatorLoss",
@@ -198,6 +218,7 @@ __all__ = [
     "HingeGeneratorLoss",
     "RelativisticAverageDiscriminatorLoss",
     "RelativisticAverageGeneratorLoss",
+    "FeatureMatchingGeneratorLoss",
     "minimax_discriminator_loss",
     "minimax_generator_loss",
     "non_saturating_generator_loss",
@@ -209,6 +230,7 @@ __all__ = [
     "hinge_generator_loss",
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
+    "feature_matching_generator_loss",
     "get",
     "serialize",
     "deserialize",

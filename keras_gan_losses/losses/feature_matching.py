@@ -38,7 +38,8 @@ def feature_matching_generator_loss(real_features, fake_features):
 
     $$
     \text{loss} = \frac{1}{J} \sum_{j=1}^{J}
-    \big(\operatorname{mean}_i h_j(x_i) - \operatorname{mean}_i h_j(G(z_i))\big)^2
+    \big(\operatorname{mean}_i h_j(x_i)
+    - \operatorname{mean}_i h_j(G(z_i))\big)^2
     $$
 
     the squared L2 distance between the batch means of the real and the

@@ -7,7 +7,6 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_gan_losses import losses as losses_module
 from keras_gan_losses import penalties as penalties_module
 from keras_gan_losses.export.saved_model import export_generator
 from keras_gan_losses.losses.base import DISCRIMINATOR
@@ -16,8 +15,10 @@ from keras_gan_losses.losses.base import GANLoss
 from keras_gan_losses.models import data_checks
 from keras_gan_losses.models import shape_checks
 from keras_gan_losses.models.adversarial import adversarial_loss
-from keras_gan_losses.models.adversarial import check_from_logits
 from keras_gan_losses.models.adversarial import graph_output_activation
+from keras_gan_losses.models.combined import feature_network
+from keras_gan_losses.models.combined import needs_features
+from keras_gan_losses.models.combined import resolve_slot
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.guard import GuardMonitor
@@ -107,6 +108,24 @@ def _check_steps(x, epochs, steps_per_epoch, batch_size):
         )
 
 
+def _as_list(weights):
+    """Loss weights as a list of floats (None stays None)."""
+    return None if weights is None else [float(w) for w in weights]
+
+
+def _serialize(loss):
+    """A loss object, or a list of them, serialized."""
+    if isinstance(loss, (list, tuple)):
+        return [keras.saving.serialize_keras_object(x) for x in loss]
+    return keras.saving.serialize_keras_object(loss)
+
+
+def _deserialize(config):
+    if isinstance(config, (list, tuple)):
+        return [keras.saving.deserialize_keras_object(x) for x in config]
+    return keras.saving.deserialize_keras_object(config)
+
+
 def _unless_loss_scaled(optimizer, grads):
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return None
@@ -187,12 +206,19 @@ class GAN(keras.Model):
             `compile`.
         g_optimizer (keras.Optimizer): The generator's optimizer, set by
             `compile`.
-        d_loss (keras.Loss): The discriminator's loss, set by `compile`.
-        g_loss (keras.Loss): The generator's loss, set by `compile`.
+        d_loss (keras.Loss | list[keras.Loss]): The discriminator's loss
+            (or losses, as given), set by `compile`.
+        g_loss (keras.Loss | list[keras.Loss]): The generator's loss (or
+            losses), set by `compile`.
+        d_loss_weights (list[float] | None): The weights of the
+            discriminator's losses, as given to `compile`.
+        g_loss_weights (list[float] | None): The same for the generator.
         penalties (list): The `Penalty` objects, set by `compile`.
 
     `fit` and `evaluate` log `d_loss` and `g_loss` (the adversarial losses
-    without penalties), one entry per penalty under its `name` (e.g.
+    without penalties; with several losses in a slot, their weighted sum,
+    and each weighted term as `d_loss_<name>`/`g_loss_<name>`, see
+    `compile`), one entry per penalty under its `name` (e.g.
     `gradient_penalty`, already multiplied by its weight), `d_real` and
     `d_fake`, the mean discriminator logits on real and generated data,
     and `nonfinite_steps`, the number of steps skipped for non-finite
@@ -328,6 +354,8 @@ class GAN(keras.Model):
         steps_per_execution=1,
         auto_scale_loss=True,
         nonfinite_patience=10,
+        d_loss_weights=None,
+        g_loss_weights=None,
         **kwargs,
     ):
         """Configures the GAN for training.
@@ -339,13 +367,17 @@ class GAN(keras.Model):
             g_optimizer (keras.Optimizer | str | dict | None): The
                 generator's optimizer, a different instance. Defaults to
                 `Adam(2e-4, beta_1=0.5)`.
-            d_loss (keras.Loss | str): Discriminator loss: a
+            d_loss (keras.Loss | str | list): Discriminator loss: a
                 `keras_gan_losses.losses` object, a family name (`"minimax"`,
                 `"non_saturating"`, `"least_squares"`, `"wasserstein"`,
                 `"hinge"`, `"relativistic_average"`) or any `keras.losses.Loss`
-                (applied as `loss(1, real) + loss(0, fake)`).
-            g_loss (keras.Loss | str): Generator loss, same forms (a
-                plain Keras loss is applied as `loss(1, fake)`).
+                (applied as `loss(1, real) + loss(0, fake)`); or a list of
+                them, combined as the sum weighted by `d_loss_weights`.
+            g_loss (keras.Loss | str | list): Generator loss, same forms (a
+                plain Keras loss is applied as `loss(1, fake)`), or
+                `keras_gan_losses.losses.FeatureMatchingGeneratorLoss`
+                (feature matching at a discriminator layer), alone or in a
+                list.
             penalties (Penalty | str | list | None): Optional
                 `keras_gan_losses.penalties` object or name, or a list of
                 them, added to the discriminator's loss.
@@ -364,22 +396,57 @@ class GAN(keras.Model):
                 with a `FloatingPointError` saying where they began. `None`
                 never stops. (Under loss scaling, non-finite gradients are
                 the `LossScaleOptimizer`'s to skip.)
+            d_loss_weights (list[float] | None): For `d_loss` given as a
+                list, one finite number per loss: `d_loss` is
+                `sum(w_i * loss_i)`. Defaults to 1.0 each. With several
+                losses, `fit` and `evaluate` log the weighted sum as
+                `d_loss` and each weighted term as `d_loss_<name>`, `name`
+                being the loss's `name` without its trailing
+                `_discriminator_loss` (or `_loss`), e.g.
+                `d_loss_minimax`, `d_loss_wasserstein`. A single loss (or a
+                list of one) logs `d_loss` alone, as before.
+            g_loss_weights (list[float] | None): The same for `g_loss`: the
+                terms are logged as `g_loss_<name>`, e.g.
+                `g_loss_non_saturating`, `g_loss_feature_matching`.
             **kwargs (dict): Refused: `keras.Model.compile` arguments such as
                 `optimizer`, `loss` or `metrics` raise a `TypeError` naming
                 the GAN's own arguments.
 
         Raises:
-            TypeError: for a loss of the wrong role, or a `keras.Model`
-                argument (`optimizer`, `loss`, `metrics`) that a GAN does
-                not take.
+            TypeError: for a loss of the wrong role, loss weights that are
+                not numbers, feature matching with a subclassed
+                discriminator that has no `features` method, or a
+                `keras.Model` argument (`optimizer`, `loss`, `metrics`) that
+                a GAN does not take.
             ValueError: for a loss with `reduction=None`, the same optimizer
-                twice, two penalties with the same name, or a Keras
-                probability loss with `from_logits=False` for a
-                discriminator that outputs logits.
+                twice, two penalties (or two losses of a slot) with the same
+                log key, as many weights as losses not given, a
+                non-finite weight, a feature-matching layer the
+                discriminator does not have, or a Keras probability loss
+                with `from_logits=False` for a discriminator that outputs
+                logits.
+
+        Example:
+
+        ```python
+        fm = keras_gan_losses.losses.FeatureMatchingGeneratorLoss("conv2")
+        gan.compile(
+            d_loss=["non_saturating", "wasserstein"],
+            d_loss_weights=[1.0, 0.1],
+            g_loss=["non_saturating", fm],
+            g_loss_weights=[1.0, 1.0],
+        )
+        history = gan.fit(images, epochs=5)
+        # logs: d_loss, d_loss_minimax, d_loss_wasserstein, g_loss,
+        # g_loss_non_saturating, g_loss_feature_matching, d_real, d_fake
+        ```
         """
         self._refuse_model_compile_arguments(kwargs)
-        d_loss, g_loss = self._resolve_losses(d_loss, g_loss)
         penalties = self._resolve_penalties(penalties)
+        d_loss, g_loss = self._resolve_losses(
+            d_loss, g_loss, d_loss_weights, g_loss_weights,
+            [p.name for p in penalties],
+        )
         d_optimizer, g_optimizer = self._resolve_optimizers(
             d_optimizer, g_optimizer, auto_scale_loss
         )
@@ -395,13 +462,17 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer
         self.d_loss = d_loss
         self.g_loss = g_loss
+        self.d_loss_weights = _as_list(d_loss_weights)
+        self.g_loss_weights = _as_list(g_loss_weights)
         self.penalties = penalties
         if nonfinite_patience is not None:
             nonfinite_patience = positive_int(
                 "nonfinite_patience", nonfinite_patience
             )
         self.nonfinite_patience = nonfinite_patience
-        self._build_training_state([p.name for p in penalties])
+        self._build_training_state(
+            [p.name for p in penalties], self._component_keys()
+        )
         self._compiled_gan = True
 
     @staticmethod
@@ -439,23 +510,38 @@ class GAN(keras.Model):
                 )
         return penalties
 
-    def _resolve_losses(self, d_loss, g_loss):
-        """The two loss objects, checked against the discriminator's output
-        activation and for a scalar reduction."""
-        d_loss = losses_module.get(d_loss, role=DISCRIMINATOR)
-        g_loss = losses_module.get(g_loss, role=GENERATOR)
+    def _resolve_losses(self, d_loss, g_loss, d_loss_weights=None,
+                        g_loss_weights=None, penalty_names=()):
+        """The two slots' loss objects (one, or a list), with their terms
+        in `_loss_terms` and the feature networks of feature matching in
+        `_feature_networks`; see `models.combined.resolve_slot`."""
         activation = graph_output_activation(self.discriminator)
-        for slot, loss in (("d_loss", d_loss), ("g_loss", g_loss)):
-            check_from_logits(loss, slot, activation)
-            if getattr(loss, "reduction", "sum_over_batch_size") in (
-                None, "none"
-            ):
-                raise ValueError(
-                    f"`{slot}` must reduce to a scalar, but it has "
-                    f"reduction={loss.reduction!r}. Use the default "
-                    "'sum_over_batch_size'."
-                )
+        d_loss, d_terms = resolve_slot("d_loss", d_loss, d_loss_weights,
+                                       activation)
+        g_loss, g_terms = resolve_slot("g_loss", g_loss, g_loss_weights,
+                                       activation)
+        keys = [t.key for t in d_terms + g_terms if t.key is not None]
+        for key in set(keys) & set(penalty_names):
+            raise ValueError(
+                f"The log key {key!r} is both a loss's and a penalty's. "
+                "Pass `name=` to one of them to tell them apart."
+            )
+        networks = {
+            t.loss.layer: feature_network(self.discriminator, t.loss.layer)
+            for t in g_terms if needs_features(t.loss)
+        }
+        # Plain attributes, not tracked: the feature models share the
+        # discriminator's layers and must not add weights to the GAN.
+        object.__setattr__(self, "_loss_terms",
+                           {"d_loss": d_terms, "g_loss": g_terms})
+        object.__setattr__(self, "_feature_networks", networks)
         return d_loss, g_loss
+
+    def _component_keys(self, slot=None):
+        """The log keys of the components of combined slots."""
+        slots = (slot,) if slot else ("d_loss", "g_loss")
+        return [t.key for name in slots for t in self._loss_terms[name]
+                if t.key is not None]
 
     def _resolve_optimizers(self, d_optimizer, g_optimizer, auto_scale_loss):
         """Two distinct optimizers, wrapped in a `LossScaleOptimizer` under
@@ -475,7 +561,7 @@ class GAN(keras.Model):
             )
         return d_optimizer, g_optimizer
 
-    def _build_training_state(self, penalty_names):
+    def _build_training_state(self, penalty_names, component_keys=()):
         """Builds the optimizers, the trackers of the logged values and the
         non-finite step guard, in the strategy's scope."""
         with self.distribute_strategy.scope():
@@ -485,15 +571,15 @@ class GAN(keras.Model):
             self.g_optimizer.build(self.generator.trainable_variables)
             self._trackers = {
                 name: keras.metrics.Mean(name=name)
-                for name in ["d_loss", "g_loss", *penalty_names, "d_real",
-                             "d_fake"]
+                for name in ["d_loss", "g_loss", *penalty_names,
+                             *component_keys, "d_real", "d_fake"]
             }
             self._trackers["nonfinite_steps"] = keras.metrics.Sum(
                 name="nonfinite_steps"
             )
             self._guard = StepGuard(
                 ["d_loss", *penalty_names, "discriminator gradients",
-                 "g_loss", "generator gradients"],
+                 "g_loss", "generator gradients", *component_keys],
                 value_range=self.data_range,
                 num_classes=self.num_classes,
             )
@@ -516,8 +602,10 @@ class GAN(keras.Model):
             "g_optimizer": keras.saving.serialize_keras_object(
                 self.g_optimizer
             ),
-            "d_loss": keras.saving.serialize_keras_object(self.d_loss),
-            "g_loss": keras.saving.serialize_keras_object(self.g_loss),
+            "d_loss": _serialize(self.d_loss),
+            "g_loss": _serialize(self.g_loss),
+            "d_loss_weights": self.d_loss_weights,
+            "g_loss_weights": self.g_loss_weights,
             "penalties": [
                 keras.saving.serialize_keras_object(p) for p in self.penalties
             ],
@@ -531,7 +619,7 @@ class GAN(keras.Model):
         `keras.models.load_model` loads a `.keras` file."""
         config = dict(config)
         for key in ("d_optimizer", "g_optimizer", "d_loss", "g_loss"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
+            config[key] = _deserialize(config[key])
         config["penalties"] = [
             keras.saving.deserialize_keras_object(p)
             for p in config.get("penalties", [])
@@ -599,15 +687,15 @@ class GAN(keras.Model):
 
     def _discriminator_losses(self, real, fake, labels, seed, share,
                               training):
-        """The discriminator's loss and penalties, each this replica's
-        contribution to the global batch's mean (see `share_of_batch`),
-        and the logits."""
+        """The discriminator's loss and its terms (the components of a
+        combined `d_loss`, weighted, then the penalties, by log key), each
+        this replica's contribution to the global batch's mean (see
+        `share_of_batch`), and the logits."""
         real_logits = ops.cast(self._d(real, labels, training), "float32")
         fake_logits = ops.cast(self._d(fake, labels, training), "float32")
-        d_loss = _contribution(adversarial_loss(
-            self.d_loss, DISCRIMINATOR, real_logits, fake_logits
-        ), share)
-        terms = {}
+        d_loss, terms = self._slot_loss(
+            "d_loss", real_logits, fake_logits, share
+        )
         for index, penalty in enumerate(self.penalties):
             value = penalty(
                 self.discriminator, real, fake,
@@ -621,16 +709,65 @@ class GAN(keras.Model):
         return d_loss, terms, real_logits, fake_logits
 
     def _generator_loss(self, real, labels, latent, share, training):
+        """The generator's loss and the weighted components of a combined
+        `g_loss` (by log key), this replica's contributions."""
         fake = self._g(latent, labels, training)
-        fake_logits = ops.cast(self._d(fake, labels, training), "float32")
-        if isinstance(self.g_loss, GANLoss) and self.g_loss.needs_real_logits:
-            real_logits = ops.cast(self._d(real, labels, training),
+        terms = self._loss_terms["g_loss"]
+        real_logits = fake_logits = None
+        if not all(needs_features(t.loss) for t in terms):
+            fake_logits = ops.cast(self._d(fake, labels, training),
                                    "float32")
-        else:
-            real_logits = tf.stop_gradient(fake_logits)
-        return _contribution(adversarial_loss(
-            self.g_loss, GENERATOR, real_logits, fake_logits
-        ), share)
+            if any(isinstance(t.loss, GANLoss) and t.loss.needs_real_logits
+                   for t in terms):
+                real_logits = ops.cast(self._d(real, labels, training),
+                                       "float32")
+            else:
+                real_logits = tf.stop_gradient(fake_logits)
+        features = {
+            layer: tuple(
+                ops.cast(call_network(network, x, labels, training),
+                         "float32")
+                for x in (real, fake)
+            )
+            for layer, network in self._feature_networks.items()
+        }
+        return self._slot_loss(
+            "g_loss", real_logits, fake_logits, share, features
+        )
+
+    def _slot_loss(self, slot, real_logits, fake_logits, share,
+                   features=None):
+        """A slot's weighted sum of losses and, for a combined slot, each
+        weighted component by log key: this replica's contributions.
+
+        A feature-matching loss is already the replica's share of the
+        global value (its batch means are all-reduced), the others are
+        weighted by the replica's share of the batch.
+        """
+        role = DISCRIMINATOR if slot == "d_loss" else GENERATOR
+        total, parts = 0.0, {}
+        for term in self._loss_terms[slot]:
+            if needs_features(term.loss):
+                value = term.loss(*features[term.loss.layer])
+            else:
+                value = _contribution(adversarial_loss(
+                    term.loss, role, real_logits, fake_logits
+                ), share)
+            value = term.weight * value
+            total = total + value
+            if term.key is not None:
+                parts[term.key] = value
+        return total, parts
+
+    def _checked_losses(self, slot, total, terms):
+        """The values the guard checks for a slot: the components first,
+        so that a non-finite one is named, then the total, then the rest
+        (the penalties)."""
+        keys = self._component_keys(slot)
+        checked = {key: terms[key] for key in keys}
+        checked[slot] = total
+        checked.update((k, v) for k, v in terms.items() if k not in keys)
+        return checked
 
     def _track(self, name, contribution, ok):
         """Adds a step's value to its epoch mean, unless the step failed.
@@ -681,11 +818,12 @@ class GAN(keras.Model):
                     real, fake, labels, penalty_seed, share, training=True,
                 )
             )
-            total = d_loss + sum(terms.values())
+            total = d_loss + sum(terms[p.name] for p in self.penalties)
             scaled = self.d_optimizer.scale_loss(total)
         grads = tape.gradient(scaled, d_vars)
         ok, reason = self._guard.check_update(
-            {"d_loss": d_loss, **terms}, "discriminator gradients",
+            self._checked_losses("d_loss", d_loss, terms),
+            "discriminator gradients",
             _unless_loss_scaled(self.d_optimizer, grads),
         )
         return ok, reason, grads, (d_loss, terms, real_logits, fake_logits)
@@ -727,19 +865,22 @@ class GAN(keras.Model):
             tf.shape(real)[0], random.fold_in(seed, 2 * self.d_steps)
         )
         with tf.GradientTape() as tape:
-            g_loss = self._generator_loss(
+            g_loss, g_parts = self._generator_loss(
                 real, labels, latent, share, training=True
             )
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = tape.gradient(scaled, g_vars)
         update_ok, update_reason = self._guard.check_update(
-            {"g_loss": g_loss}, "generator gradients",
+            self._checked_losses("g_loss", g_loss, g_parts),
+            "generator gradients",
             _unless_loss_scaled(self.g_optimizer, grads),
         )
         reason = tf.where(ok, update_reason, reason)
         ok = tf.logical_and(ok, update_ok)
         run_if(ok, self._apply_generator_update, grads)
         self._track("g_loss", g_loss, ok)
+        for name, value in g_parts.items():
+            self._track(name, value, ok)
         self._count(ok)
         self._guard.record(ok, reason, step)
         return logs_for_reduction(
@@ -780,15 +921,18 @@ class GAN(keras.Model):
             training=False,
         )
         latent = self._latent(batch_size, random.fold_in(seed, 2))
-        g_loss = self._generator_loss(
+        g_loss, g_parts = self._generator_loss(
             real, labels, latent, share, training=False
         )
-        losses_ok, _ = self._guard.check_update(
-            {"d_loss": values[0], **values[1], "g_loss": g_loss}
-        )
+        losses_ok, _ = self._guard.check_update({
+            **self._checked_losses("d_loss", values[0], values[1]),
+            **self._checked_losses("g_loss", g_loss, g_parts),
+        })
         ok = tf.logical_and(ok, losses_ok)
         self._track_discriminator(*values, share, ok)
         self._track("g_loss", g_loss, ok)
+        for name, value in g_parts.items():
+            self._track(name, value, ok)
         self._count(ok)
         return logs_for_reduction(
             {m.name: m.result() for m in self.metrics}

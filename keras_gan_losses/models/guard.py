@@ -38,6 +38,15 @@ _ADVICE = {
 }
 
 
+def _advice(what):
+    """The advice for a non-finite `what`; a component of a combined loss
+    (`g_loss_<name>`, `d_loss_<name>`) gets its slot's, anything else the
+    discriminator's."""
+    if what in _ADVICE:
+        return _ADVICE[what]
+    return _ADVICE["g_loss" if what.startswith("g_loss") else "d_loss"]
+
+
 def _is_bad(value):
     """1.0 if `value` has a non-finite entry, else 0.0 (float32 scalar)."""
     value = tf.convert_to_tensor(value)
@@ -252,7 +261,7 @@ class GuardMonitor(keras.callbacks.Callback):
             warnings.warn(
                 f"Non-finite {what} at {where}: the step was skipped (no "
                 f"weight or optimizer state changed). To fix: "
-                f"{_ADVICE.get(what, _ADVICE['d_loss'])}",
+                f"{_advice(what)}",
                 RuntimeWarning, stacklevel=2,
             )
         if self.patience is not None and run_length >= self.patience:
@@ -260,7 +269,7 @@ class GuardMonitor(keras.callbacks.Callback):
                 f"Training stopped: {run_length} steps in a row had "
                 f"non-finite values, starting at {where} with non-finite "
                 f"{what}. The weights are those from before that step. "
-                f"To fix: {_ADVICE.get(what, _ADVICE['d_loss'])}"
+                f"To fix: {_advice(what)}"
             )
 
     def on_test_begin(self, logs=None):

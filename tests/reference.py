@@ -116,3 +116,17 @@ def quadratic_critic(x, scale=1.0, w=None, b=0.0):
     logits = scale * 0.5 * (flat ** 2).sum(axis=1) + flat @ w + b
     grads = (scale * flat + w).reshape(x.shape)
     return logits, grads
+
+
+# --- feature matching -------------------------------------------------------
+
+
+def feature_matching(real_features, fake_features):
+    """Salimans et al. 2016, section 3.1: ‖E f(x) − E f(G(z))‖², the batch
+    means of the flattened features compared, here divided by the number
+    of features as in their reference code (`T.mean(T.square(m1 - m2))`)."""
+    real = np.asarray(real_features, np.float64)
+    fake = np.asarray(fake_features, np.float64)
+    mean_real = real.reshape(real.shape[0], -1).mean(axis=0)
+    mean_fake = fake.reshape(fake.shape[0], -1).mean(axis=0)
+    return np.mean((mean_real - mean_fake) ** 2)

@@ -156,7 +156,7 @@ class FeatureMatchingGeneratorLoss(GANLoss):
         )
 
     def __call__(self, real_features, fake_features, sample_weight=None):
-        """Computes the loss.
+        """Computes the loss, in `dtype` (float32 by default).
 
         Args:
             real_features (Tensor): Discriminator features of real data,
@@ -166,15 +166,18 @@ class FeatureMatchingGeneratorLoss(GANLoss):
             sample_weight (None): Not supported: must be `None`.
 
         Returns:
-            Tensor: The loss, a scalar (under `tf.distribute`, divided by the
-            number of replicas, as Keras's loss objects are).
+            Tensor: The loss, a scalar. Under `tf.distribute`, every replica
+            gets the loss of the global batch (not divided by the number of
+            replicas: `GAN` weights each replica's share itself).
         """
         if sample_weight is not None:
             raise ValueError(
                 "FeatureMatchingGeneratorLoss takes no `sample_weight`: it "
                 "compares batch means."
             )
-        return super().__call__(real_features, fake_features)
+        real_features = ops.convert_to_tensor(real_features, self.dtype)
+        fake_features = ops.convert_to_tensor(fake_features, self.dtype)
+        return self.call(real_features, fake_features)
 
     def call(self, real_features, fake_features):
         return feature_matching_generator_loss(real_features, fake_features)

@@ -740,15 +740,18 @@ class GAN(keras.Model):
         """A slot's weighted sum of losses and, for a combined slot, each
         weighted component by log key: this replica's contributions.
 
-        A feature-matching loss is already the replica's share of the
-        global value (its batch means are all-reduced), the others are
-        weighted by the replica's share of the batch.
+        A feature-matching loss is the loss of the global batch in every
+        replica (its batch means are all-reduced, and so are their
+        gradients): each replica's share is that divided by the number of
+        replicas. The others are weighted by the replica's share of the
+        batch.
         """
         role = DISCRIMINATOR if slot == "d_loss" else GENERATOR
         total, parts = 0.0, {}
         for term in self._loss_terms[slot]:
             if needs_features(term.loss):
                 value = term.loss(*features[term.loss.layer])
+                value = value / num_replicas()
             else:
                 value = _contribution(adversarial_loss(
                     term.loss, role, real_logits, fake_logits

@@ -39,6 +39,8 @@ NOISE = "tests/models/gan_noise_test.py"
 GUARD = "tests/models/gan_guard_test.py"
 DISTRIBUTE = "tests/models/gan_distribute_test.py"
 FEATURES = "tests/models/gan_features_test.py"
+COMBINED = "tests/models/gan_combined_test.py"
+FEATURE_MATCHING = "tests/losses/feature_matching_test.py"
 EMA = FEATURES + "::test_ema_follows_the_recurrence"
 FID = "tests/metrics/frechet_test.py"
 KID = "tests/metrics/kid_test.py"
@@ -163,16 +165,16 @@ MUTANTS = [
            (GAN_REF,)),
     # --- the model ---------------------------------------------------------
     Mutant("gan_d_loss_real_fake_swapped", M + "gan.py",
-           "self.d_loss, DISCRIMINATOR, real_logits, fake_logits",
-           "self.d_loss, DISCRIMINATOR, fake_logits, real_logits",
+           '"d_loss", real_logits, fake_logits, share',
+           '"d_loss", fake_logits, real_logits, share',
            (GAN_REF,)),
     Mutant("gan_g_loss_real_fake_swapped", M + "gan.py",
-           "self.g_loss, GENERATOR, real_logits, fake_logits",
-           "self.g_loss, GENERATOR, fake_logits, real_logits",
+           '"g_loss", real_logits, fake_logits, share, features',
+           '"g_loss", fake_logits, real_logits, share, features',
            (GAN_REF,)),
     Mutant("gan_g_step_skips_real_logits", M + "gan.py",
-           "if isinstance(self.g_loss, GANLoss) and "
-           "self.g_loss.needs_real_logits:",
+           "if any(isinstance(t.loss, GANLoss) and t.loss.needs_real_logits\n"
+           "                   for t in terms):",
            "if False:",
            (GAN_REF,)),
     Mutant("gan_penalty_real_fake_swapped", M + "gan.py",
@@ -247,9 +249,45 @@ MUTANTS = [
            "",
            (EMA,)),
     Mutant("gan_penalties_not_trained", M + "gan.py",
-           "total = d_loss + sum(terms.values())",
+           "total = d_loss + sum(terms[p.name] for p in self.penalties)",
            "total = d_loss",
            (GAN_REF,)),
+    # --- combined losses and feature matching -------------------------------
+    Mutant("gan_loss_weights_ignored", M + "gan.py",
+           "value = term.weight * value",
+           "value = 1.0 * value",
+           (COMBINED,)),
+    Mutant("gan_loss_components_not_summed", M + "gan.py",
+           "total = total + value",
+           "total = value",
+           (COMBINED,)),
+    Mutant("gan_loss_component_not_guarded", M + "gan.py",
+           "checked = {key: terms[key] for key in keys}",
+           "checked = {}",
+           (COMBINED,)),
+    Mutant("gan_feature_matching_share_not_divided", M + "gan.py",
+           "value = value / num_replicas()",
+           "value = value",
+           (COMBINED,)),
+    Mutant("gan_feature_layer_swapped_for_output", M + "combined.py",
+           "return keras.Model(inputs, output, ",
+           "return keras.Model(inputs, discriminator.outputs[0], ",
+           (COMBINED,)),
+    Mutant("feature_matching_real_features_with_gradient",
+           L + "feature_matching.py",
+           "target = _batch_mean(tf.stop_gradient(real_features))",
+           "target = _batch_mean(real_features)",
+           (FEATURE_MATCHING,)),
+    Mutant("feature_matching_means_per_replica", L + "feature_matching.py",
+           "sums = _global_sum(ops.sum(flat, axis=0))\n"
+           "    count = _global_sum(ops.cast(ops.shape(flat)[0], flat.dtype))",
+           "sums = ops.sum(flat, axis=0)\n"
+           "    count = ops.cast(ops.shape(flat)[0], flat.dtype)",
+           (FEATURE_MATCHING, COMBINED)),
+    Mutant("feature_matching_summed_over_features", L + "feature_matching.py",
+           "return ops.mean(ops.square(target - _batch_mean(fake_features)))",
+           "return ops.sum(ops.square(target - _batch_mean(fake_features)))",
+           (FEATURE_MATCHING,)),
     Mutant("gan_penalty_replica_scaling_dropped", M + "gan.py",
            "            if share is not None:\n"
            "                value = value * share\n"

@@ -450,10 +450,10 @@ def distribute_gan():
     return gan
 
 
-@pytest.mark.parametrize("n", [16, 13, 9],
-                         ids=["even", "last_batch_5", "last_batch_1"])
+@pytest.mark.parametrize("n", [13, 9], ids=["last_batch_5", "last_batch_1"])
 def test_one_epoch_equals_single_device(mirrored_strategy, n):
-    # A last batch of 5 splits 3/2; of 1 leaves one replica empty.
+    # A full batch of 8 splits 4/4; a last batch of 5 splits 3/2, of 1
+    # leaves one replica empty.
     x = np.random.default_rng(1).normal(size=(n, SIZE)).astype("float32")
     single = distribute_gan()
     single_logs = single.fit(x, batch_size=8, epochs=1, verbose=0,

@@ -469,3 +469,21 @@ def test_one_epoch_equals_single_device(mirrored_strategy, n):
                                                    rel=1e-5, abs=1e-6), key
     for a, b in zip(single.get_weights(), multi.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_mixed_float16_features_are_compared_in_float32():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        gan = kgl.GAN(generator(), discriminator(), seed=0)
+        gan.compile(g_loss=["non_saturating", FM("features")])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    x = real_images()
+    logs = gan.evaluate(x, batch_size=len(x), verbose=0, return_dict=True)
+    features = keras.Model(gan.discriminator.inputs,
+                           gan.discriminator.get_layer("features").output)
+    h_r = features(x).numpy()
+    h_f = features(FAKE.reshape((1,) + IMAGE).astype("float32")).numpy()
+    assert h_r.dtype == np.float16
+    assert logs["g_loss_feature_matching"] == pytest.approx(
+        reference.feature_matching(h_r, h_f), rel=1e-4)

@@ -1,6 +1,7 @@
 """keras_gan_losses: GAN losses, penalties and a compile()/fit() GAN model."""
 
 from keras_gan_losses import architectures
+from keras_gan_losses import augmentation
 from keras_gan_losses import callbacks
 from keras_gan_losses import data
 from keras_gan_losses import export
@@ -15,6 +16,7 @@ from keras_gan_losses.version import __version__
 __all__ = [
     "GAN",
     "architectures",
+    "augmentation",
     "callbacks",
     "data",
     "export",

@@ -34,10 +34,11 @@ PUBLIC = [(name, getattr(kgl, name)) for name in kgl.__all__
           if name != "__version__"]
 for sub in (kgl.losses, kgl.penalties, kgl.metrics, kgl.data,
             kgl.architectures, kgl.export, kgl.callbacks, kgl.presets,
-            kgl.visualization):
+            kgl.visualization, kgl.augmentation):
     PUBLIC += [(f"{sub.__name__}.{name}", getattr(sub, name))
                for name in sub.__all__
-               if name not in ("ALL_OBJECTS", "NAMES", "PRESETS")]
+               if name not in ("ALL_OBJECTS", "NAMES", "PRESETS",
+                               "POLICIES")]
 
 
 @pytest.mark.parametrize("name,obj", PUBLIC, ids=[n for n, _ in PUBLIC])

@@ -104,6 +104,26 @@ def dragan_penalty(grads, weight, k=1.0):
     return weight * np.mean((gradient_norms(grads) - k) ** 2)
 
 
+def lecam_averages(previous, count, real_logits, fake_logits, decay):
+    # Tseng et al. 2021: α_R, α_F exponential moving averages of the mean
+    # outputs on real and generated data; the first update copies.
+    means = np.array([np.mean(real_logits), np.mean(fake_logits)])
+    if count == 0:
+        return means
+    return decay * np.asarray(previous, np.float64) + (1 - decay) * means
+
+
+def lecam_penalty(real_logits, fake_logits, alpha_real, alpha_fake, weight,
+                  one_sided=True):
+    # λ (E[‖D(x) − α_F‖²] + E[‖D(G(z)) − α_R‖²]); the authors' code
+    # (google/lecam-gan) takes relu of each difference first.
+    above = np.asarray(real_logits, np.float64) - alpha_fake
+    below = alpha_real - np.asarray(fake_logits, np.float64)
+    if one_sided:
+        above, below = np.maximum(above, 0.0), np.maximum(below, 0.0)
+    return weight * np.mean(per_example(above ** 2) + per_example(below ** 2))
+
+
 # --- the analytic critic of the penalty and model tests -------------------
 
 

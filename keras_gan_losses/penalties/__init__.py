@@ -1,4 +1,4 @@
-"""Discriminator penalties: WGAN-GP, R1/R2 and DRAGAN.
+"""Discriminator penalties: WGAN-GP, R1/R2, DRAGAN and LeCam.
 
 Pass them as `GAN.compile(..., penalties=[...])`; each is added to the
 discriminator's loss and logged under its `name`.
@@ -10,6 +10,7 @@ from keras_gan_losses.penalties.base import Penalty
 from keras_gan_losses.penalties.dragan import DRAGANPenalty
 from keras_gan_losses.penalties.gradient_penalty import GradientPenalty
 from keras_gan_losses.penalties.gradient_penalty import gradient_norm_penalty
+from keras_gan_losses.penalties.lecam import LeCamPenalty
 from keras_gan_losses.penalties.r1 import R1Penalty
 from keras_gan_losses.penalties.r1 import R2Penalty
 
@@ -18,6 +19,7 @@ ALL_OBJECTS = {
     R1Penalty,
     R2Penalty,
     DRAGANPenalty,
+    LeCamPenalty,
 }
 
 #: String names accepted by `get` and `GAN.compile(penalties=[...])`.
@@ -30,6 +32,8 @@ NAMES = {
     "r2_penalty": R2Penalty,
     "dragan": DRAGANPenalty,
     "dragan_penalty": DRAGANPenalty,
+    "lecam": LeCamPenalty,
+    "lecam_penalty": LeCamPenalty,
 }
 
 
@@ -92,6 +96,7 @@ __all__ = [
     "R1Penalty",
     "R2Penalty",
     "DRAGANPenalty",
+    "LeCamPenalty",
     "gradient_norm_penalty",
     "get",
     "serialize",

@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gan_losses import penalties as penalties_module
+from keras_gan_losses.augmentation import DiffAugment
 from keras_gan_losses.export.saved_model import export_generator
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
@@ -28,6 +29,7 @@ from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.conditional import call_network
+from keras_gan_losses.utils.distribute import all_reduce_sum
 from keras_gan_losses.utils.distribute import is_multi_worker
 from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import num_replicas
@@ -126,6 +128,46 @@ def _deserialize(config):
     return keras.saving.deserialize_keras_object(config)
 
 
+def _resolve_augment(augment):
+    """`GAN(augment=...)` as a callable `(images, seed) -> images`."""
+    if augment is None or isinstance(augment, DiffAugment):
+        return augment
+    if isinstance(augment, str):
+        return DiffAugment(augment)
+    if not callable(augment):
+        raise TypeError(
+            "`augment` must be None, a DiffAugment policy string such as "
+            "'color,translation,cutout', a "
+            "`keras_gan_losses.augmentation.DiffAugment` or a callable "
+            f"`(images, seed) -> images`. Received: {augment!r}"
+        )
+    return augment
+
+
+#: Salt of the augmentation seeds, apart from the latent and penalty seeds.
+_AUGMENT_SALT = 1 << 20
+
+
+class _AugmentedDiscriminator:
+    """`D(T(x))`: the discriminator behind the augmentation `T` with fixed
+    draws, as the penalties see it (their input gradients flow through
+    `T` to the images they are given)."""
+
+    def __init__(self, discriminator, augment, seed):
+        self.discriminator = discriminator
+        self.augment = augment
+        self.seed = seed
+
+    def __call__(self, inputs, training=False):
+        if isinstance(inputs, (list, tuple)):
+            images, *rest = inputs
+            return self.discriminator(
+                [self.augment(images, self.seed), *rest], training=training
+            )
+        return self.discriminator(self.augment(inputs, self.seed),
+                                  training=training)
+
+
 def _unless_loss_scaled(optimizer, grads):
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return None
@@ -179,6 +221,22 @@ class GAN(keras.Model):
             `"auto"` (the default) takes the generator's output activation:
             tanh gives `(-1, 1)`, sigmoid `(0, 1)`, anything else checks
             nothing. `None` turns the check off.
+        augment (DiffAugment | str | Callable | None): Optional
+            differentiable augmentation of every image the discriminator
+            sees in training (Zhao et al. 2020): a
+            `keras_gan_losses.augmentation.DiffAugment`, its policy string
+            (e.g. `"color,translation,cutout"`) or a callable
+            `(images, seed) -> images` made of differentiable operations
+            (to be saved in `.keras` files it must be a registered
+            serializable class). Real and generated batches get their own
+            draws in every discriminator and generator update, from the
+            GAN's seed (each replica its own under `tf.distribute`), and
+            the generator learns through the transform. The penalties see
+            the augmented discriminator `D(T(x))` with the real batch's
+            draws, their input gradients taken with respect to the
+            un-augmented images (as in the DiffAugment and StyleGAN2-ADA
+            code). `evaluate`, like Keras's augmentation layers at
+            inference, does not augment.
         **kwargs (dict): Passed on to `keras.Model` (e.g. `name`).
 
     Attributes:
@@ -202,6 +260,8 @@ class GAN(keras.Model):
         num_classes (int | None): Number of classes of a conditional GAN.
         data_range (tuple[float, float] | None): The range the real images
             are checked against (`None`: not checked).
+        augment (Callable | None): The augmentation of the discriminator's
+            inputs (`None`: none).
         d_optimizer (keras.Optimizer): The discriminator's optimizer, set by
             `compile`.
         g_optimizer (keras.Optimizer): The generator's optimizer, set by
@@ -238,8 +298,9 @@ class GAN(keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim=None, d_steps=1,
                  num_classes=None, ema_decay=None, ema_start=0, seed=None,
-                 data_range="auto", **kwargs):
+                 data_range="auto", augment=None, **kwargs):
         super().__init__(**kwargs)
+        self.augment = _resolve_augment(augment)
         self._check_networks(generator, discriminator)
         self.d_steps = positive_int("d_steps", d_steps)
         self.num_classes = (
@@ -583,6 +644,17 @@ class GAN(keras.Model):
                 value_range=self.data_range,
                 num_classes=self.num_classes,
             )
+            # Penalties with state (LeCam's moving averages): model
+            # variables, saved with the weights.
+            state = []
+            for penalty in self.penalties:
+                if hasattr(penalty, "build"):
+                    penalty.build()
+                state += getattr(penalty, "variables", [])
+            self._penalty_variables = state
+        # The state updates of the step being traced, applied with the
+        # discriminator's update (see `_logit_penalty`).
+        object.__setattr__(self, "_penalty_updates", {})
 
     @property
     def metrics(self):
@@ -682,8 +754,20 @@ class GAN(keras.Model):
             generator = self.generator
         return call_network(generator, latent, labels, training)
 
-    def _d(self, images, labels, training):
+    def _d(self, images, labels, training, augment_seed=None):
+        """The discriminator on `images`, augmented first (`GAN(augment=)`)
+        when `augment_seed` is given."""
+        if augment_seed is not None:
+            images = self.augment(images, augment_seed)
         return call_network(self.discriminator, images, labels, training)
+
+    def _augment_seeds(self, seed, training):
+        """The augmentation seeds of one update, `(real, fake)`: None
+        without augmentation and outside training."""
+        if self.augment is None or not training:
+            return None, None
+        return (random.fold_in(seed, _AUGMENT_SALT),
+                random.fold_in(seed, _AUGMENT_SALT + 1))
 
     def _discriminator_losses(self, real, fake, labels, seed, share,
                               training):
@@ -691,14 +775,30 @@ class GAN(keras.Model):
         combined `d_loss`, weighted, then the penalties, by log key), each
         this replica's contribution to the global batch's mean (see
         `share_of_batch`), and the logits."""
-        real_logits = ops.cast(self._d(real, labels, training), "float32")
-        fake_logits = ops.cast(self._d(fake, labels, training), "float32")
+        real_seed, fake_seed = self._augment_seeds(seed, training)
+        real_logits = ops.cast(self._d(real, labels, training, real_seed),
+                               "float32")
+        fake_logits = ops.cast(self._d(fake, labels, training, fake_seed),
+                               "float32")
         d_loss, terms = self._slot_loss(
             "d_loss", real_logits, fake_logits, share
         )
+        discriminator = self.discriminator
+        if real_seed is not None:
+            # The penalties see D∘T with the real batch's draws.
+            discriminator = _AugmentedDiscriminator(
+                self.discriminator, self.augment, real_seed
+            )
         for index, penalty in enumerate(self.penalties):
+            if getattr(penalty, "uses_logits", False):
+                value = self._logit_penalty(penalty, real_logits,
+                                            fake_logits, share)
+                if share is not None:
+                    value = value * share
+                terms[penalty.name] = value
+                continue
             value = penalty(
-                self.discriminator, real, fake,
+                discriminator, real, fake,
                 seed=random.fold_in(seed, index), conditioning=labels,
             )
             # Penalties are plain means: weight them as the losses are, so
@@ -708,21 +808,30 @@ class GAN(keras.Model):
             terms[penalty.name] = value
         return d_loss, terms, real_logits, fake_logits
 
-    def _generator_loss(self, real, labels, latent, share, training):
+    def _generator_loss(self, real, labels, latent, share, training,
+                        seed=None):
         """The generator's loss and the weighted components of a combined
-        `g_loss` (by log key), this replica's contributions."""
+        `g_loss` (by log key), this replica's contributions. `seed` draws
+        the augmentation (`GAN(augment=)`) in training."""
         fake = self._g(latent, labels, training)
+        real_seed, fake_seed = self._augment_seeds(seed, training and
+                                                   seed is not None)
         terms = self._loss_terms["g_loss"]
         real_logits = fake_logits = None
         if not all(needs_features(t.loss) for t in terms):
-            fake_logits = ops.cast(self._d(fake, labels, training),
-                                   "float32")
+            fake_logits = ops.cast(
+                self._d(fake, labels, training, fake_seed), "float32"
+            )
             if any(isinstance(t.loss, GANLoss) and t.loss.needs_real_logits
                    for t in terms):
-                real_logits = ops.cast(self._d(real, labels, training),
-                                       "float32")
+                real_logits = ops.cast(
+                    self._d(real, labels, training, real_seed), "float32"
+                )
             else:
                 real_logits = tf.stop_gradient(fake_logits)
+        if real_seed is not None:
+            real, fake = (self.augment(real, real_seed),
+                          self.augment(fake, fake_seed))
         features = {
             layer: tuple(
                 ops.cast(call_network(network, x, labels, training),
@@ -771,6 +880,26 @@ class GAN(keras.Model):
         checked[slot] = total
         checked.update((k, v) for k, v in terms.items() if k not in keys)
         return checked
+
+    def _logit_penalty(self, penalty, real_logits, fake_logits, share):
+        """A penalty that reads the discriminator's outputs (LeCam): its
+        moving averages are updated with the global batch's mean outputs,
+        to be stored with the discriminator's update."""
+        counts = tf.cast(tf.stack([tf.size(real_logits),
+                                   tf.size(fake_logits)]), tf.float32)
+        sums = tf.stack([tf.reduce_sum(real_logits),
+                         tf.reduce_sum(fake_logits)])
+        means = tf.math.divide_no_nan(all_reduce_sum(sums),
+                                      all_reduce_sum(counts))
+        averages = penalty.updated_averages(means[0], means[1])
+        self._penalty_updates[penalty.name] = (penalty, averages)
+        return penalty.from_logits(real_logits, fake_logits, averages)
+
+    def _apply_discriminator_update(self, grads, *averages):
+        self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
+        updates = list(self._penalty_updates.values())
+        for (penalty, _), value in zip(updates, averages):
+            penalty.assign(value)
 
     def _track(self, name, contribution, ok):
         """Adds a step's value to its epoch mean, unless the step failed.
@@ -850,7 +979,6 @@ class GAN(keras.Model):
             real, labels
         )
         share = share_of_batch(local_n, global_n)
-        d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         # Each update runs only while every check of this step has passed;
         # `reason` keeps the first failure.
@@ -861,7 +989,8 @@ class GAN(keras.Model):
             )
             reason = tf.where(ok, update_reason, reason)
             ok = tf.logical_and(ok, update_ok)
-            run_if(ok, lambda g: self.d_optimizer.apply(g, d_vars), grads)
+            averages = [a for _, a in self._penalty_updates.values()]
+            run_if(ok, self._apply_discriminator_update, grads, *averages)
             self._track_discriminator(*values, share, ok)
 
         latent = self._latent(
@@ -869,7 +998,8 @@ class GAN(keras.Model):
         )
         with tf.GradientTape() as tape:
             g_loss, g_parts = self._generator_loss(
-                real, labels, latent, share, training=True
+                real, labels, latent, share, training=True,
+                seed=random.fold_in(seed, 2 * self.d_steps + 1),
             )
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = tape.gradient(scaled, g_vars)
@@ -881,6 +1011,7 @@ class GAN(keras.Model):
         reason = tf.where(ok, update_reason, reason)
         ok = tf.logical_and(ok, update_ok)
         run_if(ok, self._apply_generator_update, grads)
+        self._penalty_updates.clear()
         self._track("g_loss", g_loss, ok)
         for name, value in g_parts.items():
             self._track(name, value, ok)
@@ -937,6 +1068,7 @@ class GAN(keras.Model):
         for name, value in g_parts.items():
             self._track(name, value, ok)
         self._count(ok)
+        self._penalty_updates.clear()
         return logs_for_reduction(
             {m.name: m.result() for m in self.metrics}
         )
@@ -1257,6 +1389,10 @@ class GAN(keras.Model):
             "ema_start": self.ema_start,
             "seed": self.seed,
             "data_range": self._data_range_arg,
+            "augment": (
+                None if self.augment is None
+                else keras.saving.serialize_keras_object(self.augment)
+            ),
         })
         return config
 
@@ -1276,5 +1412,9 @@ class GAN(keras.Model):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(
                 config[key], custom_objects=custom_objects
+            )
+        if isinstance(config.get("augment"), dict):
+            config["augment"] = keras.saving.deserialize_keras_object(
+                config["augment"], custom_objects=custom_objects
             )
         return cls(**config)

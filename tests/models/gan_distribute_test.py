@@ -64,8 +64,9 @@ def fit_single_and_multi(strategy, x, d_loss, g_loss, penalties):
      lambda: [kgl.penalties.DRAGANPenalty(1.0), kgl.penalties.R2Penalty()]),
     (keras.losses.BinaryCrossentropy(from_logits=True),
      keras.losses.BinaryCrossentropy(from_logits=True), lambda: []),
+    ("hinge", "hinge", lambda: [kgl.penalties.LeCamPenalty(0.5)]),
 ], ids=["non_saturating", "wgan_gp", "hinge_r1", "lsgan_dragan_r2",
-        "keras_bce"])
+        "keras_bce", "hinge_lecam"])
 def test_one_update_equals_single_device(strategy, d_loss, g_loss,
                                          penalties):
     x = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
@@ -102,7 +103,8 @@ def test_each_replica_draws_its_own_noise(strategy):
 @pytest.mark.parametrize("d_loss,penalties", [
     ("non_saturating", lambda: [kgl.penalties.GradientPenalty(1.0)]),
     ("least_squares", lambda: [kgl.penalties.R1Penalty(2.0)]),
-], ids=["ns_gp", "lsgan_r1"])
+    ("non_saturating", lambda: [kgl.penalties.LeCamPenalty(0.5, decay=0.5)]),
+], ids=["ns_gp", "lsgan_r1", "ns_lecam"])
 def test_partial_last_batch_equals_single_device(strategy, n, d_loss,
                                                  penalties):
     # A last batch of 1 leaves one replica empty, of 5 splits it 3/2:

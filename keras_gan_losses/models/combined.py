@@ -187,4 +187,7 @@ def feature_network(discriminator, layer):
             f"FeatureMatchingGeneratorLoss(layer={layer!r}): the layer has "
             f"no single output in the discriminator ({error})."
         ) from None
+    if len(inputs) == 1:
+        # Called with a tensor, not a list of one (as the discriminator).
+        inputs = inputs[0]
     return keras.Model(inputs, output, name=f"{layer}_features")

@@ -44,6 +44,7 @@ FEATURE_MATCHING = "tests/losses/feature_matching_test.py"
 EMA = FEATURES + "::test_ema_follows_the_recurrence"
 FID = "tests/metrics/frechet_test.py"
 KID = "tests/metrics/kid_test.py"
+AUGMENT = "tests/models/gan_augment_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -178,9 +179,9 @@ MUTANTS = [
            "if False:",
            (GAN_REF,)),
     Mutant("gan_penalty_real_fake_swapped", M + "gan.py",
-           "self.discriminator, real, fake,\n"
+           "discriminator, real, fake,\n"
            "                seed=random.fold_in(seed, index)",
-           "self.discriminator, fake, real,\n"
+           "discriminator, fake, real,\n"
            "                seed=random.fold_in(seed, index)",
            (GAN_REF,)),
     Mutant("gan_penalty_without_labels", M + "gan.py",
@@ -319,10 +320,54 @@ MUTANTS = [
            "tf.shape(real)[0], random.fold_in(seed, 0)",
            (NOISE,)),
     Mutant("gan_guard_applies_bad_d_update", M + "gan.py",
-           "run_if(ok, lambda g: self.d_optimizer.apply(g, d_vars), grads)",
-           "run_if(tf.constant(True), "
-           "lambda g: self.d_optimizer.apply(g, d_vars), grads)",
+           "run_if(ok, self._apply_discriminator_update, grads, *averages)",
+           "run_if(tf.constant(True), self._apply_discriminator_update, "
+           "grads, *averages)",
            (GUARD,)),
+    # --- DiffAugment and LeCam inside the GAN ---
+    Mutant("gan_penalties_see_plain_discriminator", M + "gan.py",
+           "        discriminator = self.discriminator\n"
+           "        if real_seed is not None:",
+           "        discriminator = self.discriminator\n"
+           "        if real_seed is None:",
+           (AUGMENT,)),
+    Mutant("gan_augment_real_only", M + "gan.py",
+           "fake_logits = ops.cast(self._d(fake, labels, training, fake_seed),",
+           "fake_logits = ops.cast(self._d(fake, labels, training),",
+           (AUGMENT,)),
+    Mutant("gan_augment_not_in_generator_step", M + "gan.py",
+           "                self._d(fake, labels, training, fake_seed), "
+           "\"float32\"",
+           "                self._d(fake, labels, training), \"float32\"",
+           (AUGMENT,)),
+    Mutant("gan_lecam_local_means", M + "gan.py",
+           "means = tf.math.divide_no_nan(all_reduce_sum(sums),\n"
+           "                                      all_reduce_sum(counts))",
+           "means = tf.math.divide_no_nan(sums, counts)",
+           (DISTRIBUTE,)),
+    Mutant("gan_lecam_averages_never_stored", M + "gan.py",
+           "            penalty.assign(value)",
+           "            pass",
+           (AUGMENT,)),
+    Mutant("diffaugment_brightness_range_doubled",
+           "keras_gan_losses/augmentation.py",
+           "_per_example_uniform(images, seed, -0.5, 0.5)",
+           "_per_example_uniform(images, seed, -1.0, 1.0)",
+           ("tests/augmentation",)),
+    Mutant("diffaugment_translation_blocks_gradient",
+           "keras_gan_losses/augmentation.py",
+           "return tf.where(inside, moved, tf.cast(fill_value, images.dtype))",
+           "return tf.where(inside, tf.stop_gradient(moved),\n"
+           "                    tf.cast(fill_value, images.dtype))",
+           ("tests/augmentation",)),
+    Mutant("lecam_without_decay", P + "lecam.py",
+           "self.decay * old + (1.0 - self.decay) * means",
+           "means",
+           (PENALTIES, AUGMENT)),
+    Mutant("lecam_real_against_real_average", P + "lecam.py",
+           "above = real - averages[1]",
+           "above = real - averages[0]",
+           (PENALTIES,)),
     Mutant("gan_guard_applies_bad_g_update", M + "gan.py",
            "run_if(ok, self._apply_generator_update, grads)",
            "run_if(tf.constant(True), self._apply_generator_update, grads)",

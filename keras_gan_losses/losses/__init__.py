@@ -25,6 +25,7 @@ from keras_gan_losses.losses.minimax import NonSaturatingGeneratorLoss
 from keras_gan_losses.losses.minimax import minimax_discriminator_loss
 from keras_gan_losses.losses.minimax import minimax_generator_loss
 from keras_gan_losses.losses.minimax import non_saturating_generator_loss
+from keras_gan_losses.losses.perceptual import PerceptualLoss
 from keras_gan_losses.losses.relativistic import (
     RelativisticAverageDiscriminatorLoss,
 )
@@ -209,6 +210,7 @@ __all__ = [
     "hinge_generator_loss",
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
+    "PerceptualLoss",
     "get",
     "serialize",
     "deserialize",

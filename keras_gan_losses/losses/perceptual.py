@@ -296,10 +296,7 @@ class PerceptualLoss(keras.losses.Loss):
         return self._features
 
     def _build(self):
-        if self.is_vgg:
-            base = self._vgg()
-        else:
-            base = self._model
+        base = self._vgg() if self.is_vgg else self._model
         outputs = [base.get_layer(n).output for n in self.layers]
         model = keras.Model(
             base.inputs[0], outputs, name=f"{self.name}_features"

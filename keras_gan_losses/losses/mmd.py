@@ -264,6 +264,14 @@ def maximum_mean_discrepancy(
                 f"{least} sample{'s' if least > 1 else ''} in `{name}`. "
                 f"Received: {name}.shape={tuple(values.shape)}"
             )
+    if x.shape[0] is None or y.shape[0] is None:
+        # Known only when the graph runs (e.g. a short last batch in fit).
+        for name, values in (("x", x), ("y", y)):
+            tf.debugging.assert_greater_equal(
+                tf.shape(values)[0], least, message=(
+                    f"The {'un' if unbiased else ''}biased MMD² needs at "
+                    f"least {least} sample{'s' if least > 1 else ''} in "
+                    f"`{name}` (a batch of one? use drop_remainder=True)"))
     args = dict(kernel=kernel, bandwidths=bandwidths, alphas=alphas,
                 degree=degree, gamma=gamma, coef0=coef0)
     k_xx = kernel_matrix(x, x, **args)

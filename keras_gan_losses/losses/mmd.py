@@ -333,8 +333,13 @@ def mmd_discriminator_loss(real_features, fake_features, kernel="gaussian",
         real_features (Tensor): Critic features of real data, `(batch, k)`.
         fake_features (Tensor): Critic features of generated data,
             `(batch, k)`.
-        kernel, bandwidths, unbiased, alphas, degree, gamma, coef0: As in
-            `maximum_mean_discrepancy`.
+        kernel (str): The kernel, as in `maximum_mean_discrepancy`.
+        bandwidths (list[float]): Gaussian bandwidths σ.
+        unbiased (bool): The unbiased estimator or the biased one.
+        alphas (list[float]): Rational-quadratic α.
+        degree (int): Polynomial degree.
+        gamma (float | None): Polynomial scale; `None` for 1 / features.
+        coef0 (float): Polynomial offset.
 
     Returns:
         Tensor: Shape `(batch,)`, every value `−MMD²`.
@@ -366,8 +371,13 @@ def mmd_generator_loss(real_features, fake_features, kernel="gaussian",
         real_features (Tensor): Critic features of real data, `(batch, k)`.
         fake_features (Tensor): Critic features of generated data,
             `(batch, k)`.
-        kernel, bandwidths, unbiased, alphas, degree, gamma, coef0: As in
-            `maximum_mean_discrepancy`.
+        kernel (str): The kernel, as in `maximum_mean_discrepancy`.
+        bandwidths (list[float]): Gaussian bandwidths σ.
+        unbiased (bool): The unbiased estimator or the biased one.
+        alphas (list[float]): Rational-quadratic α.
+        degree (int): Polynomial degree.
+        gamma (float | None): Polynomial scale; `None` for 1 / features.
+        coef0 (float): Polynomial offset.
 
     Returns:
         Tensor: Shape `(batch,)`, every value `MMD²`.

@@ -246,7 +246,8 @@ def train_preset(args, name, extractor, test_features):
     keras.utils.set_random_seed(args.seed)
     generator, discriminator = kgl.architectures.dcgan(
         (28, 28, 1), latent_dim=args.latent_dim,
-        spectral_norm=preset.spectral_norm, width=args.width)
+        spectral_norm=preset.spectral_norm, width=args.width,
+        outputs=preset.d_outputs)
     gan = kgl.GAN(generator, discriminator, latent_dim=args.latent_dim,
                   d_steps=preset.d_steps, seed=args.seed)
     gan.compile(**preset.compile_kwargs())
@@ -346,7 +347,7 @@ def _table(runs, reference):
     for r in runs:
         m, c, o = r["metrics"], r["config"], r["optimizers"]
         losses = f"{r['d_loss']}/{r['g_loss']}" + "".join(
-            f" + {p} ({w:g})" for p, w in r["penalties"])
+            f" + {p} ({w:g})" for p, w, *_ in r["penalties"])
         status = ("diverged (NaN)" if r["diverged"] else
                   "ok" if r["finished"] else
                   f"partial ({r['epochs_done']} epochs)")

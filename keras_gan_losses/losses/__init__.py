@@ -31,6 +31,12 @@ from keras_gan_losses.losses.minimax import NonSaturatingGeneratorLoss
 from keras_gan_losses.losses.minimax import minimax_discriminator_loss
 from keras_gan_losses.losses.minimax import minimax_generator_loss
 from keras_gan_losses.losses.minimax import non_saturating_generator_loss
+from keras_gan_losses.losses.mmd import MMDDiscriminatorLoss
+from keras_gan_losses.losses.mmd import MMDGeneratorLoss
+from keras_gan_losses.losses.mmd import maximum_mean_discrepancy
+from keras_gan_losses.losses.mmd import mmd_discriminator_loss
+from keras_gan_losses.losses.mmd import mmd_generator_loss
+from keras_gan_losses.losses.perceptual import PerceptualLoss
 from keras_gan_losses.losses.relativistic import (
     RelativisticAverageDiscriminatorLoss,
 )
@@ -67,6 +73,9 @@ ALL_OBJECTS = {
     RelativisticAverageGeneratorLoss,
     # Feature matching (Salimans et al. 2016), on discriminator features
     FeatureMatchingGeneratorLoss,
+    # Maximum mean discrepancy (Li et al. 2017, Bińkowski et al. 2018)
+    MMDDiscriminatorLoss,
+    MMDGeneratorLoss,
 }
 
 #: Classes that need arguments (no string name, no instance by class).
@@ -86,6 +95,7 @@ NAMES = {
         RelativisticAverageDiscriminatorLoss,
         RelativisticAverageGeneratorLoss,
     ),
+    "mmd": (MMDDiscriminatorLoss, MMDGeneratorLoss),
 }
 
 _FUNCTIONS = {
@@ -102,6 +112,8 @@ _FUNCTIONS = {
         RelativisticAverageDiscriminatorLoss
     ),
     relativistic_average_generator_loss: RelativisticAverageGeneratorLoss,
+    mmd_discriminator_loss: MMDDiscriminatorLoss,
+    mmd_generator_loss: MMDGeneratorLoss,
 }
 
 _ROLES = (DISCRIMINATOR, GENERATOR)
@@ -130,9 +142,9 @@ def get(identifier, role: str | None = None) -> keras.losses.Loss:
             real → 1, fake → 0 for the discriminator and fake → 1 for the
             generator), a string name (`"minimax"`, `"non_saturating"`,
             `"least_squares"`, `"wasserstein"`, `"hinge"`,
-            `"relativistic_average"`, or a class or function name of this
-            module), a GAN loss class, one of this module's functions, or a
-            config dict from `serialize`.
+            `"relativistic_average"`, `"mmd"`, or a class or function name
+            of this module), a GAN loss class, one of this module's
+            functions, or a config dict from `serialize`.
         role (str | None): `"discriminator"`, `"generator"` or `None` (no role
             check; a family name then cannot be resolved).
 
@@ -231,6 +243,12 @@ __all__ = [
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
     "feature_matching_generator_loss",
+    "MMDDiscriminatorLoss",
+    "MMDGeneratorLoss",
+    "mmd_discriminator_loss",
+    "mmd_generator_loss",
+    "maximum_mean_discrepancy",
+    "PerceptualLoss",
     "get",
     "serialize",
     "deserialize",

@@ -1,4 +1,5 @@
-"""Discriminator penalties: WGAN-GP, R1/R2, DRAGAN and LeCam.
+"""Discriminator penalties: WGAN-GP, R1/R2, DRAGAN, LeCam and the MMD GAN
+witness gradient penalty.
 
 Pass them as `GAN.compile(..., penalties=[...])`; each is added to the
 discriminator's loss and logged under its `name`.
@@ -13,6 +14,7 @@ from keras_gan_losses.penalties.gradient_penalty import gradient_norm_penalty
 from keras_gan_losses.penalties.lecam import LeCamPenalty
 from keras_gan_losses.penalties.r1 import R1Penalty
 from keras_gan_losses.penalties.r1 import R2Penalty
+from keras_gan_losses.penalties.witness import WitnessGradientPenalty
 
 ALL_OBJECTS = {
     GradientPenalty,
@@ -20,6 +22,7 @@ ALL_OBJECTS = {
     R2Penalty,
     DRAGANPenalty,
     LeCamPenalty,
+    WitnessGradientPenalty,
 }
 
 #: String names accepted by `get` and `GAN.compile(penalties=[...])`.
@@ -34,6 +37,8 @@ NAMES = {
     "dragan_penalty": DRAGANPenalty,
     "lecam": LeCamPenalty,
     "lecam_penalty": LeCamPenalty,
+    "witness_gradient_penalty": WitnessGradientPenalty,
+    "mmd_gp": WitnessGradientPenalty,
 }
 
 
@@ -97,6 +102,7 @@ __all__ = [
     "R2Penalty",
     "DRAGANPenalty",
     "LeCamPenalty",
+    "WitnessGradientPenalty",
     "gradient_norm_penalty",
     "get",
     "serialize",

@@ -42,6 +42,8 @@ FEATURES = "tests/models/gan_features_test.py"
 EMA = FEATURES + "::test_ema_follows_the_recurrence"
 FID = "tests/metrics/frechet_test.py"
 KID = "tests/metrics/kid_test.py"
+I2I_REF = "tests/models/image_to_image_reference_test.py"
+I2I_DISTRIBUTE = "tests/models/image_to_image_distribute_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -300,6 +302,38 @@ MUTANTS = [
            "seed, _ = self._step_seed(self.eval_noise_state)",
            "seed, _ = self._step_seed()",
            (GAN,)),
+    # --- the image-to-image model -----------------------------------------
+    Mutant("i2i_reconstruction_weight_ignored", M + "image_to_image.py",
+           "name: _contribution(weight * loss(target, generated), share)",
+           "name: _contribution(loss(target, generated), share)",
+           (I2I_REF,)),
+    Mutant("i2i_d_fakes_are_targets", M + "image_to_image.py",
+           "fake_logits = self._logits(source, fake, training)\n"
+           "        d_loss",
+           "fake_logits = self._logits(source, target, training)\n"
+           "        d_loss",
+           (I2I_REF,)),
+    Mutant("i2i_source_not_passed_to_discriminator", M + "image_to_image.py",
+           "self.discriminator([source, images], training=training)",
+           "self.discriminator([tf.zeros_like(source), images], "
+           "training=training)",
+           (I2I_REF,)),
+    Mutant("i2i_penalty_without_source", M + "image_to_image.py",
+           "conditioning=source)",
+           "conditioning=tf.zeros_like(source))",
+           (I2I_REF,)),
+    Mutant("i2i_penalty_source_and_image_swapped", M + "image_to_image.py",
+           "return self.discriminator([source, image], training=training)",
+           "return self.discriminator([image, source], training=training)",
+           (I2I_REF,)),
+    Mutant("i2i_reconstruction_not_differentiated", M + "image_to_image.py",
+           'generated = ops.cast(fake, "float32")',
+           'generated = ops.cast(tf.stop_gradient(fake), "float32")',
+           (I2I_REF,)),
+    Mutant("i2i_reconstruction_share_dropped", M + "image_to_image.py",
+           "name: _contribution(weight * loss(target, generated), share)",
+           "name: weight * loss(target, generated)",
+           (I2I_DISTRIBUTE,)),
     # --- metrics -----------------------------------------------------------
     Mutant("gan_evaluate_noise_not_reset", M + "gan.py",
            "self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))",

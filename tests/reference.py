@@ -190,3 +190,38 @@ def ssim(images, reference, low=-1.0, high=1.0, size=11, sigma=1.5,
     local = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / (
         (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
     return local.mean(axis=(1, 2, 3))
+
+
+# --- perceptual loss -------------------------------------------------------
+
+
+def pointwise_extractor(images, w1, b1, w2, b2):
+    """The small extractor of the perceptual tests, by hand: a 1×1
+    convolution with ReLU (`conv1`), 2×2 average pooling (`pool`), then a
+    1×1 convolution without activation (`conv2`); returns the three maps."""
+    x = np.asarray(images, np.float64)
+    conv1 = np.maximum(np.einsum("bhwc,cd->bhwd", x, w1) + b1, 0.0)
+    n, h, w, c = conv1.shape
+    pool = conv1[:, : h // 2 * 2, : w // 2 * 2].reshape(
+        n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+    conv2 = np.einsum("bhwc,cd->bhwd", pool, w2) + b2
+    return {"conv1": conv1, "pool": pool, "conv2": conv2}
+
+
+def perceptual(true_maps, pred_maps, layer_weights, distance="l1"):
+    """Johnson et al. 2016 / Ledig et al. 2017: per example
+    Σ_l w_l mean(|φ_l(y) − φ_l(ŷ)|^p), p = 1 ("l1") or 2 ("l2")."""
+    total = 0.0
+    for a, b, w in zip(true_maps, pred_maps, layer_weights):
+        diff = np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))
+        if distance == "l2":
+            diff = diff ** 2
+        total = total + w * diff.reshape(diff.shape[0], -1).mean(axis=1)
+    return total
+
+
+def caffe_preprocess(images, low=-1.0, high=1.0):
+    """Keras's VGG `preprocess_input` (mode "caffe") on images in
+    [low, high]: to 0..255, RGB → BGR, minus the ImageNet BGR means."""
+    x = (np.asarray(images, np.float64) - low) * 255.0 / (high - low)
+    return x[..., ::-1] - np.array([103.939, 116.779, 123.68])

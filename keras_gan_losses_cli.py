@@ -37,7 +37,7 @@ import sys
 
 #: The `--loss` presets of `kgl train` (the names of `kgl.presets`).
 LOSSES = ("non_saturating", "minimax", "least_squares", "wasserstein_gp",
-          "hinge", "relativistic_average")
+          "hinge", "relativistic_average", "mmd")
 
 #: Set in the child process that does the work, so it does not respawn.
 CHILD_ENV = "KGL_CHILD"

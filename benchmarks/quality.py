@@ -246,7 +246,8 @@ def train_preset(args, name, extractor, test_features):
     keras.utils.set_random_seed(args.seed)
     generator, discriminator = kgl.architectures.dcgan(
         (28, 28, 1), latent_dim=args.latent_dim,
-        spectral_norm=preset.spectral_norm, width=args.width)
+        spectral_norm=preset.spectral_norm, width=args.width,
+        outputs=preset.d_outputs)
     gan = kgl.GAN(generator, discriminator, latent_dim=args.latent_dim,
                   d_steps=preset.d_steps, seed=args.seed)
     gan.compile(**preset.compile_kwargs())

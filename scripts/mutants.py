@@ -355,8 +355,30 @@ MUTANTS = [
            "return (x @ y.T / x.shape[1] + 1.0) ** 3",
            "return (x @ y.T / x.shape[1] + 1.0) ** 2",
            (KID,)),
+    # --- image-to-image: pairs, PSNR/SSIM, U-Net, PatchGAN ---------------
+    Mutant("pairs_max_pool_downsampling", "keras_gan_losses/data/pairs.py",
+           "tf.nn.avg_pool2d(images, factor, factor, \"VALID\")",
+           "tf.nn.max_pool2d(images, factor, factor, \"VALID\")",
+           ("tests/data/pairs_test.py",)),
+    Mutant("pairs_inpainting_mask_off_by_one",
+           "keras_gan_losses/data/pairs.py",
+           "\"bottom\": rows >= height // 2",
+           "\"bottom\": rows > height // 2",
+           ("tests/data/pairs_test.py",)),
+    Mutant("psnr_range_not_mapped",
+           "keras_gan_losses/metrics/reconstruction.py",
+           "array = np.clip((array - low) / (high - low), 0.0, 1.0)",
+           "array = np.clip(array, 0.0, 1.0)",
+           ("tests/metrics/reconstruction_test.py",)),
+    Mutant("ssim_sigma_ignored", "keras_gan_losses/metrics/reconstruction.py",
+           "filter_sigma=float(filter_sigma),",
+           "filter_sigma=1.5,",
+           ("tests/metrics/reconstruction_test.py",)),
+    Mutant("unet_skip_dropped", "keras_gan_losses/architectures/pix2pix.py",
+           "([x, skips[level - 1]])",
+           "([x, x])",
+           ("tests/architectures/pix2pix_test.py",)),
 ]
-
 
 def copy_repository(target):
     """Copies the tracked and the untracked, not ignored files."""

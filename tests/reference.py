@@ -116,3 +116,112 @@ def quadratic_critic(x, scale=1.0, w=None, b=0.0):
     logits = scale * 0.5 * (flat ** 2).sum(axis=1) + flat @ w + b
     grads = (scale * flat + w).reshape(x.shape)
     return logits, grads
+
+
+# ----------------------------------------------------------------------
+# image-to-image pairs and reconstruction metrics
+
+
+def block_average(images, factor):
+    # (n, h, w, c) -> (n, h/f, w/f, c): the mean of each f x f block.
+    n, h, w, c = images.shape
+    blocks = images.reshape(n, h // factor, factor, w // factor, factor, c)
+    return blocks.mean(axis=(2, 4))
+
+
+def upsample_nearest(images, factor):
+    return images.repeat(factor, axis=1).repeat(factor, axis=2)
+
+
+def upsample_bilinear(images, factor):
+    # Half-pixel centres: output pixel i samples the input at
+    # (i + 0.5) / factor - 0.5, clamped to the edges, separably.
+    def along(x, axis):
+        size = x.shape[axis]
+        coords = (np.arange(size * factor) + 0.5) / factor - 0.5
+        coords = np.clip(coords, 0, size - 1)
+        low = np.floor(coords).astype(int)
+        high = np.minimum(low + 1, size - 1)
+        frac = coords - low
+        shape = [1] * x.ndim
+        shape[axis] = -1
+        frac = frac.reshape(shape)
+        return (np.take(x, low, axis=axis) * (1 - frac)
+                + np.take(x, high, axis=axis) * frac)
+
+    return along(along(np.asarray(images, np.float64), 1), 2)
+
+
+def psnr(images, reference, low=-1.0, high=1.0):
+    # Per image: 10 log10(MAX^2 / MSE) with images mapped to [0, 1].
+    x = (np.asarray(images, np.float64) - low) / (high - low)
+    y = (np.asarray(reference, np.float64) - low) / (high - low)
+    mse = ((x - y) ** 2).reshape(len(x), -1).mean(axis=1)
+    return 10 * np.log10(1.0 / mse)
+
+
+def gaussian_window(size=11, sigma=1.5):
+    t = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(t**2) / (2 * sigma**2))
+    g /= g.sum()
+    return np.outer(g, g)
+
+
+def ssim(images, reference, low=-1.0, high=1.0, size=11, sigma=1.5,
+         k1=0.01, k2=0.03):
+    # Wang et al. 2004: mean over the valid positions of the 11x11
+    # Gaussian-weighted local SSIM, averaged over channels, per image.
+    x = (np.asarray(images, np.float64) - low) / (high - low)
+    y = (np.asarray(reference, np.float64) - low) / (high - low)
+    window = gaussian_window(size, sigma)
+    c1, c2 = (k1 * 1.0) ** 2, (k2 * 1.0) ** 2
+    windows_x = np.lib.stride_tricks.sliding_window_view(
+        x, (size, size), axis=(1, 2))
+    windows_y = np.lib.stride_tricks.sliding_window_view(
+        y, (size, size), axis=(1, 2))
+
+    def weighted(a):
+        return (a * window).sum(axis=(-2, -1))
+
+    mu_x, mu_y = weighted(windows_x), weighted(windows_y)
+    var_x = weighted(windows_x**2) - mu_x**2
+    var_y = weighted(windows_y**2) - mu_y**2
+    cov = weighted(windows_x * windows_y) - mu_x * mu_y
+    local = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / (
+        (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    return local.mean(axis=(1, 2, 3))
+
+
+# --- perceptual loss -------------------------------------------------------
+
+
+def pointwise_extractor(images, w1, b1, w2, b2):
+    """The small extractor of the perceptual tests, by hand: a 1×1
+    convolution with ReLU (`conv1`), 2×2 average pooling (`pool`), then a
+    1×1 convolution without activation (`conv2`); returns the three maps."""
+    x = np.asarray(images, np.float64)
+    conv1 = np.maximum(np.einsum("bhwc,cd->bhwd", x, w1) + b1, 0.0)
+    n, h, w, c = conv1.shape
+    pool = conv1[:, : h // 2 * 2, : w // 2 * 2].reshape(
+        n, h // 2, 2, w // 2, 2, c).mean(axis=(2, 4))
+    conv2 = np.einsum("bhwc,cd->bhwd", pool, w2) + b2
+    return {"conv1": conv1, "pool": pool, "conv2": conv2}
+
+
+def perceptual(true_maps, pred_maps, layer_weights, distance="l1"):
+    """Johnson et al. 2016 / Ledig et al. 2017: per example
+    Σ_l w_l mean(|φ_l(y) − φ_l(ŷ)|^p), p = 1 ("l1") or 2 ("l2")."""
+    total = 0.0
+    for a, b, w in zip(true_maps, pred_maps, layer_weights):
+        diff = np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))
+        if distance == "l2":
+            diff = diff ** 2
+        total = total + w * diff.reshape(diff.shape[0], -1).mean(axis=1)
+    return total
+
+
+def caffe_preprocess(images, low=-1.0, high=1.0):
+    """Keras's VGG `preprocess_input` (mode "caffe") on images in
+    [low, high]: to 0..255, RGB → BGR, minus the ImageNet BGR means."""
+    x = (np.asarray(images, np.float64) - low) * 255.0 / (high - low)
+    return x[..., ::-1] - np.array([103.939, 116.779, 123.68])

@@ -146,7 +146,7 @@ def dcgan_generator(image_shape, latent_dim=128, num_classes=None,
 
 
 def dcgan_discriminator(image_shape, num_classes=None, spectral_norm=False,
-                        width=64):
+                        width=64, outputs=1):
     """The DCGAN discriminator: images to one raw logit each.
 
     Strided convolutions (kernel 4, stride 2) that halve the image and
@@ -171,16 +171,28 @@ def dcgan_discriminator(image_shape, num_classes=None, spectral_norm=False,
             `keras.layers.SpectralNormalization` (Miyato et al. 2018,
             https://arxiv.org/abs/1802.05957).
         width (int): Positive int, channels of the first convolution.
+        outputs (int): Positive int, the size of the last `Dense` layer: 1
+            (default) for a logit, or e.g. 16 for the feature vectors of an
+            MMD GAN critic (`losses.MMDDiscriminatorLoss`). Unconditional
+            only.
 
     Returns:
         keras.Model: A functional `keras.Model` named `"dcgan_discriminator"`
-        with input `"images"` (and `"labels"`) and output `(batch, 1)`, float32.
+        with input `"images"` (and `"labels"`) and output `(batch, outputs)`,
+        float32.
 
     Raises:
         ValueError: for an unsupported image shape or invalid arguments.
     """
     _, _, steps = plan(image_shape)
     width = positive_int("width", width)
+    outputs = positive_int("outputs", outputs)
+    if outputs != 1 and num_classes is not None:
+        raise ValueError(
+            "A conditional (projection) discriminator outputs one logit: "
+            f"`outputs` must be 1 with `num_classes`. Received: "
+            f"outputs={outputs}, num_classes={num_classes}"
+        )
     if not isinstance(spectral_norm, bool):
         raise TypeError(
             f"`spectral_norm` must be a bool. Received: {spectral_norm!r}"
@@ -197,7 +209,7 @@ def dcgan_discriminator(image_shape, num_classes=None, spectral_norm=False,
         x = layers.LeakyReLU(0.2, name=f"down{step + 1}_lrelu")(x)
     features = layers.Flatten(name="features")(x)
     logit = _maybe_sn(
-        layers.Dense(1, dtype="float32", name="logit"), spectral_norm,
+        layers.Dense(outputs, dtype="float32", name="logit"), spectral_norm,
         dtype="float32",
     )(features)
     inputs = images
@@ -227,7 +239,7 @@ def dcgan_discriminator(image_shape, num_classes=None, spectral_norm=False,
 
 
 def dcgan(image_shape, latent_dim=128, num_classes=None, spectral_norm=False,
-          width=64):
+          width=64, outputs=1):
     """A DCGAN generator and discriminator for images of a given shape.
 
     Both networks are sized from `image_shape` (see `plan`): 28×28 images
@@ -248,6 +260,9 @@ def dcgan(image_shape, latent_dim=128, num_classes=None, spectral_norm=False,
             discriminator's layers (e.g. for the hinge loss, SNGAN).
         width (int): Positive int scaling the channels of both networks (64 in
             the DCGAN paper; 16 or 32 train much faster on a CPU).
+        outputs (int): Positive int, the discriminator's outputs: 1 (a
+            logit) or the feature size of an MMD critic (16 in the `mmd`
+            preset).
 
     Returns:
         tuple[keras.Model, keras.Model]: `(generator, discriminator)`, two
@@ -268,6 +283,9 @@ def dcgan(image_shape, latent_dim=128, num_classes=None, spectral_norm=False,
     >>> images = generator([keras.random.normal((2, 128)), labels])
     >>> tuple(images.shape), tuple(discriminator([images, labels]).shape)
     ((2, 32, 32, 3), (2, 1))
+    >>> _, critic = dcgan((28, 28, 1), outputs=16, width=16)
+    >>> tuple(critic(images[:, 2:30, 2:30, :1]).shape)
+    (2, 16)
     """
     generator = dcgan_generator(
         image_shape, latent_dim=latent_dim, num_classes=num_classes,
@@ -275,6 +293,6 @@ def dcgan(image_shape, latent_dim=128, num_classes=None, spectral_norm=False,
     )
     discriminator = dcgan_discriminator(
         image_shape, num_classes=num_classes, spectral_norm=spectral_norm,
-        width=width,
+        width=width, outputs=outputs,
     )
     return generator, discriminator

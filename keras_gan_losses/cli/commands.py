@@ -130,7 +130,7 @@ def train(args):
             generator, discriminator = kgl.architectures.dcgan(
                 image_shape, latent_dim=args.latent_dim,
                 num_classes=num_classes, spectral_norm=preset.spectral_norm,
-                width=args.width,
+                width=args.width, outputs=preset.d_outputs,
             )
         except ValueError as error:
             if "image_shape" not in str(error):

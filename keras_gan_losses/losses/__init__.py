@@ -25,6 +25,12 @@ from keras_gan_losses.losses.minimax import NonSaturatingGeneratorLoss
 from keras_gan_losses.losses.minimax import minimax_discriminator_loss
 from keras_gan_losses.losses.minimax import minimax_generator_loss
 from keras_gan_losses.losses.minimax import non_saturating_generator_loss
+from keras_gan_losses.losses.mmd import MMDDiscriminatorLoss
+from keras_gan_losses.losses.mmd import MMDGeneratorLoss
+from keras_gan_losses.losses.mmd import maximum_mean_discrepancy
+from keras_gan_losses.losses.mmd import mmd_discriminator_loss
+from keras_gan_losses.losses.mmd import mmd_generator_loss
+from keras_gan_losses.losses.perceptual import PerceptualLoss
 from keras_gan_losses.losses.relativistic import (
     RelativisticAverageDiscriminatorLoss,
 )
@@ -59,6 +65,9 @@ ALL_OBJECTS = {
     # Relativistic average (Jolicoeur-Martineau 2018)
     RelativisticAverageDiscriminatorLoss,
     RelativisticAverageGeneratorLoss,
+    # Maximum mean discrepancy (Li et al. 2017, Bińkowski et al. 2018)
+    MMDDiscriminatorLoss,
+    MMDGeneratorLoss,
 }
 
 #: String names, as `compile(d_loss=..., g_loss=...)` takes them, per role.
@@ -75,6 +84,7 @@ NAMES = {
         RelativisticAverageDiscriminatorLoss,
         RelativisticAverageGeneratorLoss,
     ),
+    "mmd": (MMDDiscriminatorLoss, MMDGeneratorLoss),
 }
 
 _FUNCTIONS = {
@@ -91,6 +101,8 @@ _FUNCTIONS = {
         RelativisticAverageDiscriminatorLoss
     ),
     relativistic_average_generator_loss: RelativisticAverageGeneratorLoss,
+    mmd_discriminator_loss: MMDDiscriminatorLoss,
+    mmd_generator_loss: MMDGeneratorLoss,
 }
 
 _ROLES = (DISCRIMINATOR, GENERATOR)
@@ -119,9 +131,9 @@ def get(identifier, role: str | None = None) -> keras.losses.Loss:
             real → 1, fake → 0 for the discriminator and fake → 1 for the
             generator), a string name (`"minimax"`, `"non_saturating"`,
             `"least_squares"`, `"wasserstein"`, `"hinge"`,
-            `"relativistic_average"`, or a class or function name of this
-            module), a GAN loss class, one of this module's functions, or a
-            config dict from `serialize`.
+            `"relativistic_average"`, `"mmd"`, or a class or function name
+            of this module), a GAN loss class, one of this module's
+            functions, or a config dict from `serialize`.
         role (str | None): `"discriminator"`, `"generator"` or `None` (no role
             check; a family name then cannot be resolved).
 
@@ -209,6 +221,12 @@ __all__ = [
     "hinge_generator_loss",
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
+    "MMDDiscriminatorLoss",
+    "MMDGeneratorLoss",
+    "mmd_discriminator_loss",
+    "mmd_generator_loss",
+    "maximum_mean_discrepancy",
+    "PerceptualLoss",
     "get",
     "serialize",
     "deserialize",

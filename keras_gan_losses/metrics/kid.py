@@ -6,6 +6,7 @@ Bińkowski et al., "Demystifying MMD GANs", 2018
 
 import numpy as np
 
+from keras_gan_losses.losses.mmd import maximum_mean_discrepancy
 from keras_gan_losses.metrics.checks import check_feature_pair
 
 
@@ -34,9 +35,11 @@ def kernel_inception_distance(
     \end{aligned}
     $$
 
-    Unlike FID, the estimate is unbiased, so values computed with different
-    numbers of samples can be compared; it can be slightly negative when
-    the two distributions are close. Values depend on the feature
+    The estimator is `keras_gan_losses.losses.maximum_mean_discrepancy`
+    (`kernel="polynomial"`, degree 3, γ = 1/d, c₀ = 1), computed in
+    float64. Unlike FID, the estimate is unbiased, so values computed with
+    different numbers of samples can be compared; it can be slightly
+    negative when the two distributions are close. Values depend on the feature
     extractor: compare only values computed with the same one.
 
     Args:
@@ -103,17 +106,9 @@ def kernel_inception_distance(
     return float(np.mean(estimates)), float(np.std(estimates))
 
 
-def _polynomial_kernel(x, y):
-    return (x @ y.T / x.shape[1] + 1.0) ** 3
-
-
 def _polynomial_mmd2(x, y):
-    """Unbiased MMD² of two equally sized samples."""
-    m = x.shape[0]
-    k_xx = _polynomial_kernel(x, x)
-    k_yy = _polynomial_kernel(y, y)
-    k_xy = _polynomial_kernel(x, y)
-    within = (k_xx.sum() - np.trace(k_xx) + k_yy.sum() - np.trace(k_yy)) / (
-        m * (m - 1)
-    )
-    return within - 2.0 * k_xy.mean()
+    """Unbiased MMD² with KID's kernel `(x·y / d + 1)³`, in float64."""
+    return float(maximum_mean_discrepancy(
+        np.asarray(x, np.float64), np.asarray(y, np.float64),
+        kernel="polynomial", unbiased=True, degree=3, gamma=None, coef0=1.0,
+    ))

@@ -1,4 +1,5 @@
-"""Discriminator penalties: WGAN-GP, R1/R2 and DRAGAN.
+"""Discriminator penalties: WGAN-GP, R1/R2, DRAGAN and the MMD GAN witness
+gradient penalty.
 
 Pass them as `GAN.compile(..., penalties=[...])`; each is added to the
 discriminator's loss and logged under its `name`.
@@ -12,12 +13,14 @@ from keras_gan_losses.penalties.gradient_penalty import GradientPenalty
 from keras_gan_losses.penalties.gradient_penalty import gradient_norm_penalty
 from keras_gan_losses.penalties.r1 import R1Penalty
 from keras_gan_losses.penalties.r1 import R2Penalty
+from keras_gan_losses.penalties.witness import WitnessGradientPenalty
 
 ALL_OBJECTS = {
     GradientPenalty,
     R1Penalty,
     R2Penalty,
     DRAGANPenalty,
+    WitnessGradientPenalty,
 }
 
 #: String names accepted by `get` and `GAN.compile(penalties=[...])`.
@@ -30,6 +33,8 @@ NAMES = {
     "r2_penalty": R2Penalty,
     "dragan": DRAGANPenalty,
     "dragan_penalty": DRAGANPenalty,
+    "witness_gradient_penalty": WitnessGradientPenalty,
+    "mmd_gp": WitnessGradientPenalty,
 }
 
 
@@ -92,6 +97,7 @@ __all__ = [
     "R1Penalty",
     "R2Penalty",
     "DRAGANPenalty",
+    "WitnessGradientPenalty",
     "gradient_norm_penalty",
     "get",
     "serialize",

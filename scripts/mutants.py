@@ -46,6 +46,7 @@ I2I_REF = "tests/models/image_to_image_reference_test.py"
 I2I_DISTRIBUTE = "tests/models/image_to_image_distribute_test.py"
 I2I_EVALUATION = "tests/callbacks/image_to_image_evaluation_test.py"
 I2I_SAMPLES = "tests/callbacks/image_to_image_samples_test.py"
+I2I = "tests/models/image_to_image_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -335,6 +336,19 @@ MUTANTS = [
     Mutant("i2i_reconstruction_share_dropped", M + "image_to_image.py",
            "name: _contribution(weight * loss(target, generated), share)",
            "name: weight * loss(target, generated)",
+           (I2I_DISTRIBUTE,)),
+    Mutant("i2i_reconstruction_not_guarded", M + "image_to_image.py",
+           'losses, "generator gradients",',
+           '{k: v for k, v in losses.items() if k == "g_loss"}, '
+           '"generator gradients",',
+           (I2I + "::test_non_finite_reconstruction_loss_skips_the_step",)),
+    Mutant("i2i_random_states_not_saved", M + "image_to_image.py",
+           'store[f"{_RANDOM_STATE}{index}"] = state',
+           "pass",
+           (I2I + "::test_keras_file_round_trip_and_exact_resume",)),
+    Mutant("i2i_empty_replica_not_padded", M + "image_to_image.py",
+           "    if num_replicas() == 1:\n        return source, target",
+           "    if True:\n        return source, target",
            (I2I_DISTRIBUTE,)),
     Mutant("i2i_evaluation_real_images_are_sources",
            "keras_gan_losses/callbacks/gan_evaluation.py",

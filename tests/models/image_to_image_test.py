@@ -282,3 +282,28 @@ def one_input_discriminator():
 def test_networks_that_do_not_fit_are_refused(networks, match):
     with pytest.raises(ValueError, match=match):
         kgl.ImageToImageGAN(*networks())
+
+
+class Exploding(keras.losses.Loss):
+    """A reconstruction loss that turns infinite."""
+
+    def call(self, y_true, y_pred):
+        return keras.ops.mean(y_pred * 0.0 + np.inf, axis=-1)
+
+
+def test_non_finite_reconstruction_loss_skips_the_step():
+    gan = make_gan()
+    gan.compile(reconstruction_losses=[("l1", 1.0),
+                                       (Exploding(name="exploding"), 1.0)],
+                nonfinite_patience=None, jit_compile=False)
+    before = gan.generator.get_weights()
+    with pytest.warns(RuntimeWarning, match="Non-finite exploding at epoch "
+                                            "1, step 1"):
+        history = gan.fit(*pairs(16), batch_size=8, verbose=0).history
+    assert history["nonfinite_steps"] == [2.0]
+    # The discriminator's updates ran; the generator's (and its
+    # optimizer's) did not.
+    assert int(gan.g_optimizer.iterations.numpy()) == 0
+    assert int(gan.d_optimizer.iterations.numpy()) == 2
+    for a, b in zip(before, gan.generator.get_weights()):
+        np.testing.assert_array_equal(a, b)

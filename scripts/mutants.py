@@ -44,6 +44,9 @@ FID = "tests/metrics/frechet_test.py"
 KID = "tests/metrics/kid_test.py"
 I2I_REF = "tests/models/image_to_image_reference_test.py"
 I2I_DISTRIBUTE = "tests/models/image_to_image_distribute_test.py"
+I2I_EVALUATION = "tests/callbacks/image_to_image_evaluation_test.py"
+I2I_SAMPLES = "tests/callbacks/image_to_image_samples_test.py"
+I2I = "tests/models/image_to_image_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -334,6 +337,33 @@ MUTANTS = [
            "name: _contribution(weight * loss(target, generated), share)",
            "name: weight * loss(target, generated)",
            (I2I_DISTRIBUTE,)),
+    Mutant("i2i_reconstruction_not_guarded", M + "image_to_image.py",
+           'losses, "generator gradients",',
+           '{k: v for k, v in losses.items() if k == "g_loss"}, '
+           '"generator gradients",',
+           (I2I + "::test_non_finite_reconstruction_loss_skips_the_step",)),
+    Mutant("i2i_random_states_not_saved", M + "image_to_image.py",
+           'store[f"{_RANDOM_STATE}{index}"] = state',
+           "pass",
+           (I2I + "::test_keras_file_round_trip_and_exact_resume",)),
+    Mutant("i2i_empty_replica_not_padded", M + "image_to_image.py",
+           "    if num_replicas() == 1:\n        return source, target",
+           "    if True:\n        return source, target",
+           (I2I_DISTRIBUTE,)),
+    Mutant("i2i_evaluation_real_images_are_sources",
+           "keras_gan_losses/callbacks/gan_evaluation.py",
+           "images, batch_labels = batch_labels, None",
+           "batch_labels = None",
+           (I2I_EVALUATION,)),
+    Mutant("i2i_evaluation_pairs_misaligned",
+           "keras_gan_losses/callbacks/gan_evaluation.py",
+           "pair_scores = _pair_scores(images, target, fake_range)",
+           "pair_scores = _pair_scores(images[::-1], target, fake_range)",
+           (I2I_EVALUATION,)),
+    Mutant("i2i_grid_columns_swapped", "keras_gan_losses/callbacks/samples.py",
+           "return self.source, generated.astype(np.float32), self.target",
+           "return self.source, self.target, generated.astype(np.float32)",
+           (I2I_SAMPLES,)),
     # --- metrics -----------------------------------------------------------
     Mutant("gan_evaluate_noise_not_reset", M + "gan.py",
            "self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))",

@@ -6,10 +6,10 @@ D(s, y) = s·u + y·w + b + q·½‖y‖² + p·(s·y), which reads its source
 input (through u) and its image input (through w and the fixed quadratic
 term), and whose gradient with respect to the image, q y + w + p s,
 depends on the source, so that an image given in the wrong slot, or a
-source left out, changes the numbers. The step: the non-saturating discriminator loss plus R1 (the
-gradient with respect to the target image, at its source), one SGD update;
-then the non-saturating generator loss on the updated discriminator plus
-λ·L1, one SGD update.
+source left out, changes the numbers. The step: the non-saturating
+discriminator loss plus R1 (the gradient with respect to the target
+image, at its source), one SGD update; then the non-saturating generator
+loss on the updated discriminator plus λ·L1, one SGD update.
 """
 
 import keras
@@ -104,7 +104,8 @@ def reference_step(source, target, lr, gamma, lam, adversarial=True):
         # R1 at the real pair: ∇_y D = q y + w + p s.
         logs["r1_penalty"] = reference.r1_penalty(Q * y + w + P * s, gamma)
         dr, df = -sigmoid(-r) / n, sigmoid(f) / n
-        grad_w = y.T @ dr + f_img.T @ df + gamma * (Q * y + w + P * s).mean(axis=0)
+        grad_r1 = gamma * (Q * y + w + P * s).mean(axis=0)
+        grad_w = y.T @ dr + f_img.T @ df + grad_r1
         grad_u = s.T @ dr + s.T @ df
         grad_b = dr.sum() + df.sum()
         u, w, b = u - lr * grad_u, w - lr * grad_w, b - lr * grad_b
@@ -158,7 +159,7 @@ def test_fit_step_equals_the_hand_written_update(jit_compile):
                                                 abs=1e-6), key
     # The test can tell wrong inputs apart: the penalty's gradient in the
     # source slot is u + p y, and without the source q y + w.
-    s, y = source.reshape(len(source), -1), target.reshape(len(target), -1)
+    y = target.reshape(len(target), -1)
     for wrong in (U + P * y, Q * y + W):
         assert abs(reference.r1_penalty(wrong, gamma)
                    - logs["r1_penalty"]) > 0.1

@@ -347,7 +347,7 @@ def _table(runs, reference):
     for r in runs:
         m, c, o = r["metrics"], r["config"], r["optimizers"]
         losses = f"{r['d_loss']}/{r['g_loss']}" + "".join(
-            f" + {p} ({w:g})" for p, w in r["penalties"])
+            f" + {p} ({w:g})" for p, w, *_ in r["penalties"])
         status = ("diverged (NaN)" if r["diverged"] else
                   "ok" if r["finished"] else
                   f"partial ({r['epochs_done']} epochs)")

@@ -47,6 +47,9 @@ I2I_DISTRIBUTE = "tests/models/image_to_image_distribute_test.py"
 I2I_EVALUATION = "tests/callbacks/image_to_image_evaluation_test.py"
 I2I_SAMPLES = "tests/callbacks/image_to_image_samples_test.py"
 I2I = "tests/models/image_to_image_test.py"
+MMD = "tests/losses/mmd_test.py"
+GAN_MMD = "tests/models/gan_mmd_test.py"
+PERCEPTUAL = "tests/losses/perceptual_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -378,12 +381,12 @@ MUTANTS = [
            "/ features.shape[0]",
            (FID,)),
     Mutant("kid_biased_mmd", "keras_gan_losses/metrics/kid.py",
-           "m * (m - 1)",
-           "m * m",
+           "kernel=\"polynomial\", unbiased=True,",
+           "kernel=\"polynomial\", unbiased=False,",
            (KID,)),
     Mutant("kid_kernel_degree_2", "keras_gan_losses/metrics/kid.py",
-           "return (x @ y.T / x.shape[1] + 1.0) ** 3",
-           "return (x @ y.T / x.shape[1] + 1.0) ** 2",
+           "degree=3, gamma=None, coef0=1.0,",
+           "degree=2, gamma=None, coef0=1.0,",
            (KID,)),
     # --- image-to-image: pairs, PSNR/SSIM, U-Net, PatchGAN ---------------
     Mutant("pairs_max_pool_downsampling", "keras_gan_losses/data/pairs.py",
@@ -408,6 +411,69 @@ MUTANTS = [
            "([x, skips[level - 1]])",
            "([x, x])",
            ("tests/architectures/pix2pix_test.py",)),
+    # --- MMD and the MMD GAN ----------------------------------------------
+    Mutant("mmd_biased_when_unbiased_asked", L + "mmd.py",
+           "    if unbiased:\n        within_x =",
+           "    if False:\n        within_x =",
+           (MMD,)),
+    Mutant("mmd_unbiased_divides_by_n_squared", L + "mmd.py",
+           "ops.trace(k_xx)) / (n * (n - 1.0))",
+           "ops.trace(k_xx)) / (n * n)",
+           (MMD,)),
+    Mutant("mmd_cross_term_not_doubled", L + "mmd.py",
+           "return within_x + within_y - 2.0 * ops.sum(k_xy) / (n * m)",
+           "return within_x + within_y - ops.sum(k_xy) / (n * m)",
+           (MMD,)),
+    Mutant("mmd_gaussian_bandwidth_not_squared", L + "mmd.py",
+           "ops.exp(-distances / (2.0 * sigma**2))",
+           "ops.exp(-distances / (2.0 * sigma))",
+           (MMD,)),
+    Mutant("mmd_rational_quadratic_without_2_alpha", L + "mmd.py",
+           "distances / (2.0 * alpha)))",
+           "distances / alpha))",
+           (MMD,)),
+    Mutant("mmd_polynomial_gamma_not_1_over_d", L + "mmd.py",
+           "gamma = 1.0 / x.shape[-1]",
+           "gamma = 1.0",
+           (MMD, KID)),
+    Mutant("mmd_critic_sign_flipped", L + "mmd.py",
+           "return _batch_statistic(-value,",
+           "return _batch_statistic(value,",
+           (MMD, GAN_MMD)),
+    Mutant("mmd_features_not_gathered_over_replicas", L + "mmd.py",
+           "    if tf.distribute.get_strategy().num_replicas_in_sync == 1:",
+           "    if True:",
+           (DISTRIBUTE + "::test_mmd_update_equals_single_device",)),
+    Mutant("witness_penalty_without_fake_term", P + "witness.py",
+           "axis=1) - \\\n            ops.mean(self._kernel(points, fake",
+           "axis=1) + 0 * \\\n            ops.mean(self._kernel(points, fake",
+           (MMD, GAN_MMD)),
+    Mutant("witness_penalty_on_real_data", P + "witness.py",
+           "mixed = real + alpha * (fake - real)",
+           "mixed = real",
+           (MMD,)),
+    # --- perceptual loss ---------------------------------------------------
+    Mutant("perceptual_layer_weights_ignored", L + "perceptual.py",
+           "total = total + weight * ops.mean(difference, axis=axes)",
+           "total = total + ops.mean(difference, axis=axes)",
+           (PERCEPTUAL,)),
+    Mutant("perceptual_l2_is_l1", L + "perceptual.py",
+           "            difference = ops.square(difference)",
+           "            difference = ops.abs(difference)",
+           (PERCEPTUAL,)),
+    Mutant("perceptual_rgb_not_flipped_to_bgr", L + "perceptual.py",
+           "images = ops.flip(images, axis=-1)  # RGB -> BGR",
+           "pass",
+           (PERCEPTUAL,)),
+    Mutant("perceptual_no_mean_subtraction", L + "perceptual.py",
+           "images = images - ops.convert_to_tensor(CAFFE_BGR_MEAN, "
+           "\"float32\")",
+           "pass",
+           (PERCEPTUAL,)),
+    Mutant("perceptual_grayscale_not_tiled", L + "perceptual.py",
+           "images = ops.repeat(images, 3, axis=-1)",
+           "images = ops.concatenate([images, 0 * images, 0 * images], -1)",
+           (PERCEPTUAL,)),
 ]
 
 def copy_repository(target):

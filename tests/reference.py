@@ -225,3 +225,77 @@ def caffe_preprocess(images, low=-1.0, high=1.0):
     [low, high]: to 0..255, RGB → BGR, minus the ImageNet BGR means."""
     x = (np.asarray(images, np.float64) - low) * 255.0 / (high - low)
     return x[..., ::-1] - np.array([103.939, 116.779, 123.68])
+
+
+# --- maximum mean discrepancy ---------------------------------------------
+
+
+def gaussian_kernel(a, b, bandwidths=(1.0, 2.0, 4.0, 8.0, 16.0)):
+    # Li et al. 2017: Σ_σ exp(−‖a − b‖² / (2σ²)).
+    d2 = float(np.sum((np.asarray(a, np.float64) - b) ** 2))
+    return sum(np.exp(-d2 / (2.0 * s * s)) for s in bandwidths)
+
+
+def rational_quadratic_kernel(a, b, alphas=(0.2, 0.5, 1.0, 2.0, 5.0)):
+    # Bińkowski et al. 2018: Σ_α (1 + ‖a − b‖² / (2α))^(−α).
+    d2 = float(np.sum((np.asarray(a, np.float64) - b) ** 2))
+    return sum((1.0 + d2 / (2.0 * al)) ** (-al) for al in alphas)
+
+
+def polynomial_kernel(a, b, degree=3, gamma=None, coef0=1.0):
+    a = np.asarray(a, np.float64)
+    gamma = 1.0 / a.shape[-1] if gamma is None else gamma
+    return (gamma * float(np.dot(a, b)) + coef0) ** degree
+
+
+def mmd2(x, y, kernel, unbiased=True):
+    """Squared MMD, one kernel evaluation at a time (Gretton et al. 2012):
+    the U-statistic leaves out i = i' and j = j' and divides by n(n − 1);
+    the V-statistic keeps them and divides by n²."""
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y, np.float64)
+    n, m = len(x), len(y)
+    xx = yy = xy = 0.0
+    for i in range(n):
+        for j in range(n):
+            if i != j or not unbiased:
+                xx += kernel(x[i], x[j])
+    for i in range(m):
+        for j in range(m):
+            if i != j or not unbiased:
+                yy += kernel(y[i], y[j])
+    for i in range(n):
+        for j in range(m):
+            xy += kernel(x[i], y[j])
+    if unbiased:
+        return xx / (n * (n - 1)) + yy / (m * (m - 1)) - 2.0 * xy / (n * m)
+    return xx / (n * n) + yy / (m * m) - 2.0 * xy / (n * m)
+
+
+def numerical_gradient(fn, value, step=1e-5):
+    """Central differences of a scalar function of an array, in float64."""
+    value = np.array(value, np.float64)
+    grad = np.zeros_like(value)
+    for index in np.ndindex(value.shape):
+        plus, minus = value.copy(), value.copy()
+        plus[index] += step
+        minus[index] -= step
+        grad[index] = (fn(plus) - fn(minus)) / (2.0 * step)
+    return grad
+
+
+def witness_penalty(points, real_features, fake_features, kernel, matrix,
+                    weight, target=1.0):
+    """Bińkowski et al. 2018's penalty for a linear critic D(u) = matrix·u:
+    λ mean (‖∇_u f(u)‖ − target)², f(u) = mean_j k(Du, D r_j) −
+    mean_j k(Du, D f_j), the gradient by central differences."""
+    matrix = np.asarray(matrix, np.float64)
+
+    def witness(u):
+        feature = matrix @ u
+        return (np.mean([kernel(feature, r) for r in real_features])
+                - np.mean([kernel(feature, f) for f in fake_features]))
+
+    norms = [np.linalg.norm(numerical_gradient(witness, u))
+             for u in np.asarray(points, np.float64)]
+    return weight * np.mean((np.asarray(norms) - target) ** 2)

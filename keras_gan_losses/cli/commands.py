@@ -129,6 +129,12 @@ def train(args):
         # data holds: the shuffled data repeats without a gap.
         dataset = dataset.repeat()
     preset = kgl.presets.get(args.loss)
+    if num_classes is not None and preset.d_outputs != 1:
+        raise CommandError(
+            f"--loss {args.loss} trains a critic with {preset.d_outputs} "
+            "feature outputs, which has no conditional (projection) form: "
+            "drop --conditional."
+        )
     with strategy.scope():
         try:
             generator, discriminator = kgl.architectures.dcgan(

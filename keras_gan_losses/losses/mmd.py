@@ -264,6 +264,14 @@ def maximum_mean_discrepancy(
                 f"{least} sample{'s' if least > 1 else ''} in `{name}`. "
                 f"Received: {name}.shape={tuple(values.shape)}"
             )
+    if x.shape[0] is None or y.shape[0] is None:
+        # Known only when the graph runs (e.g. a short last batch in fit).
+        for name, values in (("x", x), ("y", y)):
+            tf.debugging.assert_greater_equal(
+                tf.shape(values)[0], least, message=(
+                    f"The {'un' if unbiased else ''}biased MMD² needs at "
+                    f"least {least} sample{'s' if least > 1 else ''} in "
+                    f"`{name}` (a batch of one? use drop_remainder=True)"))
     args = dict(kernel=kernel, bandwidths=bandwidths, alphas=alphas,
                 degree=degree, gamma=gamma, coef0=coef0)
     k_xx = kernel_matrix(x, x, **args)
@@ -325,8 +333,13 @@ def mmd_discriminator_loss(real_features, fake_features, kernel="gaussian",
         real_features (Tensor): Critic features of real data, `(batch, k)`.
         fake_features (Tensor): Critic features of generated data,
             `(batch, k)`.
-        kernel, bandwidths, unbiased, alphas, degree, gamma, coef0: As in
-            `maximum_mean_discrepancy`.
+        kernel (str): The kernel, as in `maximum_mean_discrepancy`.
+        bandwidths (list[float]): Gaussian bandwidths σ.
+        unbiased (bool): The unbiased estimator or the biased one.
+        alphas (list[float]): Rational-quadratic α.
+        degree (int): Polynomial degree.
+        gamma (float | None): Polynomial scale; `None` for 1 / features.
+        coef0 (float): Polynomial offset.
 
     Returns:
         Tensor: Shape `(batch,)`, every value `−MMD²`.
@@ -358,8 +371,13 @@ def mmd_generator_loss(real_features, fake_features, kernel="gaussian",
         real_features (Tensor): Critic features of real data, `(batch, k)`.
         fake_features (Tensor): Critic features of generated data,
             `(batch, k)`.
-        kernel, bandwidths, unbiased, alphas, degree, gamma, coef0: As in
-            `maximum_mean_discrepancy`.
+        kernel (str): The kernel, as in `maximum_mean_discrepancy`.
+        bandwidths (list[float]): Gaussian bandwidths σ.
+        unbiased (bool): The unbiased estimator or the biased one.
+        alphas (list[float]): Rational-quadratic α.
+        degree (int): Polynomial degree.
+        gamma (float | None): Polynomial scale; `None` for 1 / features.
+        coef0 (float): Polynomial offset.
 
     Returns:
         Tensor: Shape `(batch,)`, every value `MMD²`.

@@ -322,7 +322,8 @@ class PerceptualLoss(keras.losses.Loss):
                 raise
             raise RuntimeError(
                 f"Could not download the {self.extractor.upper()} ImageNet "
-                f"weights (offline?): {type(error).__name__}: {error}. "
+                f"weights (offline?): {type(error).__name__}: "
+                f"{str(error).splitlines()[0] if str(error) else ''}. "
                 "Copy the file to this machine and pass "
                 f"`weights='/path/to/{_NOTOP_FILES[self.extractor]}'`, or "
                 "`weights=None` for random weights."

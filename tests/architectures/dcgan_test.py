@@ -173,6 +173,9 @@ def test_unsupported_sizes_name_the_shape(shape):
     ({"width": 0}, ValueError, "width"),
     ({"num_classes": 0}, ValueError, "num_classes"),
     ({"spectral_norm": "yes"}, TypeError, "spectral_norm"),
+    ({"outputs": 0}, ValueError, "outputs"),
+    ({"outputs": 16, "num_classes": 10}, ValueError,
+     "`outputs` must be 1 with `num_classes`"),
 ])
 def test_argument_errors(kwargs, error, match):
     kwargs = {"image_shape": (28, 28, 1), **kwargs}
@@ -220,3 +223,11 @@ def test_public_names_are_documented(name):
     assert f"- {name}" in (
         ROOT / "docs" / "api" / "architectures.md"
     ).read_text()
+
+
+def test_feature_outputs_for_an_mmd_critic():
+    _, critic = dcgan((32, 32, 3), outputs=16, width=8)
+    features = critic(np.zeros((3, 32, 32, 3), "float32"))
+    assert tuple(features.shape) == (3, 16)
+    assert features.dtype == "float32"
+    assert critic.get_layer("logit").units == 16

@@ -383,3 +383,26 @@ def test_loss_choices_are_the_preset_names_in_order():
     import keras_gan_losses as kgl
 
     assert tuple(kgl.presets.PRESETS) == cli.LOSSES
+
+
+def test_train_mmd_preset_and_reload(tmp_path):
+    # The MMD GAN: a 16-feature critic, the MMD losses and the witness
+    # penalty survive the saved model's compile config.
+    out = tmp_path / "mmd"
+    assert cli.run(["train", "--loss", "mmd", "--epochs", "1",
+                    "--steps-per-epoch", "2", "--fid-samples", "0",
+                    "--d-steps", "1", "--out", str(out), *TINY]) == 0
+    gan = keras.models.load_model(out / "model.keras")
+    assert tuple(gan.discriminator.output.shape) == (None, 16)
+    assert type(gan.d_loss).__name__ == "MMDDiscriminatorLoss"
+    assert gan.d_loss.kernel == "rational_quadratic"
+    assert [p.name for p in gan.penalties] == ["witness_gradient_penalty"]
+    assert gan.penalties[0].kernel == "rational_quadratic"
+    history = read_csv(out / "history.csv")
+    assert np.isfinite(float(history[-1]["witness_gradient_penalty"]))
+
+
+def test_mmd_preset_is_unconditional(capsys):
+    assert cli.run(["train", "--loss", "mmd", "--conditional", "--epochs",
+                    "1", *TINY]) != 0
+    assert "drop --conditional" in one_error_line(capsys)

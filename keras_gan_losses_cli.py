@@ -316,7 +316,9 @@ def _add_train_run(train):
                        help="also compute FID and KID on --fid-samples "
                             "samples after the first epoch and every "
                             "EPOCHS epochs, into history.csv and "
-                            "curves.png (28×28×1 images; default: 0, off)")
+                            "curves.png (28×28×1 images; with --task: PSNR, "
+                            "SSIM and FID of held-out pairs; default: 0, "
+                            "off)")
     train.add_argument("--quiet", action="store_true",
                        help="no progress bar")
 

@@ -22,8 +22,9 @@ from keras_gan_losses.cli.commands import CommandError
 from keras_gan_losses.cli.commands import say
 from keras_gan_losses.cli.history_csv import HistoryCSV
 
-#: Held-out pairs in the per-epoch grids and in `kgl sample`'s default.
+#: Held-out pairs in the per-epoch grids (one row each).
 GRID_EXAMPLES = 16
+#: (source, generated, target) triplets per row of `kgl sample`'s grid.
 GRID_PER_ROW = 4
 #: The layers of the shipped MNIST classifier that `--perceptual-weight`
 #: compares (its two convolution blocks).
@@ -55,9 +56,15 @@ def train(args, run_dir, resuming):
     chief = kgl.callbacks.is_chief()
     out_dir = run_dir if chief else pathlib.Path(tempfile.mkdtemp())
     epochs_done = commands._EpochCounter()
-    callbacks = [
-        PairGrid(out_dir / "samples", held_source[:GRID_EXAMPLES],
-                 held_target[:GRID_EXAMPLES]),
+    callbacks = []
+    if args.eval_every:
+        callbacks.append(_evaluation(args, image_shape, held_source,
+                                     held_target))
+    callbacks += [
+        kgl.callbacks.SampleGrid(
+            out_dir / "samples", num_samples=GRID_EXAMPLES,
+            pairs=(held_source[:GRID_EXAMPLES], held_target[:GRID_EXAMPLES]),
+        ),
         HistoryCSV(out_dir / "history.csv"),
         kgl.callbacks.BackupAndRestore(str(run_dir / "backup")),
         kgl.callbacks.TrainingCurves(
@@ -107,16 +114,17 @@ def train(args, run_dir, resuming):
 def _check_flags(args):
     problems = {
         "--conditional": args.conditional,
-        "--eval-every": args.eval_every,
         "--image-size": args.image_size is not None,
     }
     for flag, given in problems.items():
         if given:
             raise CommandError(
-                f"{flag} does not apply to an image-to-image run (--task); "
-                "its held-out PSNR, SSIM and FID go to metrics.json after "
-                "training."
+                f"{flag} does not apply to an image-to-image run (--task): "
+                "the generator translates the held-out sources."
             )
+    if args.eval_every and args.fid_samples == 0:
+        raise CommandError("--eval-every needs --fid-samples > 0 (the "
+                           "held-out pairs of each evaluation).")
     if args.loss == "mmd":
         raise CommandError(
             "--loss mmd needs a critic with many outputs; --task trains a "
@@ -128,6 +136,22 @@ def _check_flags(args):
             "Nothing to train: --loss none with --l1-weight 0 and "
             "--perceptual-weight 0."
         )
+
+
+def _evaluation(args, image_shape, source, target):
+    """PSNR, SSIM and MNIST FID of held-out translations every
+    `--eval-every` epochs, into the logs (history.csv, curves.png)."""
+    if image_shape != MNIST_SHAPE:
+        raise CommandError(
+            f"--eval-every needs 28×28×1 images (the shipped MNIST feature "
+            f"extractor); these are {image_shape}. Use `kgl evaluate "
+            "RUN_DIR --extractor inception` after training."
+        )
+    count = min(args.fid_samples, len(target))
+    return kgl.callbacks.GANEvaluation(
+        (source[:count], target[:count]), feature_extractor="mnist",
+        every_n_epochs=args.eval_every, metrics=("fid",), num_samples=count,
+    )
 
 
 def _pair_source(data):
@@ -206,22 +230,6 @@ def _build(args, image_shape, preset):
     gan.compile(**adversarial, reconstruction_losses=losses,
                 jit_compile=True if args.jit else "auto")
     return gan
-
-
-class PairGrid(keras.callbacks.Callback):
-    """Writes `epoch_NNNN.png`: held-out source | generated | target."""
-
-    def __init__(self, folder, source, target):
-        super().__init__()
-        self.folder = pathlib.Path(folder)
-        self.source, self.target = source, target
-
-    def on_epoch_end(self, epoch, logs=None):
-        generated = self.model.generate(self.source)
-        kgl.visualization.save_comparison_grid(
-            self.folder / f"epoch_{epoch + 1:04d}.png",
-            [self.source, generated, self.target], per_row=GRID_PER_ROW,
-        )
 
 
 def pair_metrics(gan, source, target, extractor=None, fid_key="fid_mnist"):

@@ -29,8 +29,8 @@ def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("i2i") / "run"
     assert cli.run(["train", "--task", "super_resolution", "--out",
                     str(out), "--epochs", "2", "--steps-per-epoch", "3",
-                    "--fid-samples", "100", "--seed", "2",
-                    "--perceptual-weight", "5", *TINY]) == 0
+                    "--fid-samples", "100", "--seed", "2", "--eval-every",
+                    "1", "--perceptual-weight", "5", *TINY]) == 0
     return out
 
 
@@ -61,27 +61,30 @@ def test_train_writes_the_run_directory(run_dir):
         "mean_absolute_error", "perceptual_loss"]
     assert gan.generator.name == "unet"
     assert gan.discriminator.output_shape == (None, 5, 5, 1)
-    header = (run_dir / "history.csv").read_text().splitlines()[0]
+    rows = (run_dir / "history.csv").read_text().splitlines()
+    header = rows[0].split(",")
     for key in ("d_loss", "g_loss", "mean_absolute_error",
-                "perceptual_loss"):
-        assert key in header.split(",")
+                "perceptual_loss", "psnr", "ssim", "fid"):
+        assert key in header
+    # --eval-every 1: the held-out PSNR of the last epoch is metrics.json's.
+    last = dict(zip(header, rows[-1].split(",")))
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert float(last["psnr"]) == pytest.approx(metrics["psnr"], rel=1e-5)
 
 
 def test_grids_show_held_out_source_generated_target(run_dir):
     grids = sorted(p.name for p in (run_dir / "samples").glob("*.png"))
     assert grids == ["epoch_0001.png", "epoch_0002.png"]
     grid = np.asarray(Image.open(run_dir / "samples" / grids[-1]))
-    assert grid.shape == (4 * CELL + 2, 12 * CELL + 2)  # 4 x 4 triplets
+    assert grid.shape == (16 * CELL + 2, 3 * CELL + 2)  # a row per pair
     source, target = held_out("super_resolution", 16)
     for example in (0, 5, 15):
-        row, group = divmod(example, 4)
-        np.testing.assert_array_equal(
-            grid_cell(grid, row, 3 * group), to_uint8(source[example, ..., 0]))
-        np.testing.assert_array_equal(
-            grid_cell(grid, row, 3 * group + 2),
-            to_uint8(target[example, ..., 0]))
-        generated = grid_cell(grid, row, 3 * group + 1)
-        assert not np.array_equal(generated, grid_cell(grid, row, 3 * group))
+        np.testing.assert_array_equal(grid_cell(grid, example, 0),
+                                      to_uint8(source[example, ..., 0]))
+        np.testing.assert_array_equal(grid_cell(grid, example, 2),
+                                      to_uint8(target[example, ..., 0]))
+        generated = grid_cell(grid, example, 1)
+        assert not np.array_equal(generated, grid_cell(grid, example, 0))
 
 
 def test_metrics_json_holds_psnr_ssim_and_fid_of_held_out_pairs(run_dir):
@@ -170,7 +173,8 @@ def one_error_line(capsys):
 
 @pytest.mark.parametrize("args,message", [
     (["--task", "inpainting", "--conditional"], "--conditional does not"),
-    (["--task", "inpainting", "--eval-every", "1"], "--eval-every does not"),
+    (["--task", "inpainting", "--eval-every", "1", "--fid-samples", "0"],
+     "--eval-every needs --fid-samples"),
     (["--task", "inpainting", "--image-size", "32"], "--image-size does not"),
     (["--task", "inpainting", "--loss", "mmd"], "--loss mmd"),
     (["--task", "inpainting", "--data", "fashion_mnist"], "mnist_10k or a"),

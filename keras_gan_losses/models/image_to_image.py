@@ -362,12 +362,23 @@ class ImageToImageGAN(GAN):
                         d_loss=d_loss, g_loss=g_loss, penalties=penalties,
                         **kwargs)
 
-    def _resolve_losses(self, d_loss, g_loss):
+    def _resolve_losses(self, d_loss, g_loss, *args, **kwargs):
+        for slot, loss in (("d_loss", d_loss), ("g_loss", g_loss)):
+            if isinstance(loss, (list, tuple)):
+                raise ValueError(
+                    f"ImageToImageGAN takes one adversarial loss per slot; "
+                    f"`{slot}` is a list. Add other generator terms as "
+                    "`reconstruction_losses`."
+                )
         if d_loss is None and g_loss is None:
+            # Let `GAN` set up whatever state it keeps per loss, for a
+            # pair of losses that is then not used.
+            super()._resolve_losses("non_saturating", "non_saturating",
+                                    *args, **kwargs)
             return None, None
-        return super()._resolve_losses(d_loss, g_loss)
+        return super()._resolve_losses(d_loss, g_loss, *args, **kwargs)
 
-    def _build_training_state(self, penalty_names):
+    def _build_training_state(self, penalty_names, *args):
         names = [name for name, _, _ in self.reconstruction_losses]
         with self.distribute_strategy.scope():
             self.g_optimizer.build(self.generator.trainable_variables)

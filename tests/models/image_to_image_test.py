@@ -249,9 +249,11 @@ def test_bad_data_is_refused_with_a_clear_message(call, error, match):
      ValueError, r"`\(loss, weight\)` or a loss alone"),
     ({"reconstruction_losses": [keras.losses.MeanAbsoluteError(
         reduction=None)]}, ValueError, "must reduce to a scalar"),
+    ({"g_loss": ["non_saturating", "hinge"]}, ValueError,
+     "one adversarial loss per slot"),
 ], ids=["one_loss_none", "nothing", "penalty_without_d", "negative_weight",
         "same_key", "penalty_key", "adversarial_loss", "function",
-        "triple", "no_reduction"])
+        "triple", "no_reduction", "list_of_losses"])
 def test_bad_compile_arguments_are_refused(kwargs, error, match):
     gan = kgl.ImageToImageGAN(pair_generator(), pair_discriminator())
     with pytest.raises(error, match=match):

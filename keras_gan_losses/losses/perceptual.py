@@ -84,6 +84,9 @@ class PerceptualLoss(keras.losses.Loss):
     The features are always computed in float32 (the VGG extractor is
     built with the float32 dtype policy, also under `mixed_float16`),
     and the extractor is frozen: the gradient flows to the images only.
+    The extractor is built on first use (or when `feature_extractor` is
+    read); under `tf.distribute`, read `loss.feature_extractor` once inside
+    `strategy.scope()` so that its weights are created there.
 
     Args:
         extractor (str | keras.Model): `"vgg19"` (default) or `"vgg16"` for

@@ -39,6 +39,10 @@ import sys
 LOSSES = ("non_saturating", "minimax", "least_squares", "wasserstein_gp",
           "hinge", "relativistic_average", "mmd")
 
+#: The `--task` values of `kgl train`: image-to-image pairs of
+#: `kgl.data.load_pairs`.
+TASKS = ("super_resolution", "inpainting")
+
 #: Set in the child process that does the work, so it does not respawn.
 CHILD_ENV = "KGL_CHILD"
 #: Set to 1 to forward TensorFlow's start-up lines unfiltered.
@@ -141,6 +145,32 @@ positive_int = _int_at_least(1, "a positive int")
 non_negative_int = _int_at_least(0, "an int >= 0")
 
 
+def non_negative_float(text):
+    """argparse type: a float >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number >= 0, got {text!r}") from None
+    if not value >= 0.0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number >= 0, got {text}")
+    return value
+
+
+def fraction(text):
+    """argparse type: a float in (0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction in (0, 1), e.g. 0.1, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction in (0, 1), e.g. 0.1, got {value}")
+    return value
+
+
 def decay(text):
     """argparse type: a float in (0, 1)."""
     try:
@@ -189,6 +219,36 @@ def _add_train(commands):
     _add_train_data_and_model(train)
     _add_train_settings(train)
     _add_train_run(train)
+    _add_train_image_to_image(train)
+
+
+def _add_train_image_to_image(train):
+    """`--task`: an image-to-image GAN (pix2pix) instead of a DCGAN."""
+    group = train.add_argument_group(
+        "image-to-image (pix2pix)",
+        "With --task, train an ImageToImageGAN (U-Net generator, PatchGAN "
+        "discriminator) to map degraded images of --data (mnist_10k or a "
+        ".npy file) back to the originals; --width sets both networks' "
+        "base filters; --loss none trains on the reconstruction losses "
+        "alone. The last --held-out fraction of the images is held out "
+        "for the grids and metrics.json (PSNR, SSIM, MNIST FID).")
+    group.add_argument("--task", choices=TASKS, default=None,
+                       help="super_resolution (×4: 4×4 block means, "
+                            "bilinear upsampling) or inpainting (bottom "
+                            "half masked)")
+    group.add_argument("--l1-weight", type=non_negative_float, default=100.0,
+                       metavar="W",
+                       help="weight of the L1 loss (default: %(default)s, "
+                            "pix2pix's λ)")
+    group.add_argument("--perceptual-weight", type=non_negative_float,
+                       default=0.0, metavar="W",
+                       help="weight of a perceptual loss on the shipped "
+                            "MNIST classifier's convolutions (28×28×1 "
+                            "only; default: %(default)s, off)")
+    group.add_argument("--held-out", type=fraction, default=0.1,
+                       metavar="FRACTION",
+                       help="fraction of the images held out for "
+                            "evaluation (default: %(default)s)")
 
 
 def _add_train_data_and_model(train):
@@ -197,9 +257,11 @@ def _add_train_data_and_model(train):
                        help="mnist_10k (embedded, default), a TFDS name, a "
                             "folder of images, MNIST IDX files or a .npy "
                             "file of images")
-    train.add_argument("--loss", choices=LOSSES, default="non_saturating",
+    train.add_argument("--loss", choices=LOSSES + ("none",),
+                       default="non_saturating",
                        help="loss preset: loss pair, penalty and optimiser "
-                            "settings (default: %(default)s)")
+                            "settings (default: %(default)s; none: no "
+                            "adversarial loss, with --task only)")
     train.add_argument("--epochs", type=positive_int, default=20,
                        help="epochs (default: %(default)s)")
     train.add_argument("--batch-size", type=positive_int, default=64,
@@ -254,7 +316,9 @@ def _add_train_run(train):
                        help="also compute FID and KID on --fid-samples "
                             "samples after the first epoch and every "
                             "EPOCHS epochs, into history.csv and "
-                            "curves.png (28×28×1 images; default: 0, off)")
+                            "curves.png (28×28×1 images; with --task: PSNR, "
+                            "SSIM and FID of held-out pairs; default: 0, "
+                            "off)")
     train.add_argument("--quiet", action="store_true",
                        help="no progress bar")
 
@@ -264,7 +328,9 @@ def _add_sample(commands):
         "sample",
         help="write a grid of samples from a run or an exported generator",
         description="Write a PNG grid of samples from a run directory (its "
-                    "model.keras) or an exported generator SavedModel.",
+                    "model.keras) or an exported generator SavedModel. For "
+                    "an image-to-image run (--task), the grid shows held-out "
+                    "(source, generated, target) triplets.",
     )
     sample.add_argument("source", metavar="RUN_DIR_OR_SAVEDMODEL",
                         help="a run directory of `kgl train` or an "
@@ -283,7 +349,10 @@ def _add_evaluate(commands):
         "evaluate",
         help="print FID, KID, precision and recall of a run",
         description="Generate from a run's model and print FID, KID, "
-                    "precision and recall against real data.",
+                    "precision and recall against real data. For an "
+                    "image-to-image run (--task), translate its held-out "
+                    "sources and print PSNR and SSIM against their targets "
+                    "next to FID.",
     )
     evaluate.add_argument("run_dir", metavar="RUN_DIR",
                           help="a run directory of `kgl train`")

@@ -11,10 +11,12 @@ from keras_gan_losses import penalties
 from keras_gan_losses import presets
 from keras_gan_losses import visualization
 from keras_gan_losses.models.gan import GAN
+from keras_gan_losses.models.image_to_image import ImageToImageGAN
 from keras_gan_losses.version import __version__
 
 __all__ = [
     "GAN",
+    "ImageToImageGAN",
     "architectures",
     "augmentation",
     "callbacks",

@@ -264,4 +264,60 @@ def save_grid(path, images, value_range=None, rows=None, cols=None,
     return write_png(path, grid)
 
 
-__all__ = ["make_grid", "save_grid"]
+def save_comparison_grid(path, columns, value_range=(-1, 1), per_row=1,
+                         padding: int = 2, pad_value: int = 128):
+    """Writes images side by side, e.g. source | generated | target, as a PNG.
+
+    `columns` holds batches of the same shape; example `i` of every batch
+    goes into one group, in the order of `columns`, and the groups are
+    tiled `per_row` to a row. With `columns=[source, generated, target]`
+    each group is one image-to-image translation. The padding is grey by
+    default, so that dark images stay apart.
+
+    Args:
+        path (str): Path of the PNG file.
+        columns (list[np.ndarray]): Batches of images `(n, height, width,
+            channels)` (or `(n, height, width)`), all of the same shape.
+        value_range (tuple[float, float] | None): The range of the images,
+            as for `save_grid`. Defaults to `(-1, 1)`.
+        per_row (int): Positive int, groups per row of the grid.
+        padding (int): Pixels around each image.
+        pad_value (int): Value of the padding pixels. Defaults to 128 (grey).
+
+    Returns:
+        str: `path`, as a string.
+
+    Raises:
+        ValueError: for no columns or columns of different shapes.
+
+    Example:
+
+    ```python
+    generated = i2i.generate(source[:16])
+    save_comparison_grid("pairs.png", [source[:16], generated, target[:16]],
+                         per_row=4)   # 4 rows of 4 (source, generated,
+                                      # target) triplets
+    ```
+    """
+    per_row = positive_int("per_row", per_row)
+    columns = [np.asarray(column) for column in columns]
+    if not columns:
+        raise ValueError("`columns` holds no image batches.")
+    shapes = {column.shape for column in columns}
+    if len(shapes) != 1:
+        raise ValueError(
+            "Every batch of `columns` must have the same shape. Received "
+            f"shapes {[column.shape for column in columns]}."
+        )
+    count = len(columns[0])
+    groups = np.stack(columns, axis=1)  # (n, len(columns), ...)
+    images = groups.reshape((count * len(columns),) + groups.shape[2:])
+    per_row = min(per_row, count)
+    grid = make_grid(
+        to_pixels(images, value_range), rows=math.ceil(count / per_row),
+        cols=per_row * len(columns), padding=padding, pad_value=pad_value,
+    )
+    return write_png(path, grid)
+
+
+__all__ = ["make_grid", "save_grid", "save_comparison_grid"]

@@ -45,6 +45,11 @@ EMA = FEATURES + "::test_ema_follows_the_recurrence"
 FID = "tests/metrics/frechet_test.py"
 KID = "tests/metrics/kid_test.py"
 AUGMENT = "tests/models/gan_augment_test.py"
+I2I_REF = "tests/models/image_to_image_reference_test.py"
+I2I_DISTRIBUTE = "tests/models/image_to_image_distribute_test.py"
+I2I_EVALUATION = "tests/callbacks/image_to_image_evaluation_test.py"
+I2I_SAMPLES = "tests/callbacks/image_to_image_samples_test.py"
+I2I = "tests/models/image_to_image_test.py"
 MMD = "tests/losses/mmd_test.py"
 GAN_MMD = "tests/models/gan_mmd_test.py"
 PERCEPTUAL = "tests/losses/perceptual_test.py"
@@ -386,6 +391,65 @@ MUTANTS = [
            "seed, _ = self._step_seed(self.eval_noise_state)",
            "seed, _ = self._step_seed()",
            (GAN,)),
+    # --- the image-to-image model -----------------------------------------
+    Mutant("i2i_reconstruction_weight_ignored", M + "image_to_image.py",
+           "name: _contribution(weight * loss(target, generated), share)",
+           "name: _contribution(loss(target, generated), share)",
+           (I2I_REF,)),
+    Mutant("i2i_d_fakes_are_targets", M + "image_to_image.py",
+           "fake_logits = self._logits(source, fake, training)\n"
+           "        d_loss",
+           "fake_logits = self._logits(source, target, training)\n"
+           "        d_loss",
+           (I2I_REF,)),
+    Mutant("i2i_source_not_passed_to_discriminator", M + "image_to_image.py",
+           "self.discriminator([source, images], training=training)",
+           "self.discriminator([tf.zeros_like(source), images], "
+           "training=training)",
+           (I2I_REF,)),
+    Mutant("i2i_penalty_without_source", M + "image_to_image.py",
+           "conditioning=source)",
+           "conditioning=tf.zeros_like(source))",
+           (I2I_REF,)),
+    Mutant("i2i_penalty_source_and_image_swapped", M + "image_to_image.py",
+           "return self.discriminator([source, image], training=training)",
+           "return self.discriminator([image, source], training=training)",
+           (I2I_REF,)),
+    Mutant("i2i_reconstruction_not_differentiated", M + "image_to_image.py",
+           'generated = ops.cast(fake, "float32")',
+           'generated = ops.cast(tf.stop_gradient(fake), "float32")',
+           (I2I_REF,)),
+    Mutant("i2i_reconstruction_share_dropped", M + "image_to_image.py",
+           "name: _contribution(weight * loss(target, generated), share)",
+           "name: weight * loss(target, generated)",
+           (I2I_DISTRIBUTE,)),
+    Mutant("i2i_reconstruction_not_guarded", M + "image_to_image.py",
+           'losses, "generator gradients",',
+           '{k: v for k, v in losses.items() if k == "g_loss"}, '
+           '"generator gradients",',
+           (I2I + "::test_non_finite_reconstruction_loss_skips_the_step",)),
+    Mutant("i2i_random_states_not_saved", M + "image_to_image.py",
+           'store[f"{_RANDOM_STATE}{index}"] = state',
+           "pass",
+           (I2I + "::test_keras_file_round_trip_and_exact_resume",)),
+    Mutant("i2i_empty_replica_not_padded", M + "image_to_image.py",
+           "    if num_replicas() == 1:\n        return source, target",
+           "    if True:\n        return source, target",
+           (I2I_DISTRIBUTE,)),
+    Mutant("i2i_evaluation_real_images_are_sources",
+           "keras_gan_losses/callbacks/gan_evaluation.py",
+           "images, batch_labels = batch_labels, None",
+           "batch_labels = None",
+           (I2I_EVALUATION,)),
+    Mutant("i2i_evaluation_pairs_misaligned",
+           "keras_gan_losses/callbacks/gan_evaluation.py",
+           "pair_scores = _pair_scores(images, target, fake_range)",
+           "pair_scores = _pair_scores(images[::-1], target, fake_range)",
+           (I2I_EVALUATION,)),
+    Mutant("i2i_grid_columns_swapped", "keras_gan_losses/callbacks/samples.py",
+           "return self.source, generated.astype(np.float32), self.target",
+           "return self.source, self.target, generated.astype(np.float32)",
+           (I2I_SAMPLES,)),
     # --- metrics -----------------------------------------------------------
     Mutant("gan_evaluate_noise_not_reset", M + "gan.py",
            "self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))",
@@ -407,6 +471,29 @@ MUTANTS = [
            "degree=3, gamma=None, coef0=1.0,",
            "degree=2, gamma=None, coef0=1.0,",
            (KID,)),
+    # --- image-to-image: pairs, PSNR/SSIM, U-Net, PatchGAN ---------------
+    Mutant("pairs_max_pool_downsampling", "keras_gan_losses/data/pairs.py",
+           "tf.nn.avg_pool2d(images, factor, factor, \"VALID\")",
+           "tf.nn.max_pool2d(images, factor, factor, \"VALID\")",
+           ("tests/data/pairs_test.py",)),
+    Mutant("pairs_inpainting_mask_off_by_one",
+           "keras_gan_losses/data/pairs.py",
+           "\"bottom\": rows >= height // 2",
+           "\"bottom\": rows > height // 2",
+           ("tests/data/pairs_test.py",)),
+    Mutant("psnr_range_not_mapped",
+           "keras_gan_losses/metrics/reconstruction.py",
+           "array = np.clip((array - low) / (high - low), 0.0, 1.0)",
+           "array = np.clip(array, 0.0, 1.0)",
+           ("tests/metrics/reconstruction_test.py",)),
+    Mutant("ssim_sigma_ignored", "keras_gan_losses/metrics/reconstruction.py",
+           "filter_sigma=float(filter_sigma),",
+           "filter_sigma=1.5,",
+           ("tests/metrics/reconstruction_test.py",)),
+    Mutant("unet_skip_dropped", "keras_gan_losses/architectures/pix2pix.py",
+           "([x, skips[level - 1]])",
+           "([x, x])",
+           ("tests/architectures/pix2pix_test.py",)),
     # --- MMD and the MMD GAN ----------------------------------------------
     Mutant("mmd_biased_when_unbiased_asked", L + "mmd.py",
            "    if unbiased:\n        within_x =",
@@ -471,7 +558,6 @@ MUTANTS = [
            "images = ops.concatenate([images, 0 * images, 0 * images], -1)",
            (PERCEPTUAL,)),
 ]
-
 
 def copy_repository(target):
     """Copies the tracked and the untracked, not ignored files."""

@@ -77,3 +77,33 @@ def gan(g=None, d=None, **kwargs):
 def images(n=32, image=IMAGE, seed=0):
     rng = np.random.default_rng(seed)
     return rng.uniform(-1, 1, size=(n,) + image).astype("float32")
+
+
+# --- image-to-image ----------------------------------------------------------
+
+SOURCE = (4, 4, 2)
+
+
+def pair_generator(source=SOURCE, image=IMAGE, dropout=0.0):
+    """Source images to images: a 1x1 convolution (and dropout)."""
+    x = keras.Input(source)
+    h = keras.layers.Conv2D(4, 1, activation="relu")(x)
+    if dropout:
+        h = keras.layers.Dropout(dropout)(h)
+    out = keras.layers.Conv2D(image[-1], 1, activation="tanh")(h)
+    return keras.Model(x, out)
+
+
+def pair_discriminator(source=SOURCE, image=IMAGE):
+    """[source, image] to PatchGAN-style logits (batch, 2, 2, 1)."""
+    s, y = keras.Input(source), keras.Input(image)
+    h = keras.layers.Concatenate()([s, y])
+    h = keras.layers.Conv2D(4, 2, strides=2, activation="relu")(h)
+    return keras.Model([s, y], keras.layers.Conv2D(1, 1)(h))
+
+
+def pairs(n=16, source=SOURCE, image=IMAGE, seed=0):
+    """`(source, target)` arrays in [-1, 1]."""
+    rng = np.random.default_rng(seed)
+    return (rng.uniform(-1, 1, size=(n,) + source).astype("float32"),
+            rng.uniform(-1, 1, size=(n,) + image).astype("float32"))

@@ -150,6 +150,80 @@ def feature_matching(real_features, fake_features):
     mean_real = real.reshape(real.shape[0], -1).mean(axis=0)
     mean_fake = fake.reshape(fake.shape[0], -1).mean(axis=0)
     return np.mean((mean_real - mean_fake) ** 2)
+# ----------------------------------------------------------------------
+# image-to-image pairs and reconstruction metrics
+
+
+def block_average(images, factor):
+    # (n, h, w, c) -> (n, h/f, w/f, c): the mean of each f x f block.
+    n, h, w, c = images.shape
+    blocks = images.reshape(n, h // factor, factor, w // factor, factor, c)
+    return blocks.mean(axis=(2, 4))
+
+
+def upsample_nearest(images, factor):
+    return images.repeat(factor, axis=1).repeat(factor, axis=2)
+
+
+def upsample_bilinear(images, factor):
+    # Half-pixel centres: output pixel i samples the input at
+    # (i + 0.5) / factor - 0.5, clamped to the edges, separably.
+    def along(x, axis):
+        size = x.shape[axis]
+        coords = (np.arange(size * factor) + 0.5) / factor - 0.5
+        coords = np.clip(coords, 0, size - 1)
+        low = np.floor(coords).astype(int)
+        high = np.minimum(low + 1, size - 1)
+        frac = coords - low
+        shape = [1] * x.ndim
+        shape[axis] = -1
+        frac = frac.reshape(shape)
+        return (np.take(x, low, axis=axis) * (1 - frac)
+                + np.take(x, high, axis=axis) * frac)
+
+    return along(along(np.asarray(images, np.float64), 1), 2)
+
+
+def psnr(images, reference, low=-1.0, high=1.0):
+    # Per image: 10 log10(MAX^2 / MSE) with images mapped to [0, 1].
+    x = (np.asarray(images, np.float64) - low) / (high - low)
+    y = (np.asarray(reference, np.float64) - low) / (high - low)
+    mse = ((x - y) ** 2).reshape(len(x), -1).mean(axis=1)
+    return 10 * np.log10(1.0 / mse)
+
+
+def gaussian_window(size=11, sigma=1.5):
+    t = np.arange(size) - (size - 1) / 2
+    g = np.exp(-(t**2) / (2 * sigma**2))
+    g /= g.sum()
+    return np.outer(g, g)
+
+
+def ssim(images, reference, low=-1.0, high=1.0, size=11, sigma=1.5,
+         k1=0.01, k2=0.03):
+    # Wang et al. 2004: mean over the valid positions of the 11x11
+    # Gaussian-weighted local SSIM, averaged over channels, per image.
+    x = (np.asarray(images, np.float64) - low) / (high - low)
+    y = (np.asarray(reference, np.float64) - low) / (high - low)
+    window = gaussian_window(size, sigma)
+    c1, c2 = (k1 * 1.0) ** 2, (k2 * 1.0) ** 2
+    windows_x = np.lib.stride_tricks.sliding_window_view(
+        x, (size, size), axis=(1, 2))
+    windows_y = np.lib.stride_tricks.sliding_window_view(
+        y, (size, size), axis=(1, 2))
+
+    def weighted(a):
+        return (a * window).sum(axis=(-2, -1))
+
+    mu_x, mu_y = weighted(windows_x), weighted(windows_y)
+    var_x = weighted(windows_x**2) - mu_x**2
+    var_y = weighted(windows_y**2) - mu_y**2
+    cov = weighted(windows_x * windows_y) - mu_x * mu_y
+    local = ((2 * mu_x * mu_y + c1) * (2 * cov + c2)) / (
+        (mu_x**2 + mu_y**2 + c1) * (var_x + var_y + c2))
+    return local.mean(axis=(1, 2, 3))
+
+
 # --- perceptual loss -------------------------------------------------------
 
 

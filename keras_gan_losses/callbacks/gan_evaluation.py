@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_gan_losses.callbacks.samples import check_gan
 from keras_gan_losses.callbacks.samples import epoch_due
+from keras_gan_losses.callbacks.samples import is_image_to_image
 from keras_gan_losses.data.scaling import affine_for_range
 from keras_gan_losses.metrics.classifier import CLASSIFIER_SCORE_KEYS
 from keras_gan_losses.metrics.classifier import classifier_probabilities
@@ -18,6 +19,8 @@ from keras_gan_losses.metrics.evaluation import metric_keys
 from keras_gan_losses.metrics.extractors import inception_v3_extractor
 from keras_gan_losses.metrics.extractors import mnist_classifier
 from keras_gan_losses.metrics.extractors import mnist_extractor
+from keras_gan_losses.metrics.reconstruction import psnr
+from keras_gan_losses.metrics.reconstruction import ssim
 from keras_gan_losses.metrics.statistics import FeatureStatistics
 from keras_gan_losses.metrics.statistics import compute_features
 from keras_gan_losses.metrics.statistics import load_feature_cache
@@ -27,6 +30,9 @@ from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.chief import is_chief
+
+#: The keys added for an image-to-image GAN.
+PAIR_KEYS = ("psnr", "ssim")
 
 #: Feature extractors known by name.
 EXTRACTORS = {
@@ -50,6 +56,15 @@ class GANEvaluation(keras.callbacks.Callback):
     [The metrics guide](../guides/metrics.md#during-training-ganevaluation)
     explains the epochs, the logs on skipped epochs, the real data,
     conditional labels and the cache.
+
+    On an `ImageToImageGAN`, `real_data` holds `(source, target)` pairs
+    (a tuple of arrays or a dataset of pairs): the targets are the real
+    images, and the generated ones are the translations of the first
+    `num_samples` sources (all of them if there are fewer). Then `psnr`
+    and `ssim` (`keras_gan_losses.metrics.psnr`/`ssim` of each translation
+    against its target, both mapped to [0, 1], mean over the samples; SSIM
+    with an 11-pixel window, smaller for images under 11 pixels) are
+    logged next to the feature metrics.
 
     Args:
         real_data (np.ndarray | tuple | tf.data.Dataset): Real images: a NumPy
@@ -199,6 +214,8 @@ class GANEvaluation(keras.callbacks.Callback):
         self.history = {}
         self._extractor = None
         self._real = None
+        self._pairs = None
+        self._translating = False
         self._first_epoch = True
 
     @property
@@ -207,10 +224,13 @@ class GANEvaluation(keras.callbacks.Callback):
         keys = metric_keys(self.metrics)
         if self.classifier is not None:
             keys += list(CLASSIFIER_SCORE_KEYS)
+        if self._translating:
+            keys += list(PAIR_KEYS)
         return keys
 
     def on_train_begin(self, logs=None):
         check_gan(self.model, type(self).__name__)
+        self._translating = is_image_to_image(self.model)
         self._first_epoch = True
         self.epoch = []
         self.history = {}
@@ -248,13 +268,20 @@ class GANEvaluation(keras.callbacks.Callback):
         extractor = self._get_extractor()
         real_features, real_stats, real_labels = self._real_side(gan)
         fake_range = self._generator_range(gan)
-        images = gan.generate(
-            self.num_samples,
-            labels=self._fake_labels(gan, real_labels),
-            seed=self.seed,
-            use_ema=self.use_ema,
-            batch_size=self.batch_size,
-        )
+        if is_image_to_image(gan):
+            source, target = self._source_target(gan)
+            images = gan.generate(source, use_ema=self.use_ema,
+                                  batch_size=self.batch_size)
+            pair_scores = _pair_scores(images, target, fake_range)
+        else:
+            images = gan.generate(
+                self.num_samples,
+                labels=self._fake_labels(gan, real_labels),
+                seed=self.seed,
+                use_ema=self.use_ema,
+                batch_size=self.batch_size,
+            )
+            pair_scores = {}
         images = _to_unit_range(
             np.clip(images.astype(np.float32), *fake_range), fake_range
         )
@@ -275,7 +302,28 @@ class GANEvaluation(keras.callbacks.Callback):
                 self.real_classifier_scores = classifier_scores(real)
             results.update(classifier_scores(classifier_probabilities(
                 images, classifier, self.batch_size)))
+        results.update(pair_scores)
         return results
+
+    def _source_target(self, gan):
+        """The first `num_samples` `(source, target)` pairs of `real_data`,
+        NumPy arrays, read once."""
+        if self._pairs is None:
+            sources, targets, taken = [], [], 0
+            for source, target in self._real_batches(gan):
+                if target is None:
+                    raise ValueError(
+                        "On an ImageToImageGAN, `real_data` holds (source, "
+                        "target) pairs: a tuple of arrays or a dataset of "
+                        "pairs."
+                    )
+                sources.append(source[:self.num_samples - taken])
+                targets.append(target[:self.num_samples - taken])
+                taken += len(sources[-1])
+                if taken >= self.num_samples:
+                    break
+            self._pairs = (np.concatenate(sources), np.concatenate(targets))
+        return self._pairs
 
     # ------------------------------------------------------------------
 
@@ -339,6 +387,9 @@ class GANEvaluation(keras.callbacks.Callback):
         fake_range = self._generator_range(gan)
         taken = 0
         for images, batch_labels in self._real_batches(gan):
+            if is_image_to_image(gan):
+                # (source, target) pairs: the targets are the real images.
+                images, batch_labels = batch_labels, None
             if self.num_real_samples is not None:
                 images = images[:self.num_real_samples - taken]
                 if batch_labels is not None:
@@ -442,6 +493,20 @@ def _split(element):
             )
         return element["image"], element.get("label")
     return element, None
+
+
+def _pair_scores(images, target, value_range):
+    """Mean PSNR and SSIM of translations against their targets, both
+    clipped to `value_range` (targets may exceed it by a few percent)."""
+    images, target = (
+        np.clip(np.asarray(a, np.float32), *value_range)
+        for a in (images, target)
+    )
+    window = min(11, *images.shape[1:3])
+    return {
+        "psnr": psnr(images, target, value_range),
+        "ssim": ssim(images, target, value_range, filter_size=window),
+    }
 
 
 def _to_unit_range(images, value_range):

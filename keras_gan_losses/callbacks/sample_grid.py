@@ -47,6 +47,12 @@ class SampleGrid(PeriodicSamples):
         use_ema (bool | None): Whether to sample from the EMA generator.
             Defaults to `True` when the GAN keeps one (as `gan.generate` does).
         padding (int): Pixels around each image. Defaults to 2.
+        pairs (tuple | None): For an `ImageToImageGAN` (and only for one),
+            `(source, target)` arrays of fixed validation pairs: the grid
+            then has one row per pair (the first `num_samples`), showing
+            source | generated | target, with the same value range for
+            the three columns (one-channel images become RGB next to RGB
+            ones; other channel counts show their first channel).
 
     Attributes:
         paths (list[str]): The paths written so far, in order.
@@ -57,13 +63,18 @@ class SampleGrid(PeriodicSamples):
     gan.fit(dataset, epochs=20, callbacks=[
         keras_gan_losses.callbacks.SampleGrid("samples", every_n_epochs=5),
     ])  # writes samples/epoch_0005.png, ..., samples/epoch_0020.png
+    # An ImageToImageGAN: rows of source | generated | target.
+    i2i.fit(pairs_dataset, epochs=20, callbacks=[
+        keras_gan_losses.callbacks.SampleGrid(
+            "samples", pairs=(val_source[:8], val_target[:8])),
+    ])
     ```
     """
 
     def __init__(self, directory, every_n_epochs=1, num_samples=64, seed=0,
-                 value_range=None, use_ema=None, padding=2):
+                 value_range=None, use_ema=None, padding=2, pairs=None):
         super().__init__(every_n_epochs, num_samples, seed, value_range,
-                         use_ema, padding)
+                         use_ema, padding, pairs=pairs)
         self.directory = os.fspath(directory)
         self.paths = []
 

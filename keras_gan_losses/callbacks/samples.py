@@ -1,5 +1,6 @@
-"""What the sample callbacks share: a fixed latent batch, the generator's
-output range, which epochs to run on, and the callback base class."""
+"""What the sample callbacks share: a fixed latent batch (or fixed
+source/target pairs for an image-to-image GAN), the generator's output
+range, which epochs to run on, and the callback base class."""
 
 import keras
 import numpy as np
@@ -111,6 +112,86 @@ class FixedSamples:
                          cols=cols, padding=self.padding)
 
 
+def is_image_to_image(model):
+    """Whether `model` translates source images (an `ImageToImageGAN`)."""
+    return hasattr(model, "source_shape")
+
+
+def _display_channels(pixels, channels):
+    """`uint8` images `(n, h, w, c)` with 1 or 3 channels, as `channels`:
+    grayscale repeated into RGB; other channel counts show channel 0."""
+    if pixels.shape[-1] not in (1, 3):
+        pixels = pixels[..., :1]
+    if pixels.shape[-1] == 1 and channels == 3:
+        pixels = np.repeat(pixels, 3, axis=-1)
+    return pixels
+
+
+class FixedPairs:
+    """Translations of fixed `(source, target)` pairs, as a grid with one
+    row per pair: source | generated | target.
+
+    The first `num_samples` pairs are shown. Sources, generated images
+    and targets are mapped to pixels with the same value range (resolved
+    once, as `FixedSamples` does); one-channel images are repeated into
+    RGB when another column is RGB, and images with other channel counts
+    (e.g. a 2-channel source) show their first channel.
+    """
+
+    def __init__(self, pairs, num_samples, value_range, use_ema,
+                 padding=2):
+        if not isinstance(pairs, (tuple, list)) or len(pairs) != 2:
+            raise ValueError(
+                "`pairs` must be a tuple (source, target) of image arrays."
+            )
+        source, target = (np.asarray(a, np.float32) for a in pairs)
+        if source.ndim != 4 or target.ndim != 4 or not len(source):
+            raise ValueError(
+                "`pairs` must hold image batches (n, height, width, "
+                f"channels); received shapes {source.shape} and "
+                f"{target.shape}."
+            )
+        if len(source) != len(target) or source.shape[1:3] != \
+                target.shape[1:3]:
+            raise ValueError(
+                "The sources and targets of `pairs` must be as many and of "
+                f"the same height and width; received shapes "
+                f"{source.shape} and {target.shape}."
+            )
+        count = positive_int("num_samples", num_samples)
+        self.source, self.target = source[:count], target[:count]
+        self.value_range = (
+            None if value_range is None else check_value_range(value_range)
+        )
+        self.use_ema = use_ema
+        self.padding = padding
+
+    def images(self, gan):
+        """`(source, generated, target)`, NumPy arrays as generated."""
+        generated = gan.generate(self.source, use_ema=self.use_ema)
+        return self.source, generated.astype(np.float32), self.target
+
+    def grid(self, gan):
+        """The pairs and their translations as a `uint8` grid."""
+        columns = self.images(gan)
+        if self.value_range is None:
+            self.value_range = (
+                activation_value_range(gan.pick_generator(self.use_ema))
+                or value_range_from_values(columns[1])
+            )
+        pixels = [to_pixels(c, self.value_range) for c in columns]
+        pixels = [p if p.ndim == 4 else p[..., None] for p in pixels]
+        channels = max(
+            3 if p.shape[-1] == 3 else 1 for p in pixels
+        )
+        cells = np.stack(
+            [_display_channels(p, channels) for p in pixels], axis=1
+        )
+        rows = len(cells)
+        return make_grid(cells.reshape((rows * 3,) + cells.shape[2:]),
+                         rows=rows, cols=3, padding=self.padding)
+
+
 class PeriodicSamples(keras.callbacks.Callback):
     """Base of the callbacks that emit a `FixedSamples` grid every n epochs.
 
@@ -121,11 +202,15 @@ class PeriodicSamples(keras.callbacks.Callback):
     """
 
     def __init__(self, every_n_epochs, num_samples, seed, value_range,
-                 use_ema, padding):
+                 use_ema, padding, pairs=None):
         super().__init__()
         self.every_n_epochs = positive_int("every_n_epochs", every_n_epochs)
-        self.samples = FixedSamples(num_samples, seed, value_range, use_ema,
-                                    padding=padding)
+        if pairs is None:
+            self.samples = FixedSamples(num_samples, seed, value_range,
+                                        use_ema, padding=padding)
+        else:
+            self.samples = FixedPairs(pairs, num_samples, value_range,
+                                      use_ema, padding=padding)
         self._last_epoch = None
         self._last_written = None
 
@@ -136,6 +221,7 @@ class PeriodicSamples(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         check_gan(self.model, type(self).__name__)
+        self._check_pairs(self.model)
         self._last_epoch = None
         self._last_written = None
 
@@ -165,8 +251,25 @@ class PeriodicSamples(keras.callbacks.Callback):
         self._last_written = epoch
         if not is_chief():
             return None
-        grid = self.samples.grid(check_gan(self.model, type(self).__name__))
+        self._check_pairs(check_gan(self.model, type(self).__name__))
+        grid = self.samples.grid(self.model)
         return self.emit(grid, epoch)
+
+    def _check_pairs(self, model):
+        """Pairs for an image-to-image GAN, latents for the others."""
+        owner = type(self).__name__
+        with_pairs = isinstance(self.samples, FixedPairs)
+        if is_image_to_image(model) and not with_pairs:
+            raise ValueError(
+                f"{owner} on an ImageToImageGAN needs fixed pairs to "
+                f"translate: pass `pairs=(source, target)` to {owner}."
+            )
+        if with_pairs and not is_image_to_image(model):
+            raise ValueError(
+                f"`pairs` is for an ImageToImageGAN; this {owner} is "
+                f"attached to a {type(model).__name__}, which samples from "
+                "latents: leave `pairs` out."
+            )
 
     def emit(self, grid, epoch):
         """Writes `grid` (a `uint8` array) for `epoch` (0-based)."""

@@ -42,6 +42,12 @@ class TensorBoardSamples(PeriodicSamples):
         use_ema (bool | None): Whether to sample from the EMA generator.
             Defaults to `True` when the GAN keeps one.
         padding (int): Pixels around each image. Defaults to 2.
+        pairs (tuple | None): For an `ImageToImageGAN` (and only for one),
+            `(source, target)` arrays of fixed validation pairs: the grid
+            then has one row per pair (the first `num_samples`), showing
+            source | generated | target, with the same value range for
+            the three columns (one-channel images become RGB next to RGB
+            ones; other channel counts show their first channel).
 
     Example:
 
@@ -54,9 +60,10 @@ class TensorBoardSamples(PeriodicSamples):
     """
 
     def __init__(self, log_dir, every_n_epochs=1, num_samples=16, seed=0,
-                 value_range=None, name="samples", use_ema=None, padding=2):
+                 value_range=None, name="samples", use_ema=None, padding=2,
+                 pairs=None):
         super().__init__(every_n_epochs, num_samples, seed, value_range,
-                         use_ema, padding)
+                         use_ema, padding, pairs=pairs)
         self.log_dir = os.fspath(log_dir)
         if not isinstance(name, str) or not name:
             raise ValueError(

@@ -36,7 +36,8 @@ EXPECTED_ERRORS = (CommandError, ValueError, OSError,
 SAVED_SETTINGS = ("data", "loss", "epochs", "batch_size", "latent_dim",
                   "image_size", "width", "d_steps", "ema", "conditional",
                   "mixed_precision", "jit", "strategy", "seed",
-                  "steps_per_epoch", "fid_samples", "eval_every")
+                  "steps_per_epoch", "fid_samples", "eval_every",
+                  "task", "l1_weight", "perceptual_weight", "held_out")
 
 #: Files and folders `kgl train` writes into the run directory.
 RUN_FILES = ("config.json", "history.csv", "steps.csv", "curves.png",
@@ -95,15 +96,18 @@ def warn(message):
 
 def train(args):
     run_dir, args, resuming = _plan_run_dir(args)
+    if getattr(args, "task", None):
+        from keras_gan_losses.cli import image_to_image
+
+        return image_to_image.train(args, run_dir, resuming)
+    if args.loss == "none":
+        raise CommandError("--loss none (no adversarial loss) needs --task; "
+                           "a DCGAN learns only from its adversarial loss.")
     if args.eval_every and args.fid_samples == 0:
         raise CommandError("--eval-every needs --fid-samples > 0 (the "
                            "samples of each evaluation).")
     keras.utils.set_random_seed(args.seed)
-    if args.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-        if not tf.config.list_physical_devices("GPU"):
-            warn("--mixed-precision on a machine without a GPU: float16 "
-                 "runs slower than float32 on CPUs; it is meant for GPUs.")
+    set_precision(args.mixed_precision)
     strategy = _strategy(args.strategy)
     dataset = kgl.data.load_images(
         _data_source(args.data), split="train", image_size=args.image_size,
@@ -197,6 +201,15 @@ def train(args):
         f"model: {run_dir}/model.keras, SavedModel: "
         f"{run_dir}/generator_savedmodel/")
     return 0
+
+
+def set_precision(mixed_precision):
+    """Sets the `mixed_float16` policy if asked (warning on a CPU)."""
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+        if not tf.config.list_physical_devices("GPU"):
+            warn("--mixed-precision on a machine without a GPU: float16 "
+                 "runs slower than float32 on CPUs; it is meant for GPUs.")
 
 
 class _EpochCounter(keras.callbacks.Callback):
@@ -406,6 +419,10 @@ def sample(args):
     out = _png_path(args.out)
     if (source / "model.keras").is_file():
         gan = load_gan(source / "model.keras")
+        if isinstance(gan, kgl.ImageToImageGAN):
+            from keras_gan_losses.cli import image_to_image
+
+            return image_to_image.sample(args, gan, source, out)
         images = gan.generate(args.num_samples, seed=args.seed)
         kgl.visualization.save_grid(out, images, value_range=(-1.0, 1.0))
     else:
@@ -485,6 +502,10 @@ def evaluate(args):
     except ValueError as error:
         raise CommandError(f"{config_path} is not valid JSON ({error}).") \
             from error
+    if config.get("task"):
+        from keras_gan_losses.cli import image_to_image
+
+        return image_to_image.evaluate(args, run_dir, config)
     data = args.data or config.get("data")
     if data is None:
         raise CommandError("Pass --data: the run has no config.json.")

@@ -4,11 +4,15 @@
 offline), TensorFlow Datasets, folders of images, MNIST-format IDX files
 and NumPy arrays, and returns a batched dataset ready for `GAN.fit`.
 `scale_images` and `to_uint8` convert between 8-bit pixels and [-1, 1].
+`load_pairs` and `make_pairs` make `(source, target)` pairs for
+image-to-image translation (super-resolution, inpainting).
 """
 
 from keras_gan_losses.data.idx import read_idx
 from keras_gan_losses.data.images import load_images
 from keras_gan_losses.data.mnist import load_mnist_10k
+from keras_gan_losses.data.pairs import load_pairs
+from keras_gan_losses.data.pairs import make_pairs
 from keras_gan_losses.data.scaling import infer_value_range
 from keras_gan_losses.data.scaling import scale_images
 from keras_gan_losses.data.scaling import to_uint8
@@ -22,4 +26,6 @@ __all__ = [
     "read_idx",
     "infer_value_range",
     "DatasetUnavailableError",
+    "load_pairs",
+    "make_pairs",
 ]

@@ -6,7 +6,9 @@ real and of generated images, and compute in float64:
 `precision_recall` and `density_coverage`; `evaluate_features` computes
 a chosen set of them at once. `classifier_scores` computes the
 recognisable rate, class coverage and Inception Score from the class
-probabilities of a classifier (`classifier_probabilities`).
+probabilities of a classifier (`classifier_probabilities`). `psnr` and
+`ssim` compare images with reference images pixel by pixel (image-to-image
+translation).
 
 Features come from a feature extractor, any Keras model mapping a batch of
 images to `(batch, d)`: `inception_v3_extractor()` for natural images, or
@@ -40,6 +42,8 @@ from keras_gan_losses.metrics.frechet import frechet_distance_from_stats
 from keras_gan_losses.metrics.kid import kernel_inception_distance
 from keras_gan_losses.metrics.nearest_neighbors import density_coverage
 from keras_gan_losses.metrics.nearest_neighbors import precision_recall
+from keras_gan_losses.metrics.reconstruction import psnr
+from keras_gan_losses.metrics.reconstruction import ssim
 from keras_gan_losses.metrics.statistics import FeatureStatistics
 from keras_gan_losses.metrics.statistics import compute_features
 from keras_gan_losses.metrics.statistics import compute_statistics
@@ -54,6 +58,8 @@ __all__ = [
     "evaluate_features",
     "classifier_scores",
     "classifier_probabilities",
+    "psnr",
+    "ssim",
     "FeatureStatistics",
     "compute_features",
     "compute_statistics",

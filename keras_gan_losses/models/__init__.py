@@ -1,5 +1,6 @@
-"""The GAN model."""
+"""The GAN models."""
 
 from keras_gan_losses.models.gan import GAN
+from keras_gan_losses.models.image_to_image import ImageToImageGAN
 
-__all__ = ["GAN"]
+__all__ = ["GAN", "ImageToImageGAN"]

@@ -311,9 +311,8 @@ class GAN(keras.Model):
         ema_decay, ema_start = self._check_ema(ema_decay, ema_start)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_dim = shape_checks.latent_dim_of(generator, latent_dim)
-        self.image_shape = shape_checks.check_generator_and_discriminator(
-            generator, discriminator, self.latent_dim, self.num_classes
+        self.latent_dim, self.image_shape = self._network_shapes(
+            generator, discriminator, latent_dim
         )
         self.ema_decay = ema_decay
         self.ema_start = ema_start
@@ -348,6 +347,17 @@ class GAN(keras.Model):
             raise ValueError(
                 "`generator` and `discriminator` must be two different models."
             )
+
+    def _network_shapes(self, generator, discriminator, latent_dim):
+        """`(latent_dim, image_shape)`, checked against both networks.
+
+        A hook: `ImageToImageGAN` checks source-to-image networks instead.
+        """
+        latent_dim = shape_checks.latent_dim_of(generator, latent_dim)
+        image_shape = shape_checks.check_generator_and_discriminator(
+            generator, discriminator, latent_dim, self.num_classes
+        )
+        return latent_dim, image_shape
 
     @staticmethod
     def _check_ema(ema_decay, ema_start):

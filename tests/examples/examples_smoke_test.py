@@ -21,7 +21,8 @@ pytestmark = pytest.mark.filterwarnings(
 
 EXAMPLES = pathlib.Path(__file__).parents[2] / "examples"
 NAMES = ["dcgan_mnist", "wgan_gp_fashion_mnist", "lsgan", "hinge_sn_cifar10",
-         "conditional_mnist", "multi_gpu", "export_and_serve"]
+         "conditional_mnist", "multi_gpu", "export_and_serve",
+         "pix2pix_mnist"]
 
 
 def load(name):
@@ -158,3 +159,15 @@ def test_export_and_serve_matches_the_generator(tmp_path):
     reference = kgl.data.to_uint8(gan.generate(16, seed=0)).astype(int)
     assert np.abs(pixels.astype(int) - reference).max() <= 1
     assert png_shape(result["png"]) == (4 * 28, 4 * 28, 1)
+
+
+@pytest.mark.parametrize("task", ["super_resolution", "inpainting"])
+def test_pix2pix_mnist(tmp_path, task):
+    history, metrics, grid = load("pix2pix_mnist").main(
+        ["--smoke", "--task", task, "--out", str(tmp_path)])
+    assert_finite(history, ("d_loss", "g_loss", "mean_absolute_error"))
+    assert grid == tmp_path / f"{task}.png"
+    # 4 rows of 4 (source, generated, target) triplets, 2-pixel padding.
+    assert png_shape(grid) == (4 * 30 + 2, 12 * 30 + 2, 1)
+    assert math.isfinite(metrics["psnr"]) and metrics["psnr"] > 0
+    assert -1.0 <= metrics["ssim"] <= 1.0

@@ -260,6 +260,11 @@ class ImageToImageGAN(GAN):
 
     def __init__(self, generator, discriminator, d_steps=1, ema_decay=None,
                  ema_start=0, seed=None, data_range="auto", **kwargs):
+        if kwargs.get("augment") is not None:
+            raise ValueError(
+                "ImageToImageGAN does not support `augment` (differentiable "
+                "augmentation is implemented for GAN only)."
+            )
         super().__init__(
             generator, discriminator, latent_dim=None, d_steps=d_steps,
             num_classes=None, ema_decay=ema_decay, ema_start=ema_start,
@@ -341,7 +346,15 @@ class ImageToImageGAN(GAN):
                 "trains the generator on its reconstruction losses alone). "
                 f"Received: d_loss={d_loss!r}, g_loss={g_loss!r}"
             )
-        penalty_names = {p.name for p in self._resolve_penalties(penalties)}
+        resolved = self._resolve_penalties(penalties)
+        for penalty in resolved:
+            if getattr(penalty, "uses_logits", False):
+                raise ValueError(
+                    f"ImageToImageGAN does not support {type(penalty).__name__}"
+                    " (a penalty with state read from the discriminator's "
+                    "outputs is implemented for GAN only)."
+                )
+        penalty_names = {p.name for p in resolved}
         reconstruction = resolve_reconstruction_losses(
             reconstruction_losses, reserved=penalty_names
         )

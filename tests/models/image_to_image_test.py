@@ -309,3 +309,14 @@ def test_non_finite_reconstruction_loss_skips_the_step():
     assert int(gan.d_optimizer.iterations.numpy()) == 2
     for a, b in zip(before, gan.generator.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_gan_only_options_are_refused():
+    # DiffAugment and LeCam are wired into GAN's steps, not into the pair
+    # model's own: refused rather than silently ignored.
+    with pytest.raises(ValueError, match="augment"):
+        kgl.ImageToImageGAN(pair_generator(), pair_discriminator(),
+                            augment="translation")
+    model = kgl.ImageToImageGAN(pair_generator(), pair_discriminator())
+    with pytest.raises(ValueError, match="LeCamPenalty"):
+        model.compile(penalties=[kgl.penalties.LeCamPenalty()])

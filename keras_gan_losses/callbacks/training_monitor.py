@@ -22,6 +22,8 @@ RESTORABLE = ("diverging", "mode_collapse")
 
 #: Keras reports the guard's count since the epoch began, not a mean.
 _COUNT_KEYS = ("nonfinite_steps",)
+_NON_NEGATIVE_KEYS = ("d_grad_norm", "g_grad_norm", "diversity",
+                      "d_acc_real", "d_acc_fake")
 
 _REMEDIES = {
     "nonfinite": [
@@ -263,10 +265,17 @@ class TrainingMonitor(keras.callbacks.Callback):
                 if key in _COUNT_KEYS:
                     continue
                 old = previous.get(key, 0.0) if previous_done else 0.0
-                self._values[key].append(
-                    (done * value - previous_done * old) / count
-                )
+                value = (done * value - previous_done * old) / count
+                if key in _NON_NEGATIVE_KEYS:
+                    # Running means of values ~0 can come back as -1e-5.
+                    value = max(value, 0.0)
+                self._values[key].append(value)
         self._previous = (done, means)
+        if self.steps == count and self._values["d_loss"]:
+            # The first discriminator loss comes before any update: a run
+            # that diverges at once has grown from it. (The generator's
+            # first loss already follows an update of the discriminator.)
+            self._low["loss"] = 2.0 * abs(self._values["d_loss"][-1])
         if self.steps % self._stride == 0:
             self._update_references()
             if self.steps >= max(self.warmup, self.window):
@@ -312,15 +321,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         now = {key: self.median(key) for key in
                ("d_grad_norm", "g_grad_norm", "d_acc_real", "d_acc_fake",
                 "diversity", "d_loss", "g_loss")}
-        loss = _loss(now)
         showing = []
-        if any(f.name == "diverging" for f in self.findings):
-            # What follows a divergence is its consequence, not news.
-            return showing
-        diverging = self._diverging(now, loss)
-        if diverging:
-            showing.append("diverging")
-            self._report("diverging", *diverging)
+        if self._diverged():
             return showing
         overpowering = self._overpowering(now)
         if overpowering:
@@ -347,14 +349,18 @@ class TrainingMonitor(keras.callbacks.Callback):
             self._snapshots.append((self.steps, self._weights()))
         return showing
 
-    def _update_references(self):
+    def _update_references(self, last=None):
         """The lowest and highest levels of the gradient norms and the
         losses so far: medians over the last `window // 10` steps (at
         least 3), taken every `window // 10` steps from the first."""
-        last = max(3, self._stride)
+        last = last or max(3, self._stride)
         recent = {key: self.median(key, last) for key in
                   ("d_grad_norm", "g_grad_norm", "d_loss", "g_loss")}
         recent["loss"] = _loss(recent)
+        if not self._diverged():
+            diverging = self._diverging(recent, last)
+            if diverging:
+                self._report("diverging", *diverging)
         for key in ("d_grad_norm", "g_grad_norm", "loss"):
             value = recent[key]
             if value is None or not math.isfinite(value):
@@ -362,20 +368,26 @@ class TrainingMonitor(keras.callbacks.Callback):
             self._low[key] = min(self._low.get(key, math.inf), value)
             self._peak[key] = max(self._peak.get(key, 0.0), value)
 
-    def _diverging(self, now, loss):
+    def _diverged(self):
+        # What follows a divergence is its consequence, not news.
+        return any(f.name == "diverging" for f in self.findings)
+
+    def _diverging(self, now, last):
+        loss = now["loss"]
         for key, name in (("d_grad_norm", "discriminator's"),
                           ("g_grad_norm", "generator's")):
             value, low = now[key], self._low.get(key)
             if value is None or low is None:
                 continue
+            # Below 1e-3 a gradient norm is as good as vanished: growth
+            # from there is not divergence (and float noise is not growth).
             if not math.isfinite(value) or value > self.growth * max(
-                low, 1e-12
+                low, 1e-3
             ):
                 return (
                     f"Training is diverging: the {name} gradient norm has "
                     f"grown from {low:.3g} to {value:.3g} (medians over "
-                    f"{self.window} steps), more than {self.growth:g} "
-                    f"times.",
+                    f"{last} steps), more than {self.growth:g} times.",
                     {key: value, f"lowest_{key}": low},
                 )
         low = self._low.get("loss")
@@ -384,8 +396,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         ):
             return (
                 f"Training is diverging: |d_loss| + |g_loss| has grown "
-                f"from {low:.3g} to {loss:.3g} (medians over "
-                f"{self.window} steps).",
+                f"from {low:.3g} to {loss:.3g} (medians over {last} "
+                f"steps), more than {self.growth:g} times.",
                 {"loss": loss, "lowest_loss": low},
             )
         return None

@@ -165,21 +165,21 @@ def gradient_norm(grads, optimizer=None):
 
 
 def _total_variance(images):
-    """Sum over pixels of the unbiased variance over the global batch."""
-    images = tf.cast(images, tf.float32)
-    flat = tf.reshape(images, [tf.shape(images)[0], -1])
+    """Sum over pixels of the unbiased variance over the global batch.
+
+    Two passes (the global mean, then the centred squares), so that a
+    batch of identical images gives exactly 0.
+    """
+    flat = tf.cast(tf.reshape(images, [tf.shape(images)[0], -1]),
+                   tf.float32)
     n = tf.cast(tf.shape(flat)[0], tf.float32)
-    sums = all_reduce_sum(tf.concat([
-        tf.reshape(n, [1]),
-        tf.reduce_sum(flat, axis=0),
-        tf.reduce_sum(tf.square(flat), axis=0),
-    ], axis=0))
+    sums = all_reduce_sum(tf.concat(
+        [tf.reshape(n, [1]), tf.reduce_sum(flat, axis=0)], axis=0
+    ))
     count = sums[0]
-    size = (tf.shape(sums)[0] - 1) // 2
-    total, squares = sums[1:1 + size], sums[1 + size:]
-    mean = tf.math.divide_no_nan(total, count)
-    sum_of_squares = tf.reduce_sum(squares - count * tf.square(mean))
-    return tf.maximum(tf.math.divide_no_nan(sum_of_squares, count - 1.0), 0.0)
+    mean = tf.math.divide_no_nan(sums[1:], count)
+    squares = all_reduce_sum(tf.reduce_sum(tf.square(flat - mean)))
+    return tf.math.divide_no_nan(squares, count - 1.0)
 
 
 def diversity(fake, real):

@@ -200,6 +200,8 @@ def diversity(fake, real):
     Returns:
         Tensor: A float32 scalar (0 if the real images do not vary).
     """
-    return tf.sqrt(tf.math.divide_no_nan(
-        _total_variance(fake), _total_variance(real)
-    ))
+    real_variance = _total_variance(real)
+    # Rounding leaves ~1e-15 for identical images: count that as none.
+    real_variance = tf.where(real_variance > 1e-12, real_variance, 0.0)
+    return tf.sqrt(tf.math.divide_no_nan(_total_variance(fake),
+                                         real_variance))

@@ -69,9 +69,9 @@ CASES = {
         400, "the saturating minimax loss, D 100x G's learning rate",
     ),
     "diverging": (
-        {"d_lr": 0.2, "g_lr": 0.2},
+        {"d_lr": 1.0, "g_lr": 1.0},
         {},
-        300, "learning rate 0.2 instead of 2e-4",
+        300, "learning rate 1.0 instead of 2e-4",
     ),
     "collapse": (
         {"ignore_input": True},

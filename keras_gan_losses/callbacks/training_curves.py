@@ -262,10 +262,11 @@ class TrainingCurves(keras.callbacks.Callback):
             for key in keys:
                 self._plot(ax, key)
             ax.set_title(title, fontsize=10)
-            if "log scale" in title and all(
+            if "log scale" in title and any(
                 p[1] > 0 for key in keys for p in self.records[key]
             ):
-                ax.set_yscale("log")
+                # Steps with a norm of 0 are left out of the drawing.
+                ax.set_yscale("log", nonpositive="mask")
             ax.set_xlabel("step", fontsize=9)
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=8)

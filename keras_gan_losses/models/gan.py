@@ -199,6 +199,10 @@ class GAN(keras.Model):
     and `nonfinite_steps`, the number of steps skipped for non-finite
     values. The first ones are means over the epoch's steps (over all
     `d_steps` discriminator updates for the discriminator's values).
+    With `compile(training_signals=True)` (the default) they also hold
+    the signals that `callbacks.TrainingMonitor` reads: `d_grad_norm`
+    and `g_grad_norm`, `d_acc_real` and `d_acc_fake` (or `d_gap`) and
+    `diversity` (see `keras_gan_losses.models.signals`).
 
     Example:
 

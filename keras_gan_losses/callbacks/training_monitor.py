@@ -22,6 +22,9 @@ RESTORABLE = ("diverging", "mode_collapse")
 
 #: Keras reports the guard's count since the epoch began, not a mean.
 _COUNT_KEYS = ("nonfinite_steps",)
+#: Share of its peak below which a gradient norm counts as gone for a
+#: stalled run (a discriminator that merely wins keeps more than that).
+_STALL_SHARE = 1e-4
 _NON_NEGATIVE_KEYS = ("d_grad_norm", "g_grad_norm", "diversity",
                       "d_acc_real", "d_acc_fake")
 
@@ -137,7 +140,8 @@ class TrainingMonitor(keras.callbacks.Callback):
       callback, the `class_coverage` of the samples is below
       `coverage`;
     - `"stalled"`: both networks' gradient norms have vanished (below
-      `vanishing` of their peak, or exactly 0): neither learns.
+      1e-4 of their peak, or exactly 0), and the discriminator is not
+      overpowering: neither network learns.
 
     A value is the median over the last `window` steps; nothing but
     `"nonfinite"` is reported in the first `warmup` steps. Each finding
@@ -427,7 +431,7 @@ class TrainingMonitor(keras.callbacks.Callback):
             return None
         for key, value in norms.items():
             peak = self._peak.get(key, 0.0)
-            if value > max(self.vanishing * peak * 1e-3, 1e-12):
+            if value > max(_STALL_SHARE * peak, 1e-12):
                 return None
         return (
             f"Training has stalled: both networks' gradient norms have "

@@ -377,8 +377,10 @@ class GAN(keras.Model):
                 discriminator's accuracy on real and generated images
                 (`d_acc_real`, `d_acc_fake`; `d_gap`, the logit gap, for
                 losses without a decision threshold such as Wasserstein)
-                and the generated batch's `diversity`. They cost a few
-                per cent of a step (see `benchmarks/RESULTS.md`).
+                and the generated batch's `diversity`. They cost about
+                1 % of a step (see `benchmarks/RESULTS.md`); under a
+                multi-replica strategy, one extra all-reduce of the
+                gradients per update.
             **kwargs (dict): Refused: `keras.Model.compile` arguments such as
                 `optimizer`, `loss` or `metrics` raise a `TypeError` naming
                 the GAN's own arguments.

@@ -53,6 +53,7 @@ I2I = "tests/models/image_to_image_test.py"
 MMD = "tests/losses/mmd_test.py"
 GAN_MMD = "tests/models/gan_mmd_test.py"
 PERCEPTUAL = "tests/losses/perceptual_test.py"
+MONITOR = "tests/callbacks/training_monitor_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -557,6 +558,46 @@ MUTANTS = [
            "images = ops.repeat(images, 3, axis=-1)",
            "images = ops.concatenate([images, 0 * images, 0 * images], -1)",
            (PERCEPTUAL,)),
+    # --- training signals and the TrainingMonitor -------------------------
+    Mutant("monitor_overpower_threshold_inverted",
+           "keras_gan_losses/callbacks/training_monitor.py",
+           "if min(real, fake) < self.accuracy or",
+           "if min(real, fake) > self.accuracy or",
+           (MONITOR,)),
+    Mutant("monitor_collapse_threshold_inverted",
+           "keras_gan_losses/callbacks/training_monitor.py",
+           'now["diversity"] < self.collapse',
+           'now["diversity"] > self.collapse',
+           (MONITOR,)),
+    Mutant("monitor_divergence_growth_ignored",
+           "keras_gan_losses/callbacks/training_monitor.py",
+           "loss > self.growth * max(low, 1.0)",
+           "loss > self.growth * max(low, 1.0) * 1e9",
+           (MONITOR,)),
+    Mutant("accuracy_real_and_fake_swapped", M + "gan.py",
+           "zip(signals.ACCURACY_KEYS, correct)",
+           "zip(signals.ACCURACY_KEYS[::-1], correct)",
+           (MONITOR,)),
+    Mutant("accuracy_threshold_ignored", M + "signals.py",
+           "return ((a + b) / 2.0, 1 if b > a else -1)",
+           "return (0.0, 1)",
+           (MONITOR,)),
+    Mutant("grad_norm_of_the_wrong_network", M + "gan.py",
+           'self._track_global("d_grad_norm", signals.gradient_norm(\n'
+           '                grads, self.d_optimizer), ok)',
+           'self._track_global("g_grad_norm", signals.gradient_norm(\n'
+           '                grads, self.d_optimizer), ok)',
+           (MONITOR,)),
+    Mutant("grad_norm_before_all_reduce", M + "signals.py",
+           "    grads = all_reduce_sum(grads)\n",
+           "",
+           (DISTRIBUTE,)),
+    Mutant("diversity_inverted", M + "signals.py",
+           "tf.sqrt(tf.math.divide_no_nan(_total_variance(fake),\n"
+           "                                         real_variance))",
+           "tf.sqrt(tf.math.divide_no_nan(real_variance,\n"
+           "                                         _total_variance(fake)))",
+           (MONITOR,)),
 ]
 
 def copy_repository(target):

@@ -30,6 +30,8 @@ from keras_gan_losses.callbacks.gan_evaluation import GANEvaluation
 from keras_gan_losses.callbacks.sample_grid import SampleGrid
 from keras_gan_losses.callbacks.tensorboard_samples import TensorBoardSamples
 from keras_gan_losses.callbacks.training_curves import TrainingCurves
+from keras_gan_losses.callbacks.training_monitor import TrainingHealthWarning
+from keras_gan_losses.callbacks.training_monitor import TrainingMonitor
 from keras_gan_losses.utils.chief import is_chief
 
 __all__ = [
@@ -39,4 +41,6 @@ __all__ = [
     "GANEvaluation",
     "is_chief",
     "BackupAndRestore",
+    "TrainingMonitor",
+    "TrainingHealthWarning",
 ]

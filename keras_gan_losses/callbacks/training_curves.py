@@ -14,6 +14,16 @@ from keras_gan_losses.utils.chief import is_chief
 LOSS_KEYS = ("d_loss", "g_loss")
 #: Log keys drawn in the "discriminator outputs" panel.
 LOGIT_KEYS = ("d_real", "d_fake")
+#: The training signals of `GAN.compile(training_signals=True)` and the
+#: panel each goes to (gradient norms on a log scale).
+SIGNAL_PANELS = {
+    "d_acc_real": "discriminator accuracy",
+    "d_acc_fake": "discriminator accuracy",
+    "d_gap": "logit gap (real - generated)",
+    "d_grad_norm": "gradient norms (log scale)",
+    "g_grad_norm": "gradient norms (log scale)",
+    "diversity": "diversity (generated / real)",
+}
 #: Per-step keys that Keras logs as counts since the epoch began, not as
 #: running means (`GAN`'s steps skipped by its non-finite guard).
 COUNT_KEYS = ("nonfinite_steps",)
@@ -220,6 +230,13 @@ class TrainingCurves(keras.callbacks.Callback):
                 if any(p[1] > 0 for p in self.records[key]):
                     panels.append(("steps skipped as non-finite "
                                    "(cumulative)", [key]))
+            elif key in SIGNAL_PANELS:
+                title = SIGNAL_PANELS[key]
+                grouped = [p for p in panels if p[0] == title]
+                if grouped:
+                    grouped[0][1].append(key)
+                else:
+                    panels.append((title, [key]))
             elif key not in LOSS_KEYS and key not in LOGIT_KEYS:
                 panels.append((f"{key} (penalty / other)", [key]))
         grouped = {}
@@ -245,6 +262,11 @@ class TrainingCurves(keras.callbacks.Callback):
             for key in keys:
                 self._plot(ax, key)
             ax.set_title(title, fontsize=10)
+            if "log scale" in title and any(
+                p[1] > 0 for key in keys for p in self.records[key]
+            ):
+                # Steps with a norm of 0 are left out of the drawing.
+                ax.set_yscale("log", nonpositive="mask")
             ax.set_xlabel("step", fontsize=9)
             ax.grid(alpha=0.3)
             ax.tick_params(labelsize=8)

@@ -42,7 +42,7 @@ SAVED_SETTINGS = ("data", "loss", "epochs", "batch_size", "latent_dim",
 #: Files and folders `kgl train` writes into the run directory.
 RUN_FILES = ("config.json", "history.csv", "steps.csv", "curves.png",
              "samples", "backup", "model.keras", "generator_savedmodel",
-             "metrics.json")
+             "metrics.json", "health.json")
 
 #: Samples below which `kgl evaluate` warns: KID subsets are 1,000 samples,
 #: so `kid_std` needs at least two disjoint subsets' worth; precision and
@@ -169,6 +169,10 @@ def train(args):
             title=f"{args.loss} DCGAN on {args.data}",
         ),
     ]
+    # After the evaluation (its class coverage), before the files: the
+    # monitor reads the signals that GAN.fit logs and writes health.json.
+    monitor = kgl.callbacks.TrainingMonitor(path=out_dir / "health.json")
+    callbacks.insert(1 if args.eval_every else 0, monitor)
     epochs_done = _EpochCounter()
     callbacks.append(epochs_done)
     # Set-up succeeded: only now does the run directory get written.
@@ -188,6 +192,8 @@ def train(args):
         if isinstance(error, tf.errors.OpError):
             raise CommandError(_training_error(error, args.data)) from error
         raise
+    say(monitor.summary() + (f" Details: {run_dir}/health.json"
+                             if monitor.findings else ""))
     gan.save(out_dir / "model.keras")
     # The run's own export: a resumed run replaces it.
     gan.export_generator(out_dir / "generator_savedmodel", overwrite=True)
@@ -270,7 +276,7 @@ def _start_run_dir(run_dir, args, resuming):
         return False
     created = not run_dir.exists()
     run_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("history.csv", "steps.csv", "curves.png"):
+    for name in ("history.csv", "steps.csv", "curves.png", "health.json"):
         (run_dir / name).unlink(missing_ok=True)
     settings = {key: getattr(args, key) for key in SAVED_SETTINGS}
     (run_dir / "config.json").write_text(json.dumps(settings, indent=2))

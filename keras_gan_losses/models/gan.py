@@ -15,6 +15,7 @@ from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
 from keras_gan_losses.models import data_checks
 from keras_gan_losses.models import shape_checks
+from keras_gan_losses.models import signals
 from keras_gan_losses.models.adversarial import adversarial_loss
 from keras_gan_losses.models.adversarial import graph_output_activation
 from keras_gan_losses.models.combined import feature_network
@@ -284,6 +285,10 @@ class GAN(keras.Model):
     and `nonfinite_steps`, the number of steps skipped for non-finite
     values. The first ones are means over the epoch's steps (over all
     `d_steps` discriminator updates for the discriminator's values).
+    With `compile(training_signals=True)` (the default) they also hold
+    the signals that `callbacks.TrainingMonitor` reads: `d_grad_norm`
+    and `g_grad_norm`, `d_acc_real` and `d_acc_fake` (or `d_gap`) and
+    `diversity` (see `keras_gan_losses.models.signals`).
 
     Example:
 
@@ -427,6 +432,7 @@ class GAN(keras.Model):
         nonfinite_patience=10,
         d_loss_weights=None,
         g_loss_weights=None,
+        training_signals=True,
         **kwargs,
     ):
         """Configures the GAN for training.
@@ -479,6 +485,17 @@ class GAN(keras.Model):
             g_loss_weights (list[float] | None): The same for `g_loss`: the
                 terms are logged as `g_loss_<name>`, e.g.
                 `g_loss_non_saturating`, `g_loss_feature_matching`.
+            training_signals (bool): Whether to log the training signals
+                that `callbacks.TrainingMonitor` reads (see
+                `keras_gan_losses.models.signals`): each network's
+                gradient norm (`d_grad_norm`, `g_grad_norm`), the
+                discriminator's accuracy on real and generated images
+                (`d_acc_real`, `d_acc_fake`; `d_gap`, the logit gap, for
+                losses without a decision threshold such as Wasserstein)
+                and the generated batch's `diversity`. They cost about
+                1 % of a step (see `benchmarks/RESULTS.md`); under a
+                multi-replica strategy, one extra all-reduce of the
+                gradients per update.
             **kwargs (dict): Refused: `keras.Model.compile` arguments such as
                 `optimizer`, `loss` or `metrics` raise a `TypeError` naming
                 the GAN's own arguments.
@@ -541,6 +558,7 @@ class GAN(keras.Model):
                 "nonfinite_patience", nonfinite_patience
             )
         self.nonfinite_patience = nonfinite_patience
+        self.training_signals = bool(training_signals)
         self._build_training_state(
             [p.name for p in penalties], self._component_keys()
         )
@@ -571,7 +589,8 @@ class GAN(keras.Model):
             penalties = [penalties]
         penalties = [penalties_module.get(p) for p in penalties]
         names = [p.name for p in penalties]
-        reserved = {"d_loss", "g_loss", "d_real", "d_fake", "nonfinite_steps"}
+        reserved = {"d_loss", "g_loss", "d_real", "d_fake", "nonfinite_steps",
+                    *signals.SIGNAL_KEYS}
         for name in names:
             if names.count(name) > 1 or name in reserved:
                 raise ValueError(
@@ -648,6 +667,9 @@ class GAN(keras.Model):
             self._trackers["nonfinite_steps"] = keras.metrics.Sum(
                 name="nonfinite_steps"
             )
+            if self.training_signals:
+                for name in signals.signal_keys(self.d_loss):
+                    self._trackers[name] = keras.metrics.Mean(name=name)
             self._guard = StepGuard(
                 ["d_loss", *penalty_names, "discriminator gradients",
                  "g_loss", "generator gradients", *component_keys],
@@ -694,6 +716,7 @@ class GAN(keras.Model):
             "jit_compile": self._jit_compile_arg,
             "steps_per_execution": self.steps_per_execution,
             "nonfinite_patience": self.nonfinite_patience,
+            "training_signals": self.training_signals,
         }
 
     def compile_from_config(self, config):
@@ -936,6 +959,47 @@ class GAN(keras.Model):
                 mean = mean * share
             self._track(name, mean, ok)
 
+    def _track_global(self, name, value, ok):
+        """Adds a value that is the same on every replica (computed from
+        all-reduced sums) to its epoch mean, unless the step failed or the
+        value is not finite."""
+        ok = tf.logical_and(ok, tf.math.is_finite(value))
+        self._trackers[name].update_state(
+            tf.where(ok, value, tf.zeros_like(value)),
+            sample_weight=tf.cast(ok, value.dtype),
+        )
+
+    def _track_d_signals(self, real_logits, fake_logits, share, ok,
+                         grads=None, fake=None, real=None, last=True):
+        """Logs the discriminator's signals (see `models.signals`): its
+        accuracy or logit gap, its gradient norm and, on the last update
+        of a step, the generated batch's diversity."""
+        if not self.training_signals:
+            return
+        rule = signals.decision_rule(self.d_loss)
+        if rule is None:
+            gap = _safe_mean(real_logits) - _safe_mean(fake_logits)
+            self._track("d_gap", gap if share is None else gap * share, ok)
+        else:
+            correct = signals.correct_decisions(rule, real_logits,
+                                                fake_logits)
+            for name, values in zip(signals.ACCURACY_KEYS, correct):
+                mean = _safe_mean(values)
+                self._track(name, mean if share is None else mean * share,
+                            ok)
+        if grads is not None:
+            self._track_global("d_grad_norm", signals.gradient_norm(
+                grads, self.d_optimizer), ok)
+        if last and fake is not None:
+            self._track_global("diversity", signals.diversity(fake, real),
+                               ok)
+
+    def _track_g_signals(self, grads, ok):
+        """Logs the generator's gradient norm (see `models.signals`)."""
+        if self.training_signals:
+            self._track_global("g_grad_norm", signals.gradient_norm(
+                grads, self.g_optimizer), ok)
+
     def _count(self, ok):
         # Every replica knows the same `ok`: count it once.
         bad = tf.cast(tf.logical_not(ok), tf.float32)
@@ -968,7 +1032,8 @@ class GAN(keras.Model):
             "discriminator gradients",
             _unless_loss_scaled(self.d_optimizer, grads),
         )
-        return ok, reason, grads, (d_loss, terms, real_logits, fake_logits)
+        return (ok, reason, grads, (d_loss, terms, real_logits, fake_logits),
+                fake)
 
     def train_step(self, data):
         """One training step of `fit`: `d_steps` discriminator updates,
@@ -993,7 +1058,7 @@ class GAN(keras.Model):
         # Each update runs only while every check of this step has passed;
         # `reason` keeps the first failure.
         for index in range(self.d_steps):
-            update_ok, update_reason, grads, values = self._d_gradients(
+            update_ok, update_reason, grads, values, fake = self._d_gradients(
                 real, labels, random.fold_in(seed, 2 * index),
                 random.fold_in(seed, 2 * index + 1), share,
             )
@@ -1002,6 +1067,9 @@ class GAN(keras.Model):
             averages = [a for _, a in self._penalty_updates.values()]
             run_if(ok, self._apply_discriminator_update, grads, *averages)
             self._track_discriminator(*values, share, ok)
+            self._track_d_signals(values[2], values[3], share, ok,
+                                  grads=grads, fake=fake, real=real,
+                                  last=index == self.d_steps - 1)
 
         latent = self._latent(
             tf.shape(real)[0], random.fold_in(seed, 2 * self.d_steps)
@@ -1025,6 +1093,7 @@ class GAN(keras.Model):
         self._track("g_loss", g_loss, ok)
         for name, value in g_parts.items():
             self._track(name, value, ok)
+        self._track_g_signals(grads, ok)
         self._count(ok)
         self._guard.record(ok, reason, step)
         return logs_for_reduction(
@@ -1077,10 +1146,14 @@ class GAN(keras.Model):
         self._track("g_loss", g_loss, ok)
         for name, value in g_parts.items():
             self._track(name, value, ok)
+        self._track_d_signals(values[2], values[3], share, ok, fake=fake,
+                              real=real)
         self._count(ok)
         self._penalty_updates.clear()
+        # Nothing is updated: no gradient norm to report.
         return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics}
+            {m.name: m.result() for m in self.metrics
+             if m.name not in signals.GRADIENT_KEYS}
         )
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):

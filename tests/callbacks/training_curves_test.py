@@ -149,3 +149,19 @@ def test_skipped_steps_are_counts_drawn_only_when_there_are_some(tmp_path,
         in curves.panels()
     curves.draw()
     assert (tmp_path / "curves.png").is_file()
+
+
+def test_training_signals_are_grouped_into_panels(tmp_path):
+    curves = TrainingCurves(tmp_path / "curves.png")
+    for key in ("d_loss", "g_loss", "d_acc_real", "d_acc_fake",
+                "d_grad_norm", "g_grad_norm", "diversity"):
+        curves.records[key] = [(step, 0.5 + step, None)
+                               for step in range(1, 5)]
+    assert curves.panels() == [
+        ("losses", ["d_loss", "g_loss"]),
+        ("discriminator accuracy", ["d_acc_real", "d_acc_fake"]),
+        ("gradient norms (log scale)", ["d_grad_norm", "g_grad_norm"]),
+        ("diversity (generated / real)", ["diversity"]),
+    ]
+    curves.draw()
+    assert (tmp_path / "curves.png").is_file()

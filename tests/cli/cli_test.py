@@ -74,6 +74,18 @@ def test_train_writes_the_run_directory(run_dir):
     assert gan.ema_generator is not None and gan.latent_dim == 8
 
 
+def test_train_writes_health_json_and_says_so(run_dir):
+    report = json.loads((run_dir / "health.json").read_text())
+    # 6 steps: too few for any finding (the monitor's warm-up is 100).
+    assert report["healthy"] is True and report["findings"] == []
+    assert report["steps"] == 6
+    assert report["summary"] == (
+        "Health: no problem found over 6 training steps.")
+    columns = list(read_csv(run_dir / "history.csv")[0])
+    assert {"d_acc_real", "d_acc_fake", "d_grad_norm", "g_grad_norm",
+            "diversity"} <= set(columns)
+
+
 def test_history_numbers_epochs_like_the_grids(run_dir):
     rows = read_csv(run_dir / "history.csv")
     columns = list(rows[0])

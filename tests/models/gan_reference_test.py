@@ -14,6 +14,7 @@ import pytest
 import reference  # noqa: I001 - tests/ is on sys.path
 
 import keras_gan_losses as kgl
+from keras_gan_losses.models import signals
 
 LATENT = 3
 IMAGE = (2, 3, 1)
@@ -122,6 +123,20 @@ IDS = ["minimax", "non_saturating", "label_smoothing", "least_squares",
        "keras_bce", "keras_mse"]
 
 
+def signal_reference(d_loss, r, f):
+    """The discriminator's accuracies (or logit gap) from its logits, with
+    the decision rule of `d_loss` (see `models.signals.decision_rule`)."""
+    rule = signals.decision_rule(d_loss)
+    if rule is None:
+        return {"d_gap": r.mean() - f.mean()}
+    threshold, sign = rule
+    if threshold == signals.RELATIVISTIC:
+        return {"d_acc_real": np.mean(r > f.mean()),
+                "d_acc_fake": np.mean(f < r.mean())}
+    return {"d_acc_real": np.mean(sign * (r - threshold) > 0),
+            "d_acc_fake": np.mean(sign * (f - threshold) < 0)}
+
+
 @pytest.mark.parametrize("d_loss,g_loss,ref_d,ref_g", CASES, ids=IDS)
 def test_evaluate_logs_equal_the_reference(d_loss, g_loss, ref_d, ref_g):
     scale = 0.5
@@ -141,6 +156,9 @@ def test_evaluate_logs_equal_the_reference(d_loss, g_loss, ref_d, ref_g):
         "r1_penalty": reference.r1_penalty(real_grads, 3.0),
         "r2_penalty": reference.r1_penalty(fake_grads, 0.5),
         "nonfinite_steps": 0.0,
+        # Every generated image is FAKE: no spread at all.
+        "diversity": 0.0,
+        **signal_reference(gan.d_loss, r, f),
     }
     assert set(logs) == set(expected)
     for key, value in expected.items():
@@ -245,7 +263,8 @@ def test_conditional_evaluate_logs_equal_the_reference():
     gan = kgl.GAN(g, d, num_classes=CLASSES, seed=0)
     gan.compile(d_loss="least_squares", g_loss="relativistic_average",
                 penalties=[kgl.penalties.R1Penalty(2.0),
-                           kgl.penalties.R2Penalty(1.0)])
+                           kgl.penalties.R2Penalty(1.0)],
+                training_signals=False)
     x = real_images(9)
     y = np.array([0, 1, 2, 2, 1, 0, 1, 1, 2], "int32")
     logs = gan.evaluate(x, y, batch_size=9, verbose=0, return_dict=True)

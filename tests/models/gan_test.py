@@ -10,6 +10,7 @@ from nets import generator
 from nets import images
 
 import keras_gan_losses as kgl
+from keras_gan_losses.models import signals
 
 PAIRS = [
     ("minimax", "minimax"),
@@ -40,7 +41,7 @@ def test_fit_updates_both_networks_without_nan(d_loss, g_loss):
     history = gan.fit(images(), batch_size=8, epochs=2, verbose=0)
     assert set(history.history) == {
         "d_loss", "g_loss", "gradient_penalty", "d_real", "d_fake",
-        "nonfinite_steps"}
+        "nonfinite_steps", *signals.signal_keys(gan.d_loss)}
     assert history.history["nonfinite_steps"] == [0.0, 0.0]
     for values in history.history.values():
         assert len(values) == 2 and np.all(np.isfinite(values))
@@ -95,8 +96,10 @@ def test_evaluate_updates_nothing():
 
     before = state()
     logs = gan.evaluate(images(), batch_size=8, verbose=0, return_dict=True)
+    # No update, so no gradient norm.
     assert set(logs) == {"d_loss", "g_loss", "r1_penalty", "d_real",
-                         "d_fake", "nonfinite_steps"}
+                         "d_fake", "nonfinite_steps", "d_acc_real",
+                         "d_acc_fake", "diversity"}
     for a, b in zip(before, state()):
         np.testing.assert_array_equal(a, b)
     # Evaluating again draws the same noise: the same numbers.

@@ -63,7 +63,8 @@ def decision_rule(loss):
       targets (e.g. `MeanSquaredError`, or a discriminator ending in a
       sigmoid);
     - any other loss: its `decision_threshold` attribute if it has one
-      (a float, or `None` for no rule), else none.
+      (a float, or `None` for no rule), else none; a list of losses (a
+      combined `d_loss`) has none either.
 
     Args:
         loss (keras.losses.Loss): The discriminator's loss object.

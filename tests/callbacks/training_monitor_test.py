@@ -406,3 +406,13 @@ def test_signals_can_be_switched_off():
     logs = gan.fit(digits(64), batch_size=32, epochs=1, verbose=0).history
     assert not set(signals.SIGNAL_KEYS) & set(logs)
     assert gan.get_compile_config()["training_signals"] is False
+
+
+def test_combined_and_mmd_discriminator_losses_log_the_logit_gap():
+    # A weighted list of losses has no single threshold; MMD critics
+    # output features, not decisions.
+    combined = [kgl.losses.MinimaxDiscriminatorLoss(),
+                kgl.losses.WassersteinDiscriminatorLoss()]
+    assert signals.decision_rule(combined) is None
+    assert signals.signal_keys(combined)[0] == "d_gap"
+    assert signals.decision_rule(kgl.losses.MMDDiscriminatorLoss()) is None

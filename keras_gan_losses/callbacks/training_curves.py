@@ -7,6 +7,9 @@ import os
 import keras
 import numpy as np
 
+from keras_gan_losses.callbacks.step_values import COUNT_KEYS
+from keras_gan_losses.callbacks.step_values import StepValues
+from keras_gan_losses.callbacks.step_values import as_float
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.chief import is_chief
 
@@ -26,7 +29,6 @@ SIGNAL_PANELS = {
 }
 #: Per-step keys that Keras logs as counts since the epoch began, not as
 #: running means (`GAN`'s steps skipped by its non-finite guard).
-COUNT_KEYS = ("nonfinite_steps",)
 #: Epoch-level keys and the panel each goes to (other epoch-level keys get
 #: a panel of their own).
 METRIC_PANELS = {
@@ -96,7 +98,7 @@ class TrainingCurves(keras.callbacks.Callback):
         self._rows = []
         self._steps_done = 0
         self._epoch = 0
-        self._previous = (0, {})
+        self._step_values = StepValues()
         self._loaded = False
 
     # ------------------------------------------------------------------
@@ -114,43 +116,28 @@ class TrainingCurves(keras.callbacks.Callback):
             self._load(first_epoch=epoch)
             self._loaded = True
         self._epoch = epoch
-        self._previous = (0, {})
+        self._step_values.reset()
 
     def on_train_batch_end(self, batch, logs=None):
-        if not logs:
+        update = self._step_values.update(batch, logs)
+        if update is None:
             return
-        done = batch + 1
-        previous_done, previous = self._previous
-        steps = done - previous_done
-        if steps < 1:
-            return
-        means = {}
-        for key, value in logs.items():
-            value = _as_float(value)
-            if value is None:
-                continue
-            means[key] = value
-            old = previous.get(key, 0.0) if previous_done else 0.0
-            if key in COUNT_KEYS:
-                # A count: how many since the last call.
-                interval = value - old
-            else:
-                interval = (done * value - previous_done * old) / steps
-            self._record(key, self._steps_done + done, interval, "step")
-        self._previous = (done, means)
+        done = self._step_values.done
+        for key, value in update[1].items():
+            self._record(key, self._steps_done + done, value, "step")
 
     def on_epoch_end(self, epoch, logs=None):
-        done, step_keys = self._previous
+        done, step_keys = self._step_values.done, self._step_values.means
         self._steps_done += done
         for key, value in (logs or {}).items():
             if key in step_keys or key.startswith("val_") or key == "kid_std":
                 continue
-            value = _as_float(value)
+            value = as_float(value)
             if value is None or math.isnan(value):
                 continue
             extra = None
             if key == "kid":
-                extra = _as_float((logs or {}).get("kid_std"))
+                extra = as_float((logs or {}).get("kid_std"))
             self._record(key, self._steps_done, value, "epoch", extra)
         self._flush_rows()
         if (epoch + 1) % self.every_n_epochs == 0:
@@ -316,11 +303,3 @@ def _moving_average(values, window):
     return (cumulative[index] - cumulative[start]) / (index - start)
 
 
-def _as_float(value):
-    if value is None:
-        return None
-    try:
-        value = float(np.asarray(value))
-    except (TypeError, ValueError):
-        return None
-    return value

@@ -11,6 +11,9 @@ import warnings
 import keras
 import numpy as np
 
+from keras_gan_losses.callbacks.step_values import COUNT_KEYS
+from keras_gan_losses.callbacks.step_values import StepValues
+from keras_gan_losses.callbacks.step_values import as_float
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.chief import is_chief
 
@@ -20,8 +23,6 @@ FINDINGS = ("nonfinite", "diverging", "discriminator_overpowers",
 #: The findings after which putting earlier weights back makes sense.
 RESTORABLE = ("diverging", "mode_collapse")
 
-#: Keras reports the guard's count since the epoch began, not a mean.
-_COUNT_KEYS = ("nonfinite_steps",)
 #: Share of its peak below which a gradient norm counts as gone for a
 #: stalled run (a discriminator that merely wins keeps more than that).
 _STALL_SHARE = 1e-4
@@ -230,7 +231,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         )
         self._peak = {}
         self._low = {}
-        self._previous = (0, {})
+        self._step_values = StepValues()
         self._epoch = 0
         self._snapshots = collections.deque(maxlen=2)
 
@@ -244,37 +245,26 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        self._previous = (0, {})
+        self._step_values.reset()
 
     def on_train_batch_end(self, batch, logs=None):
-        if not logs:
+        update = self._step_values.update(batch, logs)
+        if update is None:
             return
-        done = batch + 1
-        previous_done, previous = self._previous
-        count = done - previous_done
-        if count < 1:
-            return
-        means = {key: value for key, value in
-                 ((key, _as_float(value)) for key, value in logs.items())
-                 if value is not None}
-        bad = means.get("nonfinite_steps", 0.0) - (
-            previous.get("nonfinite_steps", 0.0) if previous_done else 0.0
-        )
+        count, values = update
+        bad = values.get("nonfinite_steps", 0.0)
         self.steps += count
         if bad > 0:
             # The guard skipped the step(s): their signals were not logged.
             self._report_nonfinite(bad)
         else:
-            for key, value in means.items():
-                if key in _COUNT_KEYS:
+            for key, value in values.items():
+                if key in COUNT_KEYS:
                     continue
-                old = previous.get(key, 0.0) if previous_done else 0.0
-                value = (done * value - previous_done * old) / count
                 if key in _NON_NEGATIVE_KEYS:
                     # Running means of values ~0 can come back as -1e-5.
                     value = max(value, 0.0)
                 self._values[key].append(value)
-        self._previous = (done, means)
         if self.steps == count and self._values["d_loss"]:
             # The first discriminator loss comes before any update: a run
             # that diverges at once has grown from it. (The generator's
@@ -286,7 +276,7 @@ class TrainingMonitor(keras.callbacks.Callback):
                 self.check()
 
     def on_epoch_end(self, epoch, logs=None):
-        coverage = _as_float((logs or {}).get("class_coverage"))
+        coverage = as_float((logs or {}).get("class_coverage"))
         if coverage is not None and coverage < self.coverage and \
                 self.steps >= self.warmup:
             self._report(
@@ -573,10 +563,3 @@ def _fraction(name, value):
     return value
 
 
-def _as_float(value):
-    if value is None:
-        return None
-    try:
-        return float(np.asarray(value))
-    except (TypeError, ValueError):
-        return None

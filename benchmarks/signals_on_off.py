@@ -10,6 +10,7 @@ per-repetition ratios (on / off throughput) and the median step times.
     .venv/bin/python benchmarks/signals_on_off.py
 """
 
+import argparse
 import os
 import statistics
 import time
@@ -51,4 +52,8 @@ def main(repeats=9, steps=100):
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--steps", type=int, default=100)
+    args = parser.parse_args()
+    main(args.repeats, args.steps)

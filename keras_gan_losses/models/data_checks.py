@@ -32,6 +32,24 @@ def resolve_data_range(data_range, generator):
     return check_value_range(data_range, "data_range")
 
 
+#: How far, as a share of its width, data may stray outside `data_range`.
+RANGE_SLACK = 0.05
+
+
+def values_outside(values, data_range):
+    """`(min, max)` of an array if it strays outside `data_range` by more
+    than `RANGE_SLACK` of the range's width, else None (also for no
+    range or an empty array)."""
+    if data_range is None or values.size == 0:
+        return None
+    low, high = data_range
+    slack = RANGE_SLACK * (high - low)
+    lo, hi = float(values.min()), float(values.max())
+    if lo < low - slack or hi > high + slack:
+        return lo, hi
+    return None
+
+
 def check_values(images, data_range):
     """Checks an array of images before training: not empty, finite and
     inside `data_range` (give or take 5 % of its width).
@@ -50,12 +68,9 @@ def check_values(images, data_range):
             "would make every weight NaN. Clean the data first (e.g. find "
             "them with `~np.isfinite(images)`)."
         )
-    if data_range is None:
-        return
-    low, high = data_range
-    slack = 0.05 * (high - low)
-    lo, hi = float(images.min()), float(images.max())
-    if lo < low - slack or hi > high + slack:
+    outside = values_outside(images, data_range)
+    if outside is not None:
+        (lo, hi), (low, high) = outside, data_range
         raise ValueError(
             f"The images have values in [{lo:g}, {hi:g}], outside the "
             f"generator's output range [{low:g}, {high:g}]. Scale them to "

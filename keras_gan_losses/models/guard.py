@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_losses.models.data_checks import RANGE_SLACK
 from keras_gan_losses.utils.distribute import all_reduce_sum
 from keras_gan_losses.utils.distribute import num_replicas
 
@@ -114,7 +115,7 @@ class StepGuard:
         out_of_range = tf.constant(False)
         if self.value_range is not None:
             low, high = self.value_range
-            slack = 0.05 * (high - low)
+            slack = RANGE_SLACK * (high - low)
             # NaN compares false: a non-finite batch is reported as such.
             out_of_range = tf.logical_and(finite, tf.logical_or(
                 batch_min < low - slack, batch_max > high + slack

@@ -10,6 +10,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gan_losses.models.data_checks import check_values
+from keras_gan_losses.models.data_checks import values_outside
 from keras_gan_losses.models.shape_checks import _fmt
 from keras_gan_losses.models.shape_checks import _input_shape
 from keras_gan_losses.models.shape_checks import _num_inputs
@@ -196,12 +197,9 @@ def check_source_values(source, data_range):
             f"The source images contain {bad} NaN or Inf values: clean them "
             "first (e.g. find them with `~np.isfinite(source)`)."
         )
-    if data_range is None or source.size == 0:
-        return
-    low, high = data_range
-    slack = 0.05 * (high - low)
-    lo, hi = float(source.min()), float(source.max())
-    if lo < low - slack or hi > high + slack:
+    outside = values_outside(source, data_range)
+    if outside is not None:
+        (lo, hi), (low, high) = outside, data_range
         raise ValueError(
             f"The source images have values in [{lo:g}, {hi:g}], outside "
             f"[{low:g}, {high:g}], the range the targets and sources are "

@@ -194,19 +194,29 @@ def train(args):
         raise
     say(monitor.summary() + (f" Details: {run_dir}/health.json"
                              if monitor.findings else ""))
+    finish_run(
+        gan, run_dir, out_dir, chief, "Samples",
+        lambda: _final_fid(gan, args, image_shape)
+        if args.fid_samples > 0 else {},
+    )
+    return 0
+
+
+def finish_run(gan, run_dir, out_dir, chief, samples, compute_metrics):
+    """Ends a `kgl train` run: saves the model and its SavedModel export,
+    writes `metrics.json` from `compute_metrics()`, removes a non-chief
+    worker's scratch folder and says where everything is (`samples`
+    names what `samples/` holds)."""
     gan.save(out_dir / "model.keras")
     # The run's own export: a resumed run replaces it.
     gan.export_generator(out_dir / "generator_savedmodel", overwrite=True)
-    metrics = {}
-    if args.fid_samples > 0:
-        metrics = _final_fid(gan, args, image_shape)
+    metrics = compute_metrics()
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     if not chief:
         shutil.rmtree(out_dir, ignore_errors=True)
-    say(f"Done. Samples: {run_dir}/samples/, curves: {run_dir}/curves.png, "
+    say(f"Done. {samples}: {run_dir}/samples/, curves: {run_dir}/curves.png, "
         f"model: {run_dir}/model.keras, SavedModel: "
         f"{run_dir}/generator_savedmodel/")
-    return 0
 
 
 def set_precision(mixed_precision):

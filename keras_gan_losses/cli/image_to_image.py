@@ -9,7 +9,6 @@ generated | target) and the final PSNR, SSIM and FID. The networks are
 
 import json
 import pathlib
-import shutil
 import tempfile
 
 import keras
@@ -92,22 +91,20 @@ def train(args, run_dir, resuming):
             raise CommandError(
                 f"training stopped: {commands.one_line(error)}") from error
         raise
-    gan.save(out_dir / "model.keras")
-    gan.export_generator(out_dir / "generator_savedmodel", overwrite=True)
-    metrics = {}
-    if args.fid_samples > 0:
+    def held_out_metrics():
+        if args.fid_samples <= 0:
+            return {}
         count = min(args.fid_samples, len(held_target))
         extractor = (kgl.metrics.mnist_extractor()
                      if image_shape == MNIST_SHAPE else None)
         metrics = pair_metrics(gan, held_source[:count], held_target[:count],
                                extractor)
         report(metrics, f"{count} held-out pairs of {args.data}")
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    if not chief:
-        shutil.rmtree(out_dir, ignore_errors=True)
-    say(f"Done. Grids (source | generated | target): {run_dir}/samples/, "
-        f"curves: {run_dir}/curves.png, model: {run_dir}/model.keras, "
-        f"SavedModel: {run_dir}/generator_savedmodel/")
+        return metrics
+
+    commands.finish_run(gan, run_dir, out_dir, chief,
+                        "Grids (source | generated | target)",
+                        held_out_metrics)
     return 0
 
 

@@ -372,3 +372,15 @@ def test_progress_bar_shows_the_count_only_when_there_is_one(capsys):
 def test_fit_on_a_dataset_does_not_warn_about_keras_shuffle(recwarn):
     make_gan().fit(dataset(images(8)), verbose=0)
     assert not [w for w in recwarn if "shuffle" in str(w.message)]
+
+
+def test_arrays_may_stray_five_percent_of_the_range_width():
+    from keras_gan_losses.models.data_checks import check_values
+
+    images = np.zeros((2, 4, 4, 1), "float32")
+    images[0, 0, 0, 0] = 1.09  # [-1, 1]: 5 % of the width is 0.1
+    images[1, 0, 0, 0] = -1.09
+    check_values(images, (-1.0, 1.0))
+    images[0, 0, 0, 0] = 1.11
+    with pytest.raises(ValueError, match=r"values in \[-1.09, 1.11\]"):
+        check_values(images, (-1.0, 1.0))

@@ -283,8 +283,13 @@ def _add_train_settings(train):
     train.add_argument("--ema", type=decay, default=None, metavar="DECAY",
                        help="keep an EMA of the generator with this decay, "
                             "e.g. 0.999")
-    train.add_argument("--conditional", action="store_true",
-                       help="train a class-conditional GAN on the labels")
+    labels = train.add_mutually_exclusive_group()
+    labels.add_argument("--conditional", action="store_true", default=None,
+                        help="train a class-conditional GAN on the labels "
+                             "(default: when the data has labels)")
+    labels.add_argument("--unconditional", action="store_false",
+                        dest="conditional",
+                        help="ignore the data's labels")
     train.add_argument("--mixed-precision", action="store_true",
                        help="use the mixed_float16 policy")
     train.add_argument("--jit", action="store_true",

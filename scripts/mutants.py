@@ -54,6 +54,7 @@ MMD = "tests/losses/mmd_test.py"
 GAN_MMD = "tests/models/gan_mmd_test.py"
 PERCEPTUAL = "tests/losses/perceptual_test.py"
 MONITOR = "tests/callbacks/training_monitor_test.py"
+CLI = "tests/cli/cli_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -607,6 +608,25 @@ MUTANTS = [
            "tf.sqrt(tf.math.divide_no_nan(real_variance,\n"
            "                                         _total_variance(fake)))",
            (MONITOR,)),
+    # --- kgl train: conditional when the data has labels; label accuracy ---
+    Mutant("cli_labels_never_used_by_default", "keras_gan_losses/cli/"
+           "commands.py",
+           "        dataset = load(True)\n    except kgl.data.NoLabelsError:",
+           "        dataset = load(True)\n        raise kgl.data.NoLabelsError"
+           "\n    except kgl.data.NoLabelsError:",
+           (CLI + "::test_train_writes_the_run_directory",)),
+    Mutant("cli_unconditional_flag_ignored", "keras_gan_losses/cli/"
+           "commands.py",
+           "    if args.conditional is not None:\n"
+           "        return load(args.conditional)",
+           "    if args.conditional:\n"
+           "        return load(args.conditional)",
+           (CLI + "::test_unconditional_ignores_the_labels",)),
+    Mutant("cli_label_accuracy_off_by_one_class", "keras_gan_losses/cli/"
+           "commands.py",
+           "asked = np.arange(len(probabilities)) % gan.num_classes",
+           "asked = np.arange(1, len(probabilities) + 1) % gan.num_classes",
+           (CLI + "::test_label_accuracy_is_the_share_classified_as_asked",)),
 ]
 
 def copy_repository(target):

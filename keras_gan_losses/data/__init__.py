@@ -8,6 +8,7 @@ and NumPy arrays, and returns a batched dataset ready for `GAN.fit`.
 image-to-image translation (super-resolution, inpainting).
 """
 
+from keras_gan_losses.data.errors import NoLabelsError
 from keras_gan_losses.data.idx import read_idx
 from keras_gan_losses.data.images import load_images
 from keras_gan_losses.data.mnist import load_mnist_10k
@@ -26,6 +27,7 @@ __all__ = [
     "read_idx",
     "infer_value_range",
     "DatasetUnavailableError",
+    "NoLabelsError",
     "load_pairs",
     "make_pairs",
 ]

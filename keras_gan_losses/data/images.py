@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from keras_gan_losses.data import folder as folder_lib
 from keras_gan_losses.data import idx as idx_lib
+from keras_gan_losses.data.errors import NoLabelsError
 from keras_gan_losses.data.mnist import load_mnist_10k
 from keras_gan_losses.data.scaling import affine_for_range
 from keras_gan_losses.data.scaling import infer_value_range
@@ -411,7 +412,7 @@ def _array_labels(labels, count, options, what):
     if not options.with_labels:
         return None
     if labels is None:
-        raise ValueError(
+        raise NoLabelsError(
             f"with_labels=True, but the {what} has no labels: pass an "
             "(images, labels) tuple."
         )
@@ -445,7 +446,7 @@ def _from_idx(paths, value_range, options):
                 names = idx_lib.expected_labels_names(path) or [
                     "<prefix>-labels-idx1-ubyte(.gz)"
                 ]
-                raise ValueError(
+                raise NoLabelsError(
                     f"with_labels=True, but there is no labels file beside "
                     f"{path} (looked for {' or '.join(names)})."
                 )
@@ -481,7 +482,7 @@ def _from_folder(directory, options):
         directory, same_size=options.image_size is None
     )
     if options.with_labels and scan.labels is None:
-        raise ValueError(
+        raise NoLabelsError(
             f"with_labels=True, but the folder {directory} has no class "
             "sub-folders: put the images of each class in a sub-folder "
             "named after the class."

@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from keras_gan_losses.data.errors import NoLabelsError
+
 
 class DatasetUnavailableError(OSError):
     """A TensorFlow Datasets dataset is not on disk and cannot be downloaded.
@@ -36,7 +38,7 @@ def _image_and_label_keys(name, features, with_labels):
             if isinstance(f, tfds.features.ClassLabel)
         ]
         if not labels:
-            raise ValueError(
+            raise NoLabelsError(
                 f"with_labels=True, but the TFDS dataset {name!r} has no "
                 f"class label feature (its features are {sorted(top)})."
             )

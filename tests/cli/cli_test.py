@@ -72,6 +72,9 @@ def test_train_writes_the_run_directory(run_dir):
     assert config["ema"] == 0.9 and config["seed"] == 3
     gan = keras.models.load_model(run_dir / "model.keras")
     assert gan.ema_generator is not None and gan.latent_dim == 8
+    # mnist_10k has labels: by default the GAN is conditional on them.
+    assert config["conditional"] is True and gan.num_classes == 10
+    assert 0.0 <= metrics["label_accuracy"] <= 1.0
 
 
 def test_train_writes_health_json_and_says_so(run_dir):
@@ -125,7 +128,52 @@ def test_steps_per_epoch_trains_exactly_that_many_steps(tmp_path, capsys):
     assert gan.image_shape == (32, 32, 1)
     assert [row["step"] for row in read_csv(out / "history.csv")] == [
         "5", "10"]
-    assert "FID: skipped" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "FID: skipped" in out_text
+    # A .npy file of images has no labels: unconditional, silently.
+    assert gan.num_classes is None and "Conditional" not in out_text
+    assert json.loads((out / "config.json").read_text())[
+        "conditional"] is False
+
+
+def test_unconditional_ignores_the_labels(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.run(["train", "--unconditional", "--epochs", "1",
+                    "--steps-per-epoch", "1", "--fid-samples", "0",
+                    "--out", str(out), *TINY]) == 0
+    assert keras.models.load_model(out / "model.keras").num_classes is None
+    assert json.loads((out / "config.json").read_text())[
+        "conditional"] is False
+    assert "Conditional" not in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.run(["train", "--conditional", "--unconditional"])
+    assert "not allowed with" in capsys.readouterr().err
+
+
+def test_label_accuracy_is_the_share_classified_as_asked():
+    # Real digits ordered so that image i shows class i % 10 score the
+    # classifier's accuracy; the same images shifted by one class score
+    # about zero. The scores come from the shipped classifier, the labels
+    # from the order in which a conditional GAN's `generate` asks for them.
+    from types import SimpleNamespace
+
+    from keras_gan_losses.cli import commands
+    from keras_gan_losses.data import load_mnist_10k
+    from keras_gan_losses.data import scale_images
+
+    images, labels = load_mnist_10k()
+    by_class = [images[labels == k][:50] for k in range(10)]
+    ordered = np.stack(by_class, axis=1).reshape(500, 28, 28, 1)
+    ordered = np.asarray(scale_images(ordered))
+    gan = SimpleNamespace(num_classes=10)
+    scores = commands._classifier_scores(ordered[:100], ordered, gan)
+    assert scores["label_accuracy"] > 0.95
+    shifted = np.roll(ordered, 1, axis=0)
+    assert commands._classifier_scores(
+        ordered[:100], shifted, gan)["label_accuracy"] < 0.05
+    unconditional = SimpleNamespace(num_classes=None)
+    assert "label_accuracy" not in commands._classifier_scores(
+        ordered[:100], ordered, unconditional)
 
 
 def test_conditional_run_in_the_default_run_dir(tmp_path):

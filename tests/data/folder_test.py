@@ -5,6 +5,7 @@ import pytest
 from batches import collect
 from PIL import Image
 
+from keras_gan_losses.data import NoLabelsError
 from keras_gan_losses.data import load_images
 
 
@@ -60,7 +61,7 @@ def test_flat_folder_has_no_labels(tmp_path):
     np.testing.assert_allclose(images[:, 0, 0, 0],
                                [-1.0, 51 / 127.5 - 1, 102 / 127.5 - 1],
                                atol=1e-6)
-    with pytest.raises(ValueError, match="no class sub-folders"):
+    with pytest.raises(NoLabelsError, match="no class sub-folders"):
         load_images(tmp_path, batch_size=3, with_labels=True)
 
 

@@ -7,6 +7,7 @@ import pathlib
 import numpy as np
 import pytest
 
+from keras_gan_losses.data import NoLabelsError
 from keras_gan_losses.data import load_images
 from keras_gan_losses.data import load_mnist_10k
 from keras_gan_losses.data import read_idx
@@ -115,7 +116,7 @@ def test_idx_errors(tmp_path):
         load_images(tmp_path, split="test", batch_size=2)
     with pytest.raises(ValueError, match="splits"):
         load_images(tmp_path, split="validation", batch_size=2)
-    with pytest.raises(ValueError, match="train-labels-idx1-ubyte"):
+    with pytest.raises(NoLabelsError, match="train-labels-idx1-ubyte"):
         load_images(tmp_path, batch_size=2, with_labels=True)
     # Without labels the images alone load.
     assert next(iter(load_images(tmp_path, batch_size=2))).shape == \

@@ -5,6 +5,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 from keras_gan_losses.data import DatasetUnavailableError
+from keras_gan_losses.data import NoLabelsError
 from keras_gan_losses.data import load_images
 
 
@@ -45,7 +46,8 @@ def test_dataset_without_image_feature_or_labels():
     with tfds.testing.mock_data(num_examples=2):
         with pytest.raises(ValueError, match="'iris' has no image feature"):
             load_images("iris")
-        with pytest.raises(ValueError, match="'celeb_a' has no class label"):
+        with pytest.raises(NoLabelsError,
+                           match="'celeb_a' has no class label"):
             load_images("celeb_a", with_labels=True)
         with pytest.raises(ValueError, match="not a TensorFlow Datasets"):
             load_images("no_such_dataset_anywhere")

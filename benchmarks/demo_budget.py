@@ -42,6 +42,7 @@ BASE = {
     "g_width": 32, "d_width": 32, "latent_dim": 64, "batch_size": 64,
     "d_lr": 2e-4, "g_lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999,
     "ema": None, "r1": 0.0, "augment": None, "lecam": 0.0, "seed": 0,
+    "conditional": 0,
 }
 
 
@@ -69,19 +70,21 @@ def build(config):
     import keras_gan_losses as kgl
 
     keras.utils.set_random_seed(config["seed"])
+    num_classes = 10 if config["conditional"] else None
     dataset = kgl.data.load_images(
         "mnist_10k", split="train", batch_size=config["batch_size"],
-        seed=config["seed"],
+        seed=config["seed"], with_labels=bool(num_classes),
     ).repeat()
     generator = kgl.architectures.dcgan_generator(
         (28, 28, 1), latent_dim=config["latent_dim"],
-        width=config["g_width"])
+        width=config["g_width"], num_classes=num_classes)
     discriminator = kgl.architectures.dcgan_discriminator(
-        (28, 28, 1), width=config["d_width"])
+        (28, 28, 1), width=config["d_width"], num_classes=num_classes)
     extra = {}
     if config["augment"]:
         extra["augment"] = config["augment"]
     gan = kgl.GAN(generator, discriminator, ema_decay=config["ema"],
+                  num_classes=num_classes,
                   seed=config["seed"], **extra)
     penalties = []
     if config["r1"]:

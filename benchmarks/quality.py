@@ -25,6 +25,7 @@ Usage:
 """
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -53,12 +54,11 @@ hyperparameter search and many random restarts per setting. Their finding:
 given enough search and restarts, no loss consistently beats the
 non-saturating GAN; the differences between losses are mostly smaller than
 the spread of FID across random seeds of one loss, and a model's rank can
-change with the computational budget. Our table is one seed per preset,
-one hand-picked hyperparameter set per loss (the preset) and a short
-budget, so it measures "which preset learns fastest on this budget", not
-which loss is better; differences smaller than the seed-to-seed spread
-(Lucic et al. report FID standard deviations across seeds of the same order
-as the gaps between losses) are not evidence of an ordering."""
+change with the computational budget. Our tables have a few seeds per
+preset, one hand-picked hyperparameter set per loss (the preset) and a
+short budget, so they measure "which preset learns fastest on this
+budget", not which loss is better; differences smaller than the
+seed-to-seed standard deviation shown are not evidence of an ordering."""
 
 
 def parse_args(argv=None):
@@ -98,6 +98,8 @@ def data_available(data_dir):
 
 
 def run_config(args, preset):
+    """Everything a result depends on: a result with another config is
+    retrained, so that a changed preset is never reported from old runs."""
     return {
         "generator_steps": args.steps,
         "batch_size": args.batch_size,
@@ -107,6 +109,9 @@ def run_config(args, preset):
         "samples": args.samples,
         "d_steps": preset.d_steps,
         "spectral_norm": preset.spectral_norm,
+        "preset": json.loads(json.dumps({
+            k: v for k, v in dataclasses.asdict(preset).items()
+            if k != "reference"})),
     }
 
 
@@ -170,15 +175,24 @@ def reference_result(args, extractor, test_features):
     path = RESULTS_DIR / f"{REFERENCE}.json"
     if path.exists():
         cached = json.loads(path.read_text())
-        if cached.get("samples") == args.samples:
+        if (cached.get("samples") == args.samples
+                and "recognisable_rate" in cached["metrics"]):
             return cached
     train = real_features(args, extractor, "train")
     rng = np.random.default_rng(args.seed)
     subset = train[rng.choice(len(train), args.samples, replace=False)]
+    import keras_gan_losses as kgl
+    test_images = kgl.data.load_images(
+        str(args.data), split="test", batch_size=500, shuffle=False,
+        drop_remainder=False)
+    metrics = metrics_of(test_features, subset)
+    metrics.update(kgl.metrics.classifier_scores(
+        kgl.metrics.classifier_probabilities(test_images)))
     result = {"preset": REFERENCE, "samples": args.samples,
-              "metrics": metrics_of(test_features, subset),
+              "metrics": metrics,
               "note": f"{args.samples} random MNIST training images vs the "
-                      "10,000 test images"}
+                      "10,000 test images (classifier scores: the "
+                      "test images)"}
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=1))
     return result
@@ -288,6 +302,9 @@ def train_preset(args, name, extractor, test_features):
     save_grid(samples, directory / "samples.png")
     fake = kgl.metrics.compute_features(extractor, samples)
     metrics = metrics_of(test_features, fake)
+    if np.all(np.isfinite(samples)):
+        metrics.update(kgl.metrics.classifier_scores(
+            kgl.metrics.classifier_probabilities(samples)))
     eval_seconds = time.perf_counter() - start
     result = {
         "preset": name,
@@ -336,61 +353,92 @@ def _fmt(value, spec):
 def _budget(run):
     c = run["config"]
     return (c["generator_steps"], c["width"], c["batch_size"],
-            c["latent_dim"], c["samples"], c["seed"])
+            c["latent_dim"], c["samples"])
 
 
-def _table(runs, reference):
+def _spread(values, spec):
+    """`mean ± sample standard deviation` (just the value for one run)."""
+    values = [v for v in values if v is not None]
+    if not values or not all(math.isfinite(v) for v in values):
+        return "NaN"
+    if len(values) == 1:
+        return format(values[0], spec)
+    return (f"{format(np.mean(values), spec)} ± "
+            f"{format(np.std(values, ddof=1), spec)}")
+
+
+def _mean_fid(runs):
+    fids = [r["metrics"]["fid"] for r in runs]
+    return np.mean(fids) if all(math.isfinite(f) for f in fids) else math.inf
+
+
+def _table(groups, reference):
     rows = ["| preset | losses (+ penalty) | D steps | SN D | Adam (D lr, "
-            "G lr, β₁, β₂) | train time (min) | s / gen. step "
-            "| FID ↓ | KID ↓ | precision ↑ | recall ↑ | status |",
-            "|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|"]
-    for r in runs:
-        m, c, o = r["metrics"], r["config"], r["optimizers"]
+            "G lr, β₁, β₂) | seeds | min / gen. run | FID ↓ | precision ↑ "
+            "| recall ↑ | recognisable ↑ | coverage ↑ | status |",
+            "|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for runs in groups:
+        r, c, o = runs[0], runs[0]["config"], runs[0]["optimizers"]
         losses = f"{r['d_loss']}/{r['g_loss']}" + "".join(
             f" + {p} ({w:g})" for p, w, *_ in r["penalties"])
-        status = ("diverged (NaN)" if r["diverged"] else
-                  "ok" if r["finished"] else
-                  f"partial ({r['epochs_done']} epochs)")
+        bad = [x for x in runs if x["diverged"] or not x["finished"]]
+        status = "ok" if not bad else ", ".join(
+            f"seed {x['config']['seed']} "
+            + ("diverged (NaN)" if x["diverged"] else
+               f"partial ({x['epochs_done']} epochs)") for x in bad)
+
+        def metric(name, spec, runs=runs):
+            return _spread([x["metrics"].get(name) for x in runs], spec)
+
         rows.append(
             f"| {r['preset']} | {losses} | {c['d_steps']} "
             f"| {'yes' if c['spectral_norm'] else 'no'} "
             f"| {o['d_lr']:g}, {o['g_lr']:g}, {o['beta_1']:g}, "
             f"{o['beta_2']:g} "
-            f"| {r['train_seconds'] / 60:.1f} "
-            f"| {r['seconds_per_generator_step']:.3f} "
-            f"| {_fmt(m['fid'], '.2f')} | {_fmt(m['kid'], '.3f')} "
-            f"± {_fmt(m['kid_std'], '.3f')} "
-            f"| {_fmt(m['precision'], '.3f')} | {_fmt(m['recall'], '.3f')} "
-            f"| {status} |")
+            f"| {', '.join(str(x['config']['seed']) for x in runs)} "
+            f"| {np.median([x['train_seconds'] for x in runs]) / 60:.1f} "
+            f"| {metric('fid', '.1f')} | {metric('precision', '.3f')} "
+            f"| {metric('recall', '.3f')} "
+            f"| {metric('recognisable_rate', '.3f')} "
+            f"| {metric('class_coverage', '.3f')} | {status} |")
     if reference:
         m = reference["metrics"]
         rows.append(
             f"| *real data* | {reference['note']} | | | | | "
-            f"| {_fmt(m['fid'], '.2f')} | {_fmt(m['kid'], '.3f')} "
-            f"± {_fmt(m['kid_std'], '.3f')} "
+            f"| {_fmt(m['fid'], '.2f')} "
             f"| {_fmt(m['precision'], '.3f')} | {_fmt(m['recall'], '.3f')} "
-            f"| floor |")
+            f"| {_fmt(m.get('recognisable_rate', math.nan), '.3f')} "
+            f"| {_fmt(m.get('class_coverage', math.nan), '.3f')} | floor |")
     return "\n".join(rows)
 
 
 def _budget_section(runs, reference):
     c = runs[0]["config"]
     steps = c["generator_steps"]
+    by_preset = {}
+    for r in sorted(runs, key=lambda r: r["config"]["seed"]):
+        by_preset.setdefault(r["preset"], []).append(r)
+    groups = sorted(by_preset.values(), key=_mean_fid)
+    best, worst = _mean_fid(groups[0]), _mean_fid(groups[-1])
     ordering = " < ".join(
-        f"{r['preset']} ({_fmt(r['metrics']['fid'], '.1f')})" for r in runs)
-    commands = "\n".join(f"    {r['command']}" for r in runs)
+        f"{g[0]['preset']} ({_mean_fid(g):.1f})" for g in groups)
+    commands = "\n".join(
+        f"    {r['command']}" for g in groups for r in g)
     return f"""### {steps} generator steps (about {steps * c['batch_size']
 / 60000:.1f} passes over the training set)
 
 DCGAN width {c['width']}, latent dim {c['latent_dim']}, batch \
-{c['batch_size']}, seed {c['seed']}, one run per preset; \
-{c['samples']} samples. Sorted by FID.
+{c['batch_size']}; {c['samples']} samples per run. Each row is the \
+mean ± standard deviation over the seeds listed (one value: one seed), \
+sorted by mean FID. *Recognisable* and *coverage* are the shipped MNIST \
+classifier's scores of the samples (`kgl.metrics.classifier_scores`).
 
-{_table(runs, reference)}
+{_table(groups, reference)}
 
-Ordering by FID (lower is better): {ordering}.
+Ordering by mean FID (lower is better): {ordering}. The worst preset's \
+mean FID is {worst / best:.2f}× the best one's.
 
-Reproduce (one command per preset, resumable; then the report):
+Reproduce (one command per preset and seed, resumable; then the report):
 
 {commands}
     .venv/bin/python benchmarks/quality.py --report
@@ -406,12 +454,8 @@ def report():
         print("No results yet in", RESULTS_DIR)
         return None
 
-    def key(r):
-        fid = r["metrics"]["fid"]
-        return (not math.isfinite(fid), fid)
-
     by_budget = {}
-    for r in sorted(runs, key=key):
+    for r in runs:
         by_budget.setdefault(_budget(r), []).append(r)
     sections = [_budget_section(group, reference)
                 for _, group in sorted(by_budget.items())]
@@ -428,7 +472,7 @@ the same number of generator steps. One table per budget; the *real data*
 row (10,000 training images against the test images) is the floor a
 perfect generator would reach. MNIST-feature FID is comparable only with
 itself (not with Inception FID values). The values say how far each preset
-gets in the budget on one seed, not where it would converge.
+gets in the budget, not where it would converge.
 
 {chr(10).join(sections)}
 {LUCIC_NOTE}

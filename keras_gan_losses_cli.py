@@ -36,8 +36,9 @@ import subprocess
 import sys
 
 #: The `--loss` presets of `kgl train` (the names of `kgl.presets`).
-LOSSES = ("non_saturating", "minimax", "least_squares", "wasserstein_gp",
-          "hinge", "relativistic_average", "mmd")
+LOSSES = ("non_saturating", "non_saturating_lecam", "minimax",
+          "least_squares", "wasserstein_gp", "hinge", "relativistic_average",
+          "mmd")
 
 #: The `--task` values of `kgl train`: image-to-image pairs of
 #: `kgl.data.load_pairs`.
@@ -258,10 +259,11 @@ def _add_train_data_and_model(train):
                             "folder of images, MNIST IDX files or a .npy "
                             "file of images")
     train.add_argument("--loss", choices=LOSSES + ("none",),
-                       default="non_saturating",
+                       default=None,
                        help="loss preset: loss pair, penalty and optimiser "
-                            "settings (default: %(default)s; none: no "
-                            "adversarial loss, with --task only)")
+                            "settings (default: non_saturating_lecam, with "
+                            "--task non_saturating; none: no adversarial "
+                            "loss, with --task only)")
     train.add_argument("--epochs", type=positive_int, default=20,
                        help="epochs (default: %(default)s)")
     train.add_argument("--batch-size", type=positive_int, default=64,

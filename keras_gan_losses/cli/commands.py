@@ -94,8 +94,17 @@ def warn(message):
 # train
 
 
+#: `--loss` when none is given: the small-data recipe for a DCGAN, the
+#: classic preset for an image-to-image run (whose L1 term and paired
+#: discriminator LeCam's moving averages were not measured with).
+DEFAULT_LOSS, DEFAULT_TASK_LOSS = "non_saturating_lecam", "non_saturating"
+
+
 def train(args):
     run_dir, args, resuming = _plan_run_dir(args)
+    if args.loss is None:
+        args.loss = (DEFAULT_TASK_LOSS if getattr(args, "task", None)
+                     else DEFAULT_LOSS)
     if getattr(args, "task", None):
         from keras_gan_losses.cli import image_to_image
 

@@ -19,7 +19,8 @@ Usage:
     .venv/bin/python benchmarks/demo_budget.py --report
 
 A variant is `base` or comma-separated `key=value` changes of
-`BASE` (e.g. `d_width=64,ema=0.99`).
+`BASE` (e.g. `d_width=64,ema=0.99`); `conditional=1,lecam=0.3` is what
+`kgl train` (and `make demo`) trains by default.
 """
 
 import argparse
@@ -37,7 +38,9 @@ import _common  # noqa: E402
 RESULTS = _common.BENCH_DIR / "results" / "demo_budget.jsonl"
 GRIDS = _common.BENCH_DIR / "results" / "demo_budget"
 
-#: `kgl train`'s defaults (non-saturating preset, DCGAN width 32).
+#: `kgl train`'s defaults before it became conditional with LeCam
+#: (non-saturating preset, DCGAN width 32, unconditional); its default
+#: now is the variant `conditional=1,lecam=0.3`.
 BASE = {
     "g_width": 32, "d_width": 32, "latent_dim": 64, "batch_size": 64,
     "d_lr": 2e-4, "g_lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999,

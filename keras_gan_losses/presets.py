@@ -15,8 +15,10 @@ benchmark in `benchmarks/RESULTS.md`).
 The `mmd` preset is Bińkowski et al. 2018's MMD GAN: a critic with 16
 output features (`dcgan(..., outputs=16)`), the unbiased MMD² with their
 rational-quadratic kernel mixture, and their gradient penalty on the
-witness function (`WitnessGradientPenalty`, weight 1), with
-Adam(1e-4, β₁=0.5, β₂=0.9) and 3 critic steps.
+witness function (`WitnessGradientPenalty`, weight 1), with 3 critic
+steps and Adam(2e-4, β₁=0.5, β₂=0.9): twice the paper's learning rate,
+which on MNIST after 1500 generator steps reached an MNIST-feature FID of
+141 against 121 with 2e-4 (one seed each).
 
 The `hinge` preset does not use SN-GAN's and SAGAN's set-up (a spectrally
 normalised discriminator, Adam 4e-4 / 1e-4 with β = (0, 0.9)): on the
@@ -132,14 +134,15 @@ PRESETS = {
         Preset("mmd", "mmd", "mmd",
                penalties=(("witness_gradient_penalty", 1.0,
                            (("kernel", "rational_quadratic"),)),),
-               d_learning_rate=1e-4, g_learning_rate=1e-4, beta_1=0.5,
+               d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.5,
                beta_2=0.9, d_steps=3, d_outputs=16,
                loss_kwargs=(("kernel", "rational_quadratic"),),
                reference="Bińkowski et al. 2018 (MMD GAN: unbiased MMD² "
                          "with the rational-quadratic kernel mixture "
                          "α = 0.2, 0.5, 1, 2, 5 on 16 critic features, "
                          "gradient penalty on the witness function), with "
-                         "3 critic steps as the wasserstein_gp preset"),
+                         "3 critic steps as the wasserstein_gp preset and "
+                         "twice the paper's learning rate"),
     )
 }
 

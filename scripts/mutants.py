@@ -608,6 +608,16 @@ MUTANTS = [
            "tf.sqrt(tf.math.divide_no_nan(real_variance,\n"
            "                                         _total_variance(fake)))",
            (MONITOR,)),
+    Mutant("monitor_recovery_ignores_the_last_window",
+           "keras_gan_losses/callbacks/training_monitor.py",
+           "                                 and finding.name not in showing)",
+           "                                 )",
+           (MONITOR,)),
+    Mutant("monitor_never_recovers",
+           "keras_gan_losses/callbacks/training_monitor.py",
+           "        self._mark_recovered()\n        self.write()",
+           "        self.write()",
+           (MONITOR,)),
     # --- kgl train: conditional when the data has labels; label accuracy ---
     Mutant("cli_labels_never_used_by_default", "keras_gan_losses/cli/"
            "commands.py",

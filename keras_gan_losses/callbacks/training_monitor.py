@@ -22,6 +22,8 @@ FINDINGS = ("nonfinite", "diverging", "discriminator_overpowers",
             "mode_collapse", "stalled")
 #: The findings after which putting earlier weights back makes sense.
 RESTORABLE = ("diverging", "mode_collapse")
+#: Findings whose condition can pass while training goes on.
+_RECOVERABLE = ("discriminator_overpowers", "mode_collapse", "stalled")
 
 #: Share of its peak below which a gradient norm counts as gone for a
 #: stalled run (a discriminator that merely wins keeps more than that).
@@ -93,6 +95,9 @@ class Finding:
         evidence (dict[str, float]): The signal values it rests on.
         action (str | None): What the monitor did: `"stopped"`,
             `"restored weights from step N"`, or None.
+        recovered (bool): Whether training got over it: a
+            discriminator that overpowered, a collapse or a stall that no
+            longer showed over the last `window` steps of training.
     """
 
     name: str
@@ -102,6 +107,7 @@ class Finding:
     remedies: list
     evidence: dict
     action: str = None
+    recovered: bool = False
 
     def text(self):
         """The message, the remedies and the action, as one paragraph."""
@@ -277,6 +283,8 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         coverage = as_float((logs or {}).get("class_coverage"))
+        if coverage is not None:
+            self._last_coverage = coverage
         if coverage is not None and coverage < self.coverage and \
                 self.steps >= self.warmup:
             self._report(
@@ -289,7 +297,23 @@ class TrainingMonitor(keras.callbacks.Callback):
             )
 
     def on_train_end(self, logs=None):
+        self._mark_recovered()
         self.write()
+
+    def _mark_recovered(self):
+        """Marks the findings that no longer show at the end of training:
+        an early collapse the generator grew out of is not the run's
+        state."""
+        if self._diverged() or self.steps < max(self.warmup, self.window):
+            return
+        showing = set(self.check(report=False))
+        coverage = getattr(self, "_last_coverage", None)
+        if coverage is not None and coverage < self.coverage:
+            showing.add("mode_collapse")
+        for finding in self.findings:
+            finding.recovered = (finding.name in _RECOVERABLE
+                                 and finding.action is None
+                                 and finding.name not in showing)
 
     # ------------------------------------------------------------------
     # the detectors
@@ -308,24 +332,19 @@ class TrainingMonitor(keras.callbacks.Callback):
             return math.inf
         return float(np.median(finite))
 
-    def check(self):
+    def check(self, report=True):
         """Runs the detectors on the current window (called every
         `window // 10` steps after the warm-up); returns the names of
-        the failures that show now, reported or not."""
+        the failures that show now, reported or not (`report=False`
+        only looks: no finding, warning or weight snapshot)."""
         now = {key: self.median(key) for key in
                ("d_grad_norm", "g_grad_norm", "d_acc_real", "d_acc_fake",
                 "diversity", "d_loss", "g_loss")}
-        showing = []
         if self._diverged():
-            return showing
-        overpowering = self._overpowering(now)
-        if overpowering:
-            showing.append("discriminator_overpowers")
-            self._report("discriminator_overpowers", *overpowering)
+            return []
+        failures = {"discriminator_overpowers": self._overpowering(now)}
         if now["diversity"] is not None and now["diversity"] < self.collapse:
-            showing.append("mode_collapse")
-            self._report(
-                "mode_collapse",
+            failures["mode_collapse"] = (
                 f"The generator is collapsing: its batches are spread out "
                 f"{now['diversity']:.2f} times as much as the real ones "
                 f"(the `diversity` signal, median over the last "
@@ -334,10 +353,13 @@ class TrainingMonitor(keras.callbacks.Callback):
                 f"its input.",
                 {"diversity": now["diversity"]},
             )
-        stalled = None if overpowering else self._stalled(now)
-        if stalled:
-            showing.append("stalled")
-            self._report("stalled", *stalled)
+        if not failures["discriminator_overpowers"]:
+            failures["stalled"] = self._stalled(now)
+        showing = [name for name, failure in failures.items() if failure]
+        if not report:
+            return showing
+        for name in showing:
+            self._report(name, *failures[name])
         if not showing and self.restore_on and \
                 self.steps % self.window == 0:
             self._snapshots.append((self.steps, self._weights()))
@@ -494,22 +516,35 @@ class TrainingMonitor(keras.callbacks.Callback):
             if value is not None:
                 signals[key] = value
         return {
-            "healthy": not self.findings,
+            "healthy": not self._unresolved(),
             "steps": self.steps,
             "findings": [f.as_dict() for f in self.findings],
             "signals": signals,
             "summary": self.summary(),
         }
 
+    def _unresolved(self):
+        return [f for f in self.findings if not f.recovered]
+
     def summary(self):
-        """One line: no problem found, or the findings and their steps."""
+        """One line: no problem found, or the findings and their steps
+        (those training recovered from apart)."""
         if not self.findings:
             return (f"Health: no problem found over {self.steps} training "
                     "steps.")
+        unresolved = self._unresolved()
+        recovered = "; ".join(
+            f"{f.name} at epoch {f.epoch}, step {f.step}"
+            for f in self.findings if f.recovered)
+        if not unresolved:
+            return (f"Health: no problem at the end of {self.steps} "
+                    f"training steps (recovered from: {recovered}).")
         parts = [f"{f.name} (epoch {f.epoch}, step {f.step})"
-                 for f in self.findings]
+                 for f in unresolved]
         return (f"Health: {len(parts)} problem(s) found: "
-                + ", ".join(parts) + ".")
+                + ", ".join(parts)
+                + (f" (recovered from: {recovered})" if recovered else "")
+                + ".")
 
     def write(self):
         """Writes `report()` to `path` (chief only; nothing without a

@@ -26,9 +26,11 @@ def digits(n=1024):
     return np.clip(small / 127.5 - 1.0, -1.0, 1.0)
 
 
-def generator(ignore_input=False):
+def generator(ignore_input=False, gate=None):
     z = keras.Input((LATENT,))
     h = layers.Lambda(lambda t: t * 0.0)(z) if ignore_input else z
+    if gate is not None:
+        h = layers.Lambda(lambda t: t * gate)(h)
     h = layers.Dense(64, activation="relu")(h)
     h = layers.Dense(64, activation="relu")(h)
     h = layers.Dense(SIZE * SIZE, activation="tanh")(h)
@@ -51,7 +53,8 @@ def discriminator(width=64, dead=False):
 
 def train(steps=200, loss="non_saturating", d_lr=2e-4, g_lr=2e-4,
           d_width=64, d_steps=1, ignore_input=False, dead=False,
-          nan_from=None, penalties=None, callbacks=(), **monitor_kwargs):
+          nan_from=None, penalties=None, callbacks=(), gate=None,
+          **monitor_kwargs):
     """Trains a tiny GAN with a monitor; returns the monitor."""
     keras.utils.set_random_seed(0)
     data = tf.data.Dataset.from_tensor_slices(digits()).shuffle(
@@ -59,7 +62,7 @@ def train(steps=200, loss="non_saturating", d_lr=2e-4, g_lr=2e-4,
     if nan_from is not None:
         data = data.enumerate().map(
             lambda i, b: tf.where(i >= nan_from, b * np.nan, b))
-    gan = kgl.GAN(generator(ignore_input), discriminator(d_width, dead),
+    gan = kgl.GAN(generator(ignore_input, gate), discriminator(d_width, dead),
                   seed=0, d_steps=d_steps)
     gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(g_lr, beta_1=0.5),
@@ -120,6 +123,38 @@ def test_a_generator_that_ignores_its_input_collapses():
     assert monitor.findings[0].evidence["diversity"] < 1e-3
     # Not before the warm-up.
     assert monitor.findings[0].step >= monitor.warmup
+
+
+def test_a_collapse_that_lasts_is_the_run_s_state():
+    monitor = train(ignore_input=True)
+    assert not monitor.findings[0].recovered
+    assert not monitor.report()["healthy"]
+    assert monitor.summary().startswith("Health: 1 problem(s) found: "
+                                        "mode_collapse")
+
+
+def test_a_collapse_training_grows_out_of_is_reported_as_recovered():
+    # The generator ignores its input until step 120, then uses it: the
+    # collapse is found after the warm-up and has passed by the last
+    # window (steps 151-200).
+    gate = tf.Variable(0.0, trainable=False)
+
+    class OpenAt120(keras.callbacks.Callback):
+        steps = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.steps += 1
+            if self.steps == 120:
+                gate.assign(1.0)
+
+    monitor = train(gate=gate, callbacks=[OpenAt120()])
+    (finding,) = monitor.findings
+    assert finding.name == "mode_collapse" and finding.step < 120
+    assert finding.recovered and monitor.report()["healthy"]
+    assert monitor.summary() == (
+        "Health: no problem at the end of 200 training steps (recovered "
+        f"from: mode_collapse at epoch 1, step {finding.step}).")
+    assert monitor.median("diversity") > monitor.collapse
 
 
 def test_nan_data_is_reported_and_kept_from_the_weights():

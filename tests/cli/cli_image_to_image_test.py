@@ -52,6 +52,8 @@ def test_train_writes_the_run_directory(run_dir):
         assert (run_dir / name).exists(), name
     config = json.loads((run_dir / "config.json").read_text())
     assert config["task"] == "super_resolution"
+    # Without --loss an image-to-image run takes the classic preset.
+    assert config["loss"] == "non_saturating"
     assert config["l1_weight"] == 100.0 and config["perceptual_weight"] == 5
     assert config["held_out"] == 0.1
     gan = keras.models.load_model(run_dir / "model.keras")

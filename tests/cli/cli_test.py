@@ -141,9 +141,13 @@ def test_unconditional_ignores_the_labels(tmp_path, capsys):
     assert cli.run(["train", "--unconditional", "--epochs", "1",
                     "--steps-per-epoch", "1", "--fid-samples", "0",
                     "--out", str(out), *TINY]) == 0
-    assert keras.models.load_model(out / "model.keras").num_classes is None
-    assert json.loads((out / "config.json").read_text())[
-        "conditional"] is False
+    gan = keras.models.load_model(out / "model.keras")
+    assert gan.num_classes is None
+    config = json.loads((out / "config.json").read_text())
+    assert config["conditional"] is False
+    # Without --loss a DCGAN takes the small-data preset: LeCam on.
+    assert config["loss"] == "non_saturating_lecam"
+    assert [p.name for p in gan.penalties] == ["lecam_penalty"]
     assert "Conditional" not in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.run(["train", "--conditional", "--unconditional"])

@@ -179,7 +179,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         growth (float): Growth of a gradient norm (or of the losses) over
             its lowest median that counts as divergence. Defaults to 100.
         collapse (float): `diversity` below which the generator counts as
-            collapsed. Defaults to 0.15.
+            collapsed. Defaults to 0.05.
         coverage (float): `class_coverage` below which the generator
             counts as collapsed. Defaults to 0.5.
 
@@ -203,7 +203,7 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def __init__(self, window=50, warmup=100, path=None, stop_on=(),
                  restore_on=(), accuracy=0.95, vanishing=0.1, growth=100.0,
-                 collapse=0.15, coverage=0.5):
+                 collapse=0.05, coverage=0.5):
         super().__init__()
         self.window = positive_int("window", window)
         if isinstance(warmup, bool) or not isinstance(warmup, int) or (

@@ -109,10 +109,15 @@ def run_config(args, preset):
         "samples": args.samples,
         "d_steps": preset.d_steps,
         "spectral_norm": preset.spectral_norm,
-        "preset": json.loads(json.dumps({
-            k: v for k, v in dataclasses.asdict(preset).items()
-            if k != "reference"})),
+        "preset": _preset_settings(preset),
     }
+
+
+def _preset_settings(preset):
+    """The preset's fields but its reference text, JSON-ready."""
+    return json.loads(json.dumps({
+        k: v for k, v in dataclasses.asdict(preset).items()
+        if k != "reference"}))
 
 
 def preset_command(args, name):
@@ -358,7 +363,8 @@ def _budget(run):
 
 def _spread(values, spec):
     """`mean ± sample standard deviation` (just the value for one run)."""
-    values = [v for v in values if v is not None]
+    if any(v is None for v in values):
+        return "–"  # not measured (results from before the metric)
     if not values or not all(math.isfinite(v) for v in values):
         return "NaN"
     if len(values) == 1:
@@ -374,7 +380,7 @@ def _mean_fid(runs):
 
 def _table(groups, reference):
     rows = ["| preset | losses (+ penalty) | D steps | SN D | Adam (D lr, "
-            "G lr, β₁, β₂) | seeds | min / gen. run | FID ↓ | precision ↑ "
+            "G lr, β₁, β₂) | seeds | train time (min) | FID ↓ | precision ↑ "
             "| recall ↑ | recognisable ↑ | coverage ↑ | status |",
             "|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for runs in groups:
@@ -445,6 +451,39 @@ Reproduce (one command per preset and seed, resumable; then the report):
 """
 
 
+def _is_current(result):
+    """Whether a result was trained with the preset as it is now (its
+    losses, penalties, optimisers, critic steps and normalisation)."""
+    import keras_gan_losses as kgl
+    try:
+        preset = kgl.presets.get(result["preset"])
+    except ValueError:
+        return False
+    def plain(value):
+        return json.loads(json.dumps(value))
+
+    c, o = result["config"], result["optimizers"]
+    if "preset" in c:
+        return c["preset"] == _preset_settings(preset)
+    ran = (result["d_loss"], result["g_loss"], plain(result["penalties"]),
+           c["d_steps"], c["spectral_norm"], o["d_lr"], o["g_lr"],
+           o["beta_1"], o["beta_2"])
+    now = (preset.d_loss, preset.g_loss, plain(preset.penalties),
+           preset.d_steps, preset.spectral_norm, preset.d_learning_rate,
+           preset.g_learning_rate, preset.beta_1, preset.beta_2)
+    return ran == now
+
+
+def _stale_note(stale):
+    if not stale:
+        return ""
+    names = ", ".join(sorted(
+        f"{r['preset']} ({r['config']['generator_steps']} steps, seed "
+        f"{r['config']['seed']})" for r in stale))
+    return (f"Left out: results of presets whose settings have changed "
+            f"since they ran: {names}.\n\n")
+
+
 def report():
     results = [json.loads(p.read_text())
                for p in sorted(RESULTS_DIR.glob("*.json"))]
@@ -454,6 +493,8 @@ def report():
         print("No results yet in", RESULTS_DIR)
         return None
 
+    stale = [r for r in runs if not _is_current(r)]
+    runs = [r for r in runs if _is_current(r)]
     by_budget = {}
     for r in runs:
         by_budget.setdefault(_budget(r), []).append(r)
@@ -475,7 +516,7 @@ itself (not with Inception FID values). The values say how far each preset
 gets in the budget, not where it would converge.
 
 {chr(10).join(sections)}
-{LUCIC_NOTE}
+{_stale_note(stale)}{LUCIC_NOTE}
 
 Machine: see the speed section; times are wall-clock on a shared 2-core
 machine, summed over completed epochs (a resumed run counts each epoch

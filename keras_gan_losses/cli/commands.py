@@ -5,6 +5,7 @@
 into one line, `kgl: error: ...`, with exit status 2.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -12,6 +13,7 @@ import pathlib
 import shutil
 import sys
 import tempfile
+import warnings
 
 import keras
 import numpy as np
@@ -88,6 +90,27 @@ def say(*parts):
 def warn(message):
     """Prints `kgl: warning: message` on stderr."""
     print(f"kgl: warning: {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def health_warnings_as_kgl_warnings():
+    """Shows the `TrainingMonitor`'s findings as `kgl: warning: ...` lines
+    (on a line of their own, not after the progress bar's); other Python
+    warnings keep their usual form."""
+    show = warnings.showwarning
+
+    def show_health(message, category, *args, **kwargs):
+        if issubclass(category, kgl.callbacks.TrainingHealthWarning):
+            print(file=sys.stderr)
+            warn(message)
+        else:
+            show(message, category, *args, **kwargs)
+
+    warnings.showwarning = show_health
+    try:
+        yield
+    finally:
+        warnings.showwarning = show
 
 
 # ----------------------------------------------------------------------
@@ -188,9 +211,10 @@ def train(args):
     say(f"Training {args.loss} DCGAN on {args.data} {image_shape} for "
         f"{epochs} of {steps}; writing to {run_dir}/")
     try:
-        gan.fit(dataset, epochs=args.epochs, callbacks=callbacks,
-                steps_per_epoch=args.steps_per_epoch, shuffle=False,
-                verbose=0 if args.quiet else "auto")
+        with health_warnings_as_kgl_warnings():
+            gan.fit(dataset, epochs=args.epochs, callbacks=callbacks,
+                    steps_per_epoch=args.steps_per_epoch, shuffle=False,
+                    verbose=0 if args.quiet else "auto")
     except BaseException as error:
         if not resuming and epochs_done.count == 0 and chief:
             _discard_run(run_dir, created)

@@ -470,3 +470,22 @@ def test_mmd_preset_is_unconditional(capsys):
     assert cli.run(["train", "--loss", "mmd", "--conditional", "--epochs",
                     "1", *TINY]) != 0
     assert "drop --conditional" in one_error_line(capsys)
+
+
+def test_health_findings_print_as_kgl_warnings(capsys):
+    import warnings
+
+    import keras_gan_losses as kgl
+    from keras_gan_losses.cli import commands
+
+    # Other warnings go on to the usual handler (here pytest's recorder).
+    with pytest.warns(UserWarning, match="something else") as caught:
+        warnings.simplefilter("always")
+        with commands.health_warnings_as_kgl_warnings():
+            warnings.warn("[mode_collapse] The generator is collapsing.",
+                          kgl.callbacks.TrainingHealthWarning)
+            warnings.warn("something else", UserWarning)
+    assert [w.category for w in caught] == [UserWarning]
+    err = capsys.readouterr().err
+    assert err == ("\nkgl: warning: [mode_collapse] The generator is "
+                   "collapsing.\n")

@@ -8,8 +8,10 @@ Usage: python examples/hinge_sn_cifar10.py [--epochs N] [--out DIR] [--smoke]
 Miyato et al., "Spectral Normalization for Generative Adversarial
 Networks", 2018 (https://arxiv.org/abs/1802.05957); the learning rates
 follow SAGAN (Zhang et al. 2019): the discriminator learns 4x faster than
-the generator. `kgl.presets.get("hinge").compile_kwargs()` gives the same
-compile arguments.
+the generator. (The `hinge` preset does not use this set-up: on the
+package's two-convolution MNIST critic spectral normalisation learned far
+more slowly, see `benchmarks/RESULTS.md`; on CIFAR-10's deeper critic it
+is the published recipe.)
 """
 
 ## Set-up

@@ -620,7 +620,8 @@ MUTANTS = [
            (MONITOR,)),
     Mutant("cli_health_warnings_in_python_form",
            "keras_gan_losses/cli/commands.py",
-           "        if issubclass(category, kgl.callbacks.TrainingHealthWarning):",
+           "        if issubclass(category, kgl.callbacks."
+           "TrainingHealthWarning):",
            "        if False:",
            (CLI + "::test_health_findings_print_as_kgl_warnings",)),
     # --- kgl train: conditional when the data has labels; label accuracy ---

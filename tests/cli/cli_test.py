@@ -483,8 +483,8 @@ def test_health_findings_print_as_kgl_warnings(capsys):
         warnings.simplefilter("always")
         with commands.health_warnings_as_kgl_warnings():
             warnings.warn("[mode_collapse] The generator is collapsing.",
-                          kgl.callbacks.TrainingHealthWarning)
-            warnings.warn("something else", UserWarning)
+                          kgl.callbacks.TrainingHealthWarning, stacklevel=1)
+            warnings.warn("something else", UserWarning, stacklevel=1)
     assert [w.category for w in caught] == [UserWarning]
     err = capsys.readouterr().err
     assert err == ("\nkgl: warning: [mode_collapse] The generator is "

@@ -462,6 +462,8 @@ def test_train_mmd_preset_and_reload(tmp_path):
     assert gan.d_loss.kernel == "rational_quadratic"
     assert [p.name for p in gan.penalties] == ["witness_gradient_penalty"]
     assert gan.penalties[0].kernel == "rational_quadratic"
+    # mnist_10k has labels, but the MMD critic has no conditional form.
+    assert gan.num_classes is None
     history = read_csv(out / "history.csv")
     assert np.isfinite(float(history[-1]["witness_gradient_penalty"]))
 

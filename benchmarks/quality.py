@@ -79,6 +79,10 @@ def parse_args(argv=None):
     parser.add_argument("--samples", type=int, default=10000,
                         help="generated samples for the metrics")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--augment", default=None, metavar="POLICY",
+                        help="DiffAugment policy for the discriminator's "
+                             "inputs, e.g. translation,cutout (GAN(augment="
+                             "...)); default: none")
     parser.add_argument("--data", type=pathlib.Path, default=DEFAULT_DATA,
                         help="folder with the MNIST IDX files "
                              "(default ../shared/data/mnist)")
@@ -110,6 +114,7 @@ def run_config(args, preset):
         "d_steps": preset.d_steps,
         "spectral_norm": preset.spectral_norm,
         "preset": _preset_settings(preset),
+        **({"augment": args.augment} if args.augment else {}),
     }
 
 
@@ -125,7 +130,8 @@ def preset_command(args, name):
     defaults = parse_args([])
     words = [".venv/bin/python benchmarks/quality.py",
              f"--preset {name}", f"--steps {args.steps}"]
-    for option in ("batch_size", "latent_dim", "width", "samples", "seed"):
+    for option in ("batch_size", "latent_dim", "width", "samples", "seed",
+                   "augment"):
         if getattr(args, option) != getattr(defaults, option):
             words.append(f"--{option.replace('_', '-')} "
                          f"{getattr(args, option)}")
@@ -135,7 +141,9 @@ def preset_command(args, name):
 def run_dir(args, name):
     return RUNS_DIR / (f"{name}-steps{args.steps}-w{args.width}"
                        f"-z{args.latent_dim}-b{args.batch_size}"
-                       f"-seed{args.seed}")
+                       f"-seed{args.seed}"
+                       + (f"-aug_{args.augment.replace(',', '_')}"
+                          if args.augment else ""))
 
 
 def steps_per_epoch(total, wanted):
@@ -268,7 +276,8 @@ def train_preset(args, name, extractor, test_features):
         spectral_norm=preset.spectral_norm, width=args.width,
         outputs=preset.d_outputs)
     gan = kgl.GAN(generator, discriminator, latent_dim=args.latent_dim,
-                  d_steps=preset.d_steps, seed=args.seed)
+                  d_steps=preset.d_steps, seed=args.seed,
+                  augment=args.augment)
     gan.compile(**preset.compile_kwargs())
     dataset = kgl.data.load_images(
         str(args.data), split="train", batch_size=args.batch_size,
@@ -373,6 +382,13 @@ def _spread(values, spec):
             f"{format(np.std(values, ddof=1), spec)}")
 
 
+def _label(run):
+    """The preset's name, and its DiffAugment policy if it had one."""
+    augment = run["config"].get("augment")
+    return run["preset"] + (f" + DiffAugment({augment})" if augment
+                            else "")
+
+
 def _mean_fid(runs):
     fids = [r["metrics"]["fid"] for r in runs]
     return np.mean(fids) if all(math.isfinite(f) for f in fids) else math.inf
@@ -397,7 +413,7 @@ def _table(groups, reference):
             return _spread([x["metrics"].get(name) for x in runs], spec)
 
         rows.append(
-            f"| {r['preset']} | {losses} | {c['d_steps']} "
+            f"| {_label(r)} | {losses} | {c['d_steps']} "
             f"| {'yes' if c['spectral_norm'] else 'no'} "
             f"| {o['d_lr']:g}, {o['g_lr']:g}, {o['beta_1']:g}, "
             f"{o['beta_2']:g} "
@@ -423,11 +439,12 @@ def _budget_section(runs, reference):
     steps = c["generator_steps"]
     by_preset = {}
     for r in sorted(runs, key=lambda r: r["config"]["seed"]):
-        by_preset.setdefault(r["preset"], []).append(r)
+        by_preset.setdefault(_label(r), []).append(r)
     groups = sorted(by_preset.values(), key=_mean_fid)
-    best, worst = _mean_fid(groups[0]), _mean_fid(groups[-1])
+    presets = [g for g in groups if "augment" not in g[0]["config"]]
+    best, worst = _mean_fid(presets[0]), _mean_fid(presets[-1])
     ordering = " < ".join(
-        f"{g[0]['preset']} ({_mean_fid(g):.1f})" for g in groups)
+        f"{_label(g[0])} ({_mean_fid(g):.1f})" for g in groups)
     commands = "\n".join(
         f"    {r['command']}" for g in groups for r in g)
     return f"""### {steps} generator steps (about {steps * c['batch_size']
@@ -442,7 +459,8 @@ classifier's scores of the samples (`kgl.metrics.classifier_scores`).
 {_table(groups, reference)}
 
 Ordering by mean FID (lower is better): {ordering}. The worst preset's \
-mean FID is {worst / best:.2f}× the best one's.
+mean FID is {worst / best:.2f}× the best one's (presets as they are, \
+without augmentation).
 
 Reproduce (one command per preset and seed, resumable; then the report):
 

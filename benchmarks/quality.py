@@ -531,7 +531,11 @@ the same number of generator steps. One table per budget; the *real data*
 row (10,000 training images against the test images) is the floor a
 perfect generator would reach. MNIST-feature FID is comparable only with
 itself (not with Inception FID values). The values say how far each preset
-gets in the budget, not where it would converge.
+gets in the budget, not where it would converge. The two training aids
+for small data are measured here too: `non_saturating_lecam` is the
+`non_saturating` preset plus LeCam regularisation, and a row
+`+ DiffAugment(policy)` is a preset trained with `--augment policy`
+(`GAN(augment=...)`).
 
 {chr(10).join(sections)}
 {_stale_note(stale)}{LUCIC_NOTE}

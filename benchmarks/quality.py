@@ -441,7 +441,8 @@ def _budget_section(runs, reference):
     for r in sorted(runs, key=lambda r: r["config"]["seed"]):
         by_preset.setdefault(_label(r), []).append(r)
     groups = sorted(by_preset.values(), key=_mean_fid)
-    presets = [g for g in groups if "augment" not in g[0]["config"]]
+    presets = [g for g in groups if "augment" not in g[0]["config"]] \
+        or groups
     best, worst = _mean_fid(presets[0]), _mean_fid(presets[-1])
     ordering = " < ".join(
         f"{_label(g[0])} ({_mean_fid(g):.1f})" for g in groups)

@@ -49,16 +49,18 @@ class _Range(keras.callbacks.Callback):
             self.high[key] = max(self.high.get(key, -math.inf), value)
 
 
-def run(preset_name, steps, width, seed):
+def run(preset_name, steps, width, seed, conditional=False):
     keras.utils.set_random_seed(seed)
     preset = kgl.presets.get(preset_name)
-    data = kgl.data.load_images("mnist_10k", batch_size=64, seed=seed)
+    num_classes = 10 if conditional else None
+    data = kgl.data.load_images("mnist_10k", batch_size=64, seed=seed,
+                                with_labels=conditional)
     generator, discriminator = kgl.architectures.dcgan(
-        (28, 28, 1), latent_dim=64, width=width,
-        spectral_norm=preset.spectral_norm,
+        (28, 28, 1), latent_dim=64, width=width, num_classes=num_classes,
+        spectral_norm=preset.spectral_norm, outputs=preset.d_outputs,
     )
     gan = kgl.GAN(generator, discriminator, d_steps=preset.d_steps,
-                  seed=seed)
+                  num_classes=num_classes, seed=seed)
     gan.compile(**preset.compile_kwargs())
     monitor = kgl.callbacks.TrainingMonitor()
     signal_range = _Range(monitor)
@@ -77,16 +79,20 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--conditional", action="store_true",
+                        help="conditional on the digit classes, as kgl "
+                             "train's default")
     args = parser.parse_args(argv)
     failed = False
     print(f"{args.steps} steps, DCGAN width {args.width}, batch 64, "
-          f"mnist_10k, seed {args.seed}")
+          f"mnist_10k, seed {args.seed}"
+          + (", conditional" if args.conditional else ""))
     print("| preset | findings | " + " | ".join(
         f"{key} (min–max)" for key in SIGNALS) + " | seconds |")
     print("|---" * (len(SIGNALS) + 3) + "|")
     for name in args.presets.split(","):
         monitor, signal_range, seconds = run(name, args.steps, args.width,
-                                             args.seed)
+                                             args.seed, args.conditional)
         found = ", ".join(f"{f.name}@{f.step}" for f in monitor.findings)
         failed |= bool(monitor.findings)
         cells = []

@@ -395,9 +395,11 @@ def _training_data(args):
     draw, which on mnist_10k is worth more sample quality per minute than
     any other change measured (`benchmarks/demo_budget.py`).
     """
+    source = _data_source(args.data)  # a .npy file is read once
+
     def load(with_labels):
         return kgl.data.load_images(
-            _data_source(args.data), split="train",
+            source, split="train",
             image_size=args.image_size, batch_size=args.batch_size,
             with_labels=with_labels, seed=args.seed,
         )

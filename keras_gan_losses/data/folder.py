@@ -13,6 +13,8 @@ import pathlib
 import tensorflow as tf
 from PIL import Image
 
+from keras_gan_losses.data.errors import NoLabelsError
+
 #: File extensions read (those TensorFlow can decode), lower-case.
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _TF_FORMATS = {"BMP", "GIF", "JPEG", "PNG"}
@@ -58,7 +60,7 @@ def _examples(paths, directory, shown=_SHOWN):
     return ", ".join(names[:shown]) + more
 
 
-def scan_image_folder(directory, same_size=True):
+def scan_image_folder(directory, same_size=True, with_labels=False):
     """Lists and checks the images of a folder.
 
     Images directly in `directory` make an unlabelled dataset. Otherwise
@@ -71,6 +73,8 @@ def scan_image_folder(directory, same_size=True):
         directory (str): The folder.
         same_size (bool): Whether all images must have the same size (when they
             are not resized).
+        with_labels (bool): Whether class sub-folders are required; checked
+            before any image is opened.
 
     Returns:
         A `FolderScan`.
@@ -80,6 +84,8 @@ def scan_image_folder(directory, same_size=True):
             top level and in sub-folders, holds files that cannot be read
             as images, or (with `same_size`) images of different sizes.
             Each error names the files.
+        NoLabelsError: with `with_labels`, if the images are not in class
+            sub-folders.
     """
     directory = pathlib.Path(directory)
     entries = sorted(directory.iterdir())
@@ -106,6 +112,12 @@ def scan_image_folder(directory, same_size=True):
         raise ValueError(
             f"No image files ({', '.join(IMAGE_EXTENSIONS)}) in {directory}"
             f" or its sub-folders.{hint}"
+        )
+    if with_labels and not classes:
+        raise NoLabelsError(
+            f"with_labels=True, but the folder {directory} has no class "
+            "sub-folders: put the images of each class in a sub-folder "
+            "named after the class."
         )
     if classes:
         class_names = sorted(classes)

@@ -433,14 +433,9 @@ def _compact(images, value_range):
 def _from_idx(paths, value_range, options):
     parts, label_parts = [], []
     for path in paths:
-        images = idx_lib.read_idx(path)
-        if images.ndim not in (3, 4):
-            raise ValueError(
-                f"{path} holds an array of shape {images.shape}, not images "
-                "(n, height, width)."
-            )
-        parts.append(images)
         if options.with_labels:
+            # Before the images are read: a missing labels file is cheap
+            # to find, and callers may fall back to the images alone.
             labels_path = idx_lib.labels_path_for(path)
             if labels_path is None:
                 names = idx_lib.expected_labels_names(path) or [
@@ -450,6 +445,14 @@ def _from_idx(paths, value_range, options):
                     f"with_labels=True, but there is no labels file beside "
                     f"{path} (looked for {' or '.join(names)})."
                 )
+        images = idx_lib.read_idx(path)
+        if images.ndim not in (3, 4):
+            raise ValueError(
+                f"{path} holds an array of shape {images.shape}, not images "
+                "(n, height, width)."
+            )
+        parts.append(images)
+        if options.with_labels:
             labels = idx_lib.read_idx(labels_path)
             if labels.shape != (len(images),):
                 raise ValueError(
@@ -479,14 +482,9 @@ def _from_idx(paths, value_range, options):
 
 def _from_folder(directory, options):
     scan = folder_lib.scan_image_folder(
-        directory, same_size=options.image_size is None
+        directory, same_size=options.image_size is None,
+        with_labels=options.with_labels,
     )
-    if options.with_labels and scan.labels is None:
-        raise NoLabelsError(
-            f"with_labels=True, but the folder {directory} has no class "
-            "sub-folders: put the images of each class in a sub-folder "
-            "named after the class."
-        )
     count = len(scan.paths)
     _check_count(count, options, f"The folder {directory}")
     channels = scan.channels

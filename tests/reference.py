@@ -74,6 +74,17 @@ def relativistic_g(r, f):
     )
 
 
+def relativistic_pairing_d(r, f):
+    # RpGAN (RSGAN): real example i against generated example i.
+    r, f = np.asarray(r, np.float64), np.asarray(f, np.float64)
+    return per_example(softplus(-(r - f)))
+
+
+def relativistic_pairing_g(r, f):
+    r, f = np.asarray(r, np.float64), np.asarray(f, np.float64)
+    return per_example(softplus(-(f - r)))
+
+
 # --- penalties, from the input gradients of the discriminator -------------
 # Each takes the per-example input gradients `grads` (shape (batch, ...)) at
 # the points where the penalty must be evaluated and returns the weighted

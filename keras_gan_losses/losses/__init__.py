@@ -49,6 +49,18 @@ from keras_gan_losses.losses.relativistic import (
 from keras_gan_losses.losses.relativistic import (
     relativistic_average_generator_loss,
 )
+from keras_gan_losses.losses.relativistic_pairing import (
+    RelativisticPairingDiscriminatorLoss,
+)
+from keras_gan_losses.losses.relativistic_pairing import (
+    RelativisticPairingGeneratorLoss,
+)
+from keras_gan_losses.losses.relativistic_pairing import (
+    relativistic_pairing_discriminator_loss,
+)
+from keras_gan_losses.losses.relativistic_pairing import (
+    relativistic_pairing_generator_loss,
+)
 from keras_gan_losses.losses.wasserstein import WassersteinDiscriminatorLoss
 from keras_gan_losses.losses.wasserstein import WassersteinGeneratorLoss
 from keras_gan_losses.losses.wasserstein import wasserstein_discriminator_loss
@@ -71,6 +83,10 @@ ALL_OBJECTS = {
     # Relativistic average (Jolicoeur-Martineau 2018)
     RelativisticAverageDiscriminatorLoss,
     RelativisticAverageGeneratorLoss,
+    # Relativistic pairing (Jolicoeur-Martineau 2018; R3GAN, Huang et al.
+    # 2024)
+    RelativisticPairingDiscriminatorLoss,
+    RelativisticPairingGeneratorLoss,
     # Feature matching (Salimans et al. 2016), on discriminator features
     FeatureMatchingGeneratorLoss,
     # Maximum mean discrepancy (Li et al. 2017, Bińkowski et al. 2018)
@@ -95,6 +111,10 @@ NAMES = {
         RelativisticAverageDiscriminatorLoss,
         RelativisticAverageGeneratorLoss,
     ),
+    "relativistic_pairing": (
+        RelativisticPairingDiscriminatorLoss,
+        RelativisticPairingGeneratorLoss,
+    ),
     "mmd": (MMDDiscriminatorLoss, MMDGeneratorLoss),
 }
 
@@ -112,6 +132,10 @@ _FUNCTIONS = {
         RelativisticAverageDiscriminatorLoss
     ),
     relativistic_average_generator_loss: RelativisticAverageGeneratorLoss,
+    relativistic_pairing_discriminator_loss: (
+        RelativisticPairingDiscriminatorLoss
+    ),
+    relativistic_pairing_generator_loss: RelativisticPairingGeneratorLoss,
     mmd_discriminator_loss: MMDDiscriminatorLoss,
     mmd_generator_loss: MMDGeneratorLoss,
 }
@@ -142,9 +166,10 @@ def get(identifier, role: str | None = None) -> keras.losses.Loss:
             real → 1, fake → 0 for the discriminator and fake → 1 for the
             generator), a string name (`"minimax"`, `"non_saturating"`,
             `"least_squares"`, `"wasserstein"`, `"hinge"`,
-            `"relativistic_average"`, `"mmd"`, or a class or function name
-            of this module), a GAN loss class, one of this module's
-            functions, or a config dict from `serialize`.
+            `"relativistic_average"`, `"relativistic_pairing"`, `"mmd"`,
+            or a class or function name of this module), a GAN loss
+            class, one of this module's functions, or a config dict from
+            `serialize`.
         role (str | None): `"discriminator"`, `"generator"` or `None` (no role
             check; a family name then cannot be resolved).
 
@@ -230,6 +255,8 @@ __all__ = [
     "HingeGeneratorLoss",
     "RelativisticAverageDiscriminatorLoss",
     "RelativisticAverageGeneratorLoss",
+    "RelativisticPairingDiscriminatorLoss",
+    "RelativisticPairingGeneratorLoss",
     "FeatureMatchingGeneratorLoss",
     "minimax_discriminator_loss",
     "minimax_generator_loss",
@@ -242,6 +269,8 @@ __all__ = [
     "hinge_generator_loss",
     "relativistic_average_discriminator_loss",
     "relativistic_average_generator_loss",
+    "relativistic_pairing_discriminator_loss",
+    "relativistic_pairing_generator_loss",
     "feature_matching_generator_loss",
     "MMDDiscriminatorLoss",
     "MMDGeneratorLoss",

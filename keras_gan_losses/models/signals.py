@@ -35,6 +35,9 @@ SIGNAL_KEYS = ACCURACY_KEYS + GAP_KEYS + GRADIENT_KEYS + DIVERSITY_KEYS
 
 #: `decision_rule` for a loss that compares the logits relativistically.
 RELATIVISTIC = "relativistic"
+#: `decision_rule` for a loss that compares real and generated examples
+#: in pairs, by index.
+PAIRED = "paired"
 
 
 def decision_rule(loss):
@@ -42,8 +45,8 @@ def decision_rule(loss):
 
     Returns `(threshold, sign)`: an output above `threshold` counts as
     "real" when `sign` is +1 (below it when -1); `(RELATIVISTIC, 1)` for
-    the relativistic average loss; `None` for a loss without a decision
-    rule.
+    the relativistic average loss, `(PAIRED, 1)` for the relativistic
+    pairing loss; `None` for a loss without a decision rule.
 
     - minimax / non-saturating (`MinimaxDiscriminatorLoss`, whatever its
       label smoothing): logit 0, where D(x) = sigmoid(logit) = 1/2;
@@ -55,6 +58,9 @@ def decision_rule(loss):
       one when its logit is below the real batch's mean (the loss only
       sees such differences: adding a constant to every logit leaves it
       unchanged, so a fixed threshold would mean nothing);
+    - relativistic pairing: a pair (real example i, generated example i)
+      is ordered correctly when the real logit is above the generated
+      one; both accuracies are the share of pairs ordered correctly;
     - Wasserstein: none (a critic's scores have no threshold): the GAN
       logs the logit gap instead;
     - a plain Keras loss follows the label convention real 1, fake 0:
@@ -83,6 +89,8 @@ def decision_rule(loss):
         return ((a + b) / 2.0, 1 if b > a else -1)
     if isinstance(loss, losses.RelativisticAverageDiscriminatorLoss):
         return (RELATIVISTIC, 1)
+    if isinstance(loss, losses.RelativisticPairingDiscriminatorLoss):
+        return (PAIRED, 1)
     if isinstance(loss, losses.WassersteinDiscriminatorLoss):
         return None
     if isinstance(loss, keras.losses.Loss) and not hasattr(loss, "role"):
@@ -114,7 +122,9 @@ def correct_decisions(rule, real_logits, fake_logits):
     falls on its side of the decision rule (see `decision_rule`).
 
     For the relativistic rule the other batch's mean is the global one
-    (over all replicas), so the decisions do not depend on the split.
+    (over all replicas), so the decisions do not depend on the split; for
+    the paired rule each pair is on one replica, and a pair's decision
+    counts for both of its outputs.
 
     Args:
         rule (tuple): `(threshold, sign)` from `decision_rule`.
@@ -130,6 +140,9 @@ def correct_decisions(rule, real_logits, fake_logits):
     if threshold == RELATIVISTIC:
         real_margin = real_logits - _global_mean(fake_logits)
         fake_margin = fake_logits - _global_mean(real_logits)
+    elif threshold == PAIRED:
+        real_margin = real_logits - fake_logits
+        fake_margin = fake_logits - real_logits
     else:
         real_margin = sign * (real_logits - threshold)
         fake_margin = sign * (fake_logits - threshold)

@@ -346,6 +346,7 @@ def test_diversity_is_exact_under_a_strategy(mirrored_strategy):
     ("hinge", (0.0, 1)),
     ("wasserstein", None),
     ("relativistic_average", (signals.RELATIVISTIC, 1)),
+    ("relativistic_pairing", (signals.PAIRED, 1)),
     (kgl.losses.LeastSquaresDiscriminatorLoss(a=-1.0, b=1.0), (0.0, 1)),
     (kgl.losses.LeastSquaresDiscriminatorLoss(a=1.0, b=0.0), (0.5, -1)),
     ("least_squares", (0.5, 1)),
@@ -372,6 +373,10 @@ def test_correct_decisions_against_numpy():
     r, f = signals.correct_decisions((signals.RELATIVISTIC, 1), real, fake)
     np.testing.assert_array_equal(r, real > fake.mean())
     np.testing.assert_array_equal(f, fake < real.mean())
+    # Paired: pair i is ordered correctly when real_i > fake_i.
+    r, f = signals.correct_decisions((signals.PAIRED, 1), real, fake)
+    np.testing.assert_array_equal(r, real > fake)
+    np.testing.assert_array_equal(f, real > fake)
 
 
 def test_logged_accuracy_uses_the_loss_threshold():

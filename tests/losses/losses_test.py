@@ -30,6 +30,10 @@ CASES = [
      {}, "d"),
     (losses.RelativisticAverageGeneratorLoss, reference.relativistic_g, {},
      "g"),
+    (losses.RelativisticPairingDiscriminatorLoss,
+     reference.relativistic_pairing_d, {}, "d"),
+    (losses.RelativisticPairingGeneratorLoss,
+     reference.relativistic_pairing_g, {}, "g"),
 ]
 IDS = [f"{c.__name__}{'-' + str(k) if k else ''}" for c, _, k, _ in CASES]
 
@@ -49,6 +53,10 @@ FUNCTIONS = {
         losses.relativistic_average_discriminator_loss,
     losses.RelativisticAverageGeneratorLoss:
         losses.relativistic_average_generator_loss,
+    losses.RelativisticPairingDiscriminatorLoss:
+        losses.relativistic_pairing_discriminator_loss,
+    losses.RelativisticPairingGeneratorLoss:
+        losses.relativistic_pairing_generator_loss,
 }
 
 
@@ -148,6 +156,8 @@ class TestLoss:
     ("hinge", losses.HingeDiscriminatorLoss, losses.HingeGeneratorLoss),
     ("relativistic_average", losses.RelativisticAverageDiscriminatorLoss,
      losses.RelativisticAverageGeneratorLoss),
+    ("relativistic_pairing", losses.RelativisticPairingDiscriminatorLoss,
+     losses.RelativisticPairingGeneratorLoss),
 ])
 def test_family_names_resolve_per_role(name, d_cls, g_cls):
     assert type(losses.get(name, role="discriminator")) is d_cls

@@ -66,8 +66,10 @@ def fit_single_and_multi(strategy, x, d_loss, g_loss, penalties,
     (keras.losses.BinaryCrossentropy(from_logits=True),
      keras.losses.BinaryCrossentropy(from_logits=True), lambda: []),
     ("hinge", "hinge", lambda: [kgl.penalties.LeCamPenalty(0.5)]),
+    ("relativistic_pairing", "relativistic_pairing",
+     lambda: [kgl.penalties.R1Penalty(1.0), kgl.penalties.R2Penalty(1.0)]),
 ], ids=["non_saturating", "wgan_gp", "hinge_r1", "lsgan_dragan_r2",
-        "keras_bce", "hinge_lecam"])
+        "keras_bce", "hinge_lecam", "rpgan_r1_r2"])
 def test_one_update_equals_single_device(strategy, d_loss, g_loss,
                                          penalties):
     x = np.random.default_rng(0).normal(size=(8, 6)).astype("float32")
@@ -105,7 +107,8 @@ def test_each_replica_draws_its_own_noise(strategy):
     ("non_saturating", lambda: [kgl.penalties.GradientPenalty(1.0)]),
     ("least_squares", lambda: [kgl.penalties.R1Penalty(2.0)]),
     ("non_saturating", lambda: [kgl.penalties.LeCamPenalty(0.5, decay=0.5)]),
-], ids=["ns_gp", "lsgan_r1", "ns_lecam"])
+    ("relativistic_pairing", lambda: [kgl.penalties.R2Penalty(1.0)]),
+], ids=["ns_gp", "lsgan_r1", "ns_lecam", "rpgan_r2"])
 def test_partial_last_batch_equals_single_device(strategy, n, d_loss,
                                                  penalties):
     # A last batch of 1 leaves one replica empty, of 5 splits it 3/2:

@@ -112,6 +112,9 @@ CASES = [
      mean_of(reference.hinge_g)),
     ("relativistic_average", "relativistic_average",
      mean_of(reference.relativistic_d), mean_of(reference.relativistic_g)),
+    ("relativistic_pairing", "relativistic_pairing",
+     mean_of(reference.relativistic_pairing_d),
+     mean_of(reference.relativistic_pairing_g)),
     (keras.losses.BinaryCrossentropy(from_logits=True),
      keras.losses.BinaryCrossentropy(from_logits=True), mean_bce_d,
      mean_bce_g),
@@ -120,7 +123,7 @@ CASES = [
 ]
 IDS = ["minimax", "non_saturating", "label_smoothing", "least_squares",
        "least_squares_a_b_c", "wasserstein", "hinge", "relativistic_average",
-       "keras_bce", "keras_mse"]
+       "relativistic_pairing", "keras_bce", "keras_mse"]
 
 
 def signal_reference(d_loss, r, f):
@@ -133,6 +136,9 @@ def signal_reference(d_loss, r, f):
     if threshold == signals.RELATIVISTIC:
         return {"d_acc_real": np.mean(r > f.mean()),
                 "d_acc_fake": np.mean(f < r.mean())}
+    if threshold == signals.PAIRED:
+        # The share of pairs (real i, generated i) ordered correctly.
+        return {"d_acc_real": np.mean(r > f), "d_acc_fake": np.mean(r > f)}
     return {"d_acc_real": np.mean(sign * (r - threshold) > 0),
             "d_acc_fake": np.mean(sign * (f - threshold) < 0)}
 
@@ -324,6 +330,52 @@ def test_fit_step_equals_closed_form_sgd(d_steps):
     # The logged R1 is the mean over the d_steps updates.
     assert history["r1_penalty"][0] == pytest.approx(np.mean(r1_logs),
                                                      rel=1e-5)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def test_relativistic_pairing_r1_r2_fit_step_equals_closed_form_sgd():
+    # RpGAN + R1 + R2 with one γ (R3GAN's objective) and SGD, with
+    # D(x) = s·½‖x‖² + w·x + b and every generated image G = FAKE:
+    #   d_loss = mean_i softplus(f − r_i), r_i = D(x_i), f = D(G), so
+    #   ∂/∂w = mean_i σ(f − r_i) (G − x_i) and ∂/∂b = 0 (b cancels);
+    #   R1 = γ/2 mean_i ‖s·x_i + w‖²: ∂/∂w = γ (s·mean x + w);
+    #   R2 = γ/2 ‖s·G + w‖²:          ∂/∂w = γ (s·G + w).
+    # Then the generator, on the updated w (r_i and f recomputed):
+    #   g_loss = mean_i softplus(r_i − f),
+    #   ∂/∂(G's bias) = −mean_i σ(r_i − f) · (s·G + w).
+    scale, gamma, lr = 0.5, 2.0, 0.1
+    gan = kgl.GAN(generator(), discriminator(scale), seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(lr),
+                g_optimizer=keras.optimizers.SGD(lr),
+                d_loss="relativistic_pairing", g_loss="relativistic_pairing",
+                penalties=[kgl.penalties.R1Penalty(gamma),
+                           kgl.penalties.R2Penalty(gamma)])
+    x = real_images()
+    history = gan.fit(x, batch_size=len(x), epochs=1, verbose=0,
+                      shuffle=False).history
+    flat = x.reshape(len(x), -1).astype("float64")
+    r, _ = logits(x, scale)
+    f = scale * 0.5 * FAKE @ FAKE + FAKE @ W + B
+    grad_w = (sigmoid(f - r)[:, None] * (FAKE - flat)).mean(axis=0)
+    grad_w += gamma * (scale * flat.mean(axis=0) + W)
+    grad_w += gamma * (scale * FAKE + W)
+    w = W - lr * grad_w
+    r_new = scale * 0.5 * (flat ** 2).sum(axis=1) + flat @ w + B
+    f_new = scale * 0.5 * FAKE @ FAKE + FAKE @ w + B
+    bias = FAKE + lr * sigmoid(r_new - f_new).mean() * (scale * FAKE + w)
+    kernel, d_bias = gan.discriminator.get_layer("linear").get_weights()
+    np.testing.assert_allclose(kernel.ravel(), w, rtol=1e-5, atol=1e-6)
+    assert float(d_bias[0]) == pytest.approx(B, abs=1e-6)
+    g_bias = gan.generator.get_layer("fake").get_weights()[1]
+    np.testing.assert_allclose(g_bias, bias, rtol=1e-5, atol=1e-6)
+    assert history["d_loss"][0] == pytest.approx(
+        np.mean(np.logaddexp(0.0, f - r)), rel=1e-5)
+    assert history["g_loss"][0] == pytest.approx(
+        np.mean(np.logaddexp(0.0, r_new - f_new)), rel=1e-5)
+    assert history["d_acc_real"][0] == pytest.approx(np.mean(r > f))
 
 
 def test_conditional_fit_step_equals_closed_form_sgd():

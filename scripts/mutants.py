@@ -86,6 +86,11 @@ MUTANTS = [
            "return 0.5 * super().__call__(",
            "return super().__call__(",
            (PENALTIES,)),
+    Mutant("r1_mean_over_pixels_not_sum", P + "base.py",
+           "    return ops.sum(ops.square(values), axis=axes)",
+           "    return ops.mean(ops.square(values), axis=axes)",
+           (PENALTIES + "/penalties_test.py::"
+            "test_r1_plus_r2_with_one_weight_is_r3gans_regulariser",)),
     Mutant("dragan_without_perturbation", P + "dragan.py",
            "mixed = real + alpha * (perturbed - real)",
            "mixed = real",

@@ -23,6 +23,12 @@ class R1Penalty(Penalty):
     \quad x \text{ real}
     $$
 
+    The squared norm is summed over every non-batch axis (all the pixels
+    and channels of an image), then averaged over the batch. `weight` is
+    γ both in Mescheder et al. 2018 and in R3GAN (Huang et al. 2024),
+    whose regulariser γ/2 · (‖∇D(x)‖² + ‖∇D(G(z))‖²) is exactly
+    `R1Penalty(γ)` plus `R2Penalty(γ)`.
+
     Args:
         weight (float): Non-negative float, γ in the paper (10 is a common
             choice).
@@ -69,6 +75,10 @@ class R2Penalty(R1Penalty):
     \text{penalty} = \frac{\text{weight}}{2}
     \operatorname{mean}\big(\lVert \nabla D(G(z)) \rVert_2^2\big)
     $$
+
+    Summed over the pixels of each example, averaged over the batch, as
+    `R1Penalty`; `R1Penalty(γ)` and `R2Penalty(γ)` together are R3GAN's
+    regulariser with its γ.
 
     Args:
         weight (float): Non-negative float, γ in the paper.

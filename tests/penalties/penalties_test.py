@@ -191,3 +191,32 @@ def test_bad_hyperparameters(make, match):
 def test_mismatched_real_and_fake_shapes_name_both():
     with pytest.raises(ValueError, match=r"\(5, 4\).*\(5, 3\)"):
         penalties.GradientPenalty()(linear_critic(), batch(), batch()[:, :3])
+
+
+def test_r1_plus_r2_with_one_weight_is_r3gans_regulariser():
+    # R3GAN's Trainer: γ/2 · (‖∇D(x)‖² + ‖∇D(G(z))‖²), each squared norm
+    # summed over the pixels of an example, then the mean over the batch.
+    # With D(x) = s·½‖x‖² + w·x (a critic that is not linear: its input
+    # gradient s·x + w differs from image to image), R1Penalty(γ) +
+    # R2Penalty(γ) must equal it: `weight` is R3GAN's γ.
+    shape, scale, gamma = (3, 3, 2), 0.7, 0.05
+    w = np.resize(W, 18).astype("float32")
+    images = keras.Input(shape)
+    flat = keras.layers.Flatten()(images)
+    linear = keras.layers.Dense(1, use_bias=False,
+                                kernel_initializer=keras.initializers.Constant(
+                                    w.reshape(18, 1)))(flat)
+    square = keras.layers.Lambda(lambda t: scale * 0.5 * keras.ops.sum(
+        t * t, axis=1, keepdims=True))(flat)
+    critic = keras.Model(images, keras.layers.Add()([linear, square]))
+    real, fake = batch(shape, 0, n=6), batch(shape, 1, n=6)
+    got = (penalties.R1Penalty(gamma)(critic, real, fake)
+           + penalties.R2Penalty(gamma)(critic, real, fake))
+
+    def summed_over_pixels(x):
+        grads = scale * x.reshape(len(x), -1).astype("float64") + w
+        return (grads ** 2).sum(axis=1)
+
+    expected = np.mean(gamma / 2 * (summed_over_pixels(real)
+                                    + summed_over_pixels(fake)))
+    assert float(got) == pytest.approx(expected, rel=1e-5)

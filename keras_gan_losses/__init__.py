@@ -7,8 +7,10 @@ from keras_gan_losses import data
 from keras_gan_losses import export
 from keras_gan_losses import losses
 from keras_gan_losses import metrics
+from keras_gan_losses import optimizers
 from keras_gan_losses import penalties
 from keras_gan_losses import presets
+from keras_gan_losses import schedules
 from keras_gan_losses import visualization
 from keras_gan_losses.models.gan import GAN
 from keras_gan_losses.models.image_to_image import ImageToImageGAN
@@ -24,8 +26,10 @@ __all__ = [
     "export",
     "losses",
     "metrics",
+    "optimizers",
     "penalties",
     "presets",
+    "schedules",
     "visualization",
     "__version__",
 ]

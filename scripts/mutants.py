@@ -55,6 +55,7 @@ GAN_MMD = "tests/models/gan_mmd_test.py"
 PERCEPTUAL = "tests/losses/perceptual_test.py"
 MONITOR = "tests/callbacks/training_monitor_test.py"
 CLI = "tests/cli/cli_test.py"
+SCHEDULES = "tests/schedules_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -138,8 +139,8 @@ MUTANTS = [
            "norm = ops.sqrt(squared_norm_per_example(grads))",
            (PENALTIES,)),
     Mutant("penalty_weight_ignored", P + "base.py",
-           "return self.weight * ops.divide_no_nan(ops.sum(values), count)",
-           "return ops.divide_no_nan(ops.sum(values), count)",
+           "return self.weight_at(step) * ops.divide_no_nan(ops.sum(values),",
+           "return 1.0 * ops.divide_no_nan(ops.sum(values),",
            (PENALTIES,)),
     # --- losses: each family's signs, targets and label smoothing ---------
     Mutant("penalty_not_differentiated", P + "base.py",
@@ -221,8 +222,8 @@ MUTANTS = [
            "                seed=random.fold_in(seed, index)",
            (GAN_REF,)),
     Mutant("gan_penalty_without_labels", M + "gan.py",
-           "conditioning=labels,\n            )",
-           "conditioning=None,\n            )",
+           "conditioning=labels,\n                step=",
+           "conditioning=None,\n                step=",
            (GAN_REF,)),
     Mutant("gan_fakes_take_other_labels", M + "gan.py",
            "fake = self._g(latent, labels, training=False)",
@@ -267,15 +268,16 @@ MUTANTS = [
            "        self.g_optimizer.apply(grads, g_vars)\n"
            "        if self.ema_generator is not None:\n"
            "            started = self.g_optimizer.iterations > "
-           "self.ema_start\n"
-           "            decay = tf.where(started, self.ema_decay, 0.0)\n"
-           "            update_ema(self.ema_generator, self.generator, decay)",
+           "self.ema_start\n",
            "        if self.ema_generator is not None:\n"
-           "            started = self.g_optimizer.iterations >= "
-           "self.ema_start\n"
-           "            decay = tf.where(started, self.ema_decay, 0.0)\n"
-           "            update_ema(self.ema_generator, self.generator, decay)\n"
-           "        self.g_optimizer.apply(grads, g_vars)",
+           "            self.g_optimizer.iterations.assign_add(1)\n"
+           "            update_ema(self.ema_generator, self.generator, "
+           "self.ema_decay)\n"
+           "            self.g_optimizer.iterations.assign_add(-1)\n"
+           "        self.g_optimizer.apply(grads, g_vars)\n"
+           "        if self.ema_generator is not None:\n"
+           "            started = self.g_optimizer.iterations > "
+           "self.ema_start\n",
            (EMA,)),
     Mutant("ema_averages_batch_norm_statistics", M + "ema.py",
            "rate = (1.0 - decay) if var.trainable else 1.0",
@@ -445,8 +447,8 @@ MUTANTS = [
            "training=training)",
            (I2I_REF,)),
     Mutant("i2i_penalty_without_source", M + "image_to_image.py",
-           "conditioning=source)",
-           "conditioning=tf.zeros_like(source))",
+           "conditioning=source,",
+           "conditioning=tf.zeros_like(source),",
            (I2I_REF,)),
     Mutant("i2i_penalty_source_and_image_swapped", M + "image_to_image.py",
            "return self.discriminator([source, image], training=training)",
@@ -594,6 +596,42 @@ MUTANTS = [
            "images = ops.repeat(images, 3, axis=-1)",
            "images = ops.concatenate([images, 0 * images, 0 * images], -1)",
            (PERCEPTUAL,)),
+    # --- schedules of the step: R3GAN's cosine, EMA half-life, Adam's β₂ ---
+    Mutant("cosine_schedule_backwards", "keras_gan_losses/schedules.py",
+           "return self.initial_value + (1.0 - cosine) * (",
+           "return self.initial_value + cosine * (",
+           (SCHEDULES,)),
+    Mutant("cosine_schedule_not_clipped", "keras_gan_losses/schedules.py",
+           "step = ops.minimum(ops.cast(step, \"float32\"),",
+           "step = ops.maximum(ops.cast(step, \"float32\"),",
+           (SCHEDULES,)),
+    Mutant("half_life_ignores_the_batch_size",
+           "keras_gan_losses/schedules.py",
+           "ops.power(0.5, self.batch_size / ops.maximum(half_life, 1e-8))",
+           "ops.power(0.5, 1.0 / ops.maximum(half_life, 1e-8))",
+           (SCHEDULES,)),
+    Mutant("adam_beta_2_schedule_frozen", "keras_gan_losses/optimizers.py",
+           "return schedules.value_at(self._beta_2, self.iterations)",
+           "return schedules.value_at(self._beta_2, 0)",
+           (SCHEDULES,)),
+    Mutant("adam_beta_2_schedule_not_saved", "keras_gan_losses/optimizers.py",
+           'config["beta_2"] = schedules.serialize_value(self._beta_2)',
+           'config["beta_2"] = 0.9',
+           (SCHEDULES,)),
+    Mutant("penalty_schedule_at_step_0", M + "gan.py",
+           "                step=self._schedule_step(),",
+           "                step=0,",
+           (SCHEDULES,)),
+    Mutant("ema_schedule_one_step_late", M + "gan.py",
+           "                                       self.g_optimizer.iterations"
+           " - 1)",
+           "                                       self.g_optimizer.iterations"
+           ")",
+           (SCHEDULES,)),
+    Mutant("ema_schedule_not_saved", M + "gan.py",
+           '"ema_decay": schedules.serialize_value(self.ema_decay),',
+           '"ema_decay": 0.5,',
+           (SCHEDULES,)),
     # --- training signals and the TrainingMonitor -------------------------
     Mutant("monitor_overpower_threshold_inverted",
            "keras_gan_losses/callbacks/training_monitor.py",

@@ -34,7 +34,8 @@ PUBLIC = [(name, getattr(kgl, name)) for name in kgl.__all__
           if name != "__version__"]
 for sub in (kgl.losses, kgl.penalties, kgl.metrics, kgl.data,
             kgl.architectures, kgl.export, kgl.callbacks, kgl.presets,
-            kgl.visualization, kgl.augmentation):
+            kgl.visualization, kgl.augmentation, kgl.schedules,
+            kgl.optimizers):
     PUBLIC += [(f"{sub.__name__}.{name}", getattr(sub, name))
                for name in sub.__all__
                if name not in ("ALL_OBJECTS", "NAMES", "PRESETS",
@@ -47,7 +48,9 @@ def test_public_names_are_documented(name, obj):
 
 
 @pytest.mark.parametrize("cls", sorted(
-    kgl.losses.ALL_OBJECTS | kgl.penalties.ALL_OBJECTS | {kgl.GAN},
+    kgl.losses.ALL_OBJECTS | kgl.penalties.ALL_OBJECTS | {
+        kgl.GAN, kgl.schedules.CosineSchedule, kgl.schedules.HalfLifeDecay,
+        kgl.optimizers.Adam},
     key=lambda c: c.__name__), ids=lambda c: c.__name__)
 def test_public_classes_are_registered(cls):
     assert keras.saving.get_registered_name(cls) == \

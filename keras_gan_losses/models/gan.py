@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gan_losses import penalties as penalties_module
+from keras_gan_losses import schedules
 from keras_gan_losses.augmentation import DiffAugment
 from keras_gan_losses.export.saved_model import export_generator
 from keras_gan_losses.losses.base import DISCRIMINATOR
@@ -206,10 +207,13 @@ class GAN(keras.Model):
             num_classes)`; the generator is called as `generator([z, labels])`
             and the discriminator as `discriminator([images, labels])`,
             generated images taking the labels of the real batch.
-        ema_decay (float | None): Optional float in (0, 1), e.g. 0.999: keep an
-            exponential moving average of the generator's weights in
-            `ema_generator`, updated after each generator step. `generate` and
-            `export_generator` use it by default.
+        ema_decay (float | LearningRateSchedule | None): Optional float in
+            (0, 1), e.g. 0.999: keep an exponential moving average of the
+            generator's weights in `ema_generator`, updated after each
+            generator step. `generate` and `export_generator` use it by
+            default. It may also be a schedule of the step (e.g.
+            `schedules.HalfLifeDecay`, R3GAN's half-life in images):
+            generator update `t` (from 0) uses `ema_decay(t)`.
         ema_start (int): Generator steps before the average starts (until then
             it copies the weights).
         seed (int | None): Optional int seed of the latent noise and penalty
@@ -366,8 +370,10 @@ class GAN(keras.Model):
 
     @staticmethod
     def _check_ema(ema_decay, ema_start):
-        """Returns `(ema_decay, ema_start)` as a float (or None) and an int."""
-        if ema_decay is not None:
+        """Returns `(ema_decay, ema_start)`: a float, a schedule or None,
+        and an int."""
+        ema_decay = schedules.deserialize_value(ema_decay)
+        if ema_decay is not None and not schedules.is_schedule(ema_decay):
             ema_decay = float(ema_decay)
             if not 0.0 < ema_decay < 1.0:
                 raise ValueError(
@@ -833,6 +839,7 @@ class GAN(keras.Model):
             value = penalty(
                 discriminator, real, fake,
                 seed=random.fold_in(seed, index), conditioning=labels,
+                step=self._schedule_step(),
             )
             # Penalties are plain means: weight them as the losses are, so
             # that summing over replicas gives the global batch's mean.
@@ -926,7 +933,14 @@ class GAN(keras.Model):
                                       all_reduce_sum(counts))
         averages = penalty.updated_averages(means[0], means[1])
         self._penalty_updates[penalty.name] = (penalty, averages)
-        return penalty.from_logits(real_logits, fake_logits, averages)
+        return penalty.from_logits(real_logits, fake_logits, averages,
+                                   self._schedule_step())
+
+    def _schedule_step(self):
+        """The step that scheduled penalty weights and EMA decays read:
+        the number of generator updates so far (saved with the
+        generator's optimizer)."""
+        return self.g_optimizer.iterations
 
     def _apply_discriminator_update(self, grads, *averages):
         self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
@@ -1105,7 +1119,10 @@ class GAN(keras.Model):
         self.g_optimizer.apply(grads, g_vars)
         if self.ema_generator is not None:
             started = self.g_optimizer.iterations > self.ema_start
-            decay = tf.where(started, self.ema_decay, 0.0)
+            # The update just applied was number iterations - 1.
+            decay = schedules.value_at(self.ema_decay,
+                                       self.g_optimizer.iterations - 1)
+            decay = tf.where(started, tf.cast(decay, tf.float32), 0.0)
             update_ema(self.ema_generator, self.generator, decay)
 
     def test_step(self, data):
@@ -1468,7 +1485,7 @@ class GAN(keras.Model):
             "latent_dim": self.latent_dim,
             "d_steps": self.d_steps,
             "num_classes": self.num_classes,
-            "ema_decay": self.ema_decay,
+            "ema_decay": schedules.serialize_value(self.ema_decay),
             "ema_start": self.ema_start,
             "seed": self.seed,
             "data_range": self._data_range_arg,

@@ -488,7 +488,8 @@ class ImageToImageGAN(GAN):
         for index, penalty in enumerate(self.penalties):
             value = penalty(critic, target, fake,
                             seed=random.fold_in(seed, index),
-                            conditioning=source)
+                            conditioning=source,
+                            step=self._schedule_step())
             if share is not None:
                 value = value * share
             terms[penalty.name] = value

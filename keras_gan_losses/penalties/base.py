@@ -3,6 +3,7 @@
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import schedules
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.conditional import call_network
@@ -72,20 +73,44 @@ class Penalty:
     `__call__` returns `weight` times its mean over the batch.
 
     Args:
-        weight (float): Non-negative float, the penalty's coefficient.
+        weight (float | LearningRateSchedule): Non-negative float, the
+            penalty's coefficient, or a schedule of the training step
+            (e.g. `schedules.CosineSchedule(1.0, 0.1, decay_steps)`, as
+            R3GAN decays its γ), which `GAN` evaluates at its step (the
+            number of generator updates so far).
         name (str): The penalty's name, also its log key.
     """
 
     def __init__(self, weight=10.0, name="penalty"):
-        self.weight = check_number("weight", weight, low=0.0)
+        weight = schedules.deserialize_value(weight)
+        if not schedules.is_schedule(weight):
+            weight = check_number("weight", weight, low=0.0)
+        self.weight = weight
         if not isinstance(name, str) or not name:
             raise ValueError(
                 f"`name` must be a non-empty string. Received: name={name!r}"
             )
         self.name = name
 
+    def weight_at(self, step=None):
+        """The weight at training step `step`: `weight` itself, or the
+        schedule's value (which needs the step).
+
+        Raises:
+            ValueError: for a scheduled weight without a step.
+        """
+        if not schedules.is_schedule(self.weight):
+            return self.weight
+        if step is None:
+            raise ValueError(
+                f"{type(self).__name__}({self.name!r}) has a scheduled "
+                "weight: call it with the training step (`step=`), as "
+                "GAN does."
+            )
+        return ops.cast(self.weight(step), "float32")
+
     def __call__(self, discriminator, real, fake, seed=None,
-                 conditioning=None):
+                 conditioning=None, step=None):
         """Computes the weighted penalty, a scalar.
 
         Args:
@@ -99,6 +124,8 @@ class Penalty:
             conditioning (Tensor | None): Optional conditioning input (e.g.
                 labels) passed to a conditional discriminator as `[images,
                 conditioning]`.
+            step (Tensor | int | None): The training step, for a
+                scheduled `weight`.
 
         Returns:
             Tensor: `weight * mean(call(...))`, a float32 scalar (0 for an
@@ -119,13 +146,15 @@ class Penalty:
         values = self.call(discriminator, real, fake, seed, conditioning)
         # divide_no_nan: a replica can hold no example of a partial batch.
         count = ops.cast(ops.size(values), values.dtype)
-        return self.weight * ops.divide_no_nan(ops.sum(values), count)
+        return self.weight_at(step) * ops.divide_no_nan(ops.sum(values),
+                                                         count)
 
     def call(self, discriminator, real, fake, seed=None, conditioning=None):
         raise NotImplementedError
 
     def get_config(self):
-        return {"weight": self.weight, "name": self.name}
+        return {"weight": schedules.serialize_value(self.weight),
+                "name": self.name}
 
     @classmethod
     def from_config(cls, config):

@@ -129,13 +129,15 @@ class LeCamPenalty(Penalty):
         self.averages.assign(averages)
         self.count.assign_add(tf.constant(1, tf.int64))
 
-    def from_logits(self, real_logits, fake_logits, averages):
+    def from_logits(self, real_logits, fake_logits, averages, step=None):
         """The weighted penalty from the discriminator's outputs.
 
         Args:
             real_logits (Tensor): D's outputs on real data, `(batch, ...)`.
             fake_logits (Tensor): D's outputs on generated data.
             averages (Tensor): `[α_R, α_F]`, e.g. `updated_averages(...)`.
+            step (Tensor | int | None): The training step, for a
+                scheduled `weight`.
 
         Returns:
             Tensor: A float32 scalar (0 for an empty batch).
@@ -151,10 +153,11 @@ class LeCamPenalty(Penalty):
             ops.square(below)
         )
         count = ops.cast(ops.size(values), values.dtype)
-        return self.weight * ops.divide_no_nan(ops.sum(values), count)
+        return self.weight_at(step) * ops.divide_no_nan(ops.sum(values),
+                                                         count)
 
     def __call__(self, discriminator, real, fake, seed=None,
-                 conditioning=None):
+                 conditioning=None, step=None):
         """Runs the discriminator on both batches and applies
         `from_logits` with the averages as they stand (the batch means
         if the penalty was never built or updated)."""
@@ -172,7 +175,7 @@ class LeCamPenalty(Penalty):
                 tf.equal(tf.convert_to_tensor(self.count), 0), means,
                 tf.convert_to_tensor(self.averages),
             )
-        return self.from_logits(real_logits, fake_logits, averages)
+        return self.from_logits(real_logits, fake_logits, averages, step)
 
     def get_config(self):
         return {**super().get_config(), "decay": self.decay,

@@ -49,10 +49,10 @@ class R1Penalty(Penalty):
         super().__init__(weight=weight, name=name)
 
     def __call__(self, discriminator, real, fake, seed=None,
-                 conditioning=None):
+                 conditioning=None, step=None):
         # The 1/2 of the paper's (γ/2)·‖∇D‖².
         return 0.5 * super().__call__(
-            discriminator, real, fake, seed, conditioning
+            discriminator, real, fake, seed, conditioning, step
         )
 
     def call(self, discriminator, real, fake, seed=None, conditioning=None):

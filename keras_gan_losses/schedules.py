@@ -25,6 +25,8 @@ import math
 import keras
 from keras import ops
 
+from keras_gan_losses.utils.checks import positive_int
+
 LearningRateSchedule = keras.optimizers.schedules.LearningRateSchedule
 
 
@@ -63,14 +65,7 @@ class CosineSchedule(LearningRateSchedule):
         super().__init__()
         self.initial_value = _finite("initial_value", initial_value)
         self.final_value = _finite("final_value", final_value)
-        if isinstance(decay_steps, bool) or not isinstance(
-            decay_steps, int
-        ) or decay_steps < 1:
-            raise ValueError(
-                "`decay_steps` must be a positive int. Received: "
-                f"decay_steps={decay_steps!r}"
-            )
-        self.decay_steps = decay_steps
+        self.decay_steps = positive_int("decay_steps", decay_steps)
         self.name = name
 
     def __call__(self, step):
@@ -130,14 +125,7 @@ class HalfLifeDecay(LearningRateSchedule):
                     f"half_life={half_life}"
                 )
         self.half_life = half_life
-        if isinstance(batch_size, bool) or not isinstance(
-            batch_size, int
-        ) or batch_size < 1:
-            raise ValueError(
-                "`batch_size` must be a positive int. Received: "
-                f"batch_size={batch_size!r}"
-            )
-        self.batch_size = batch_size
+        self.batch_size = positive_int("batch_size", batch_size)
         self.name = name
 
     def __call__(self, step):

@@ -56,6 +56,7 @@ PERCEPTUAL = "tests/losses/perceptual_test.py"
 MONITOR = "tests/callbacks/training_monitor_test.py"
 CLI = "tests/cli/cli_test.py"
 SCHEDULES = "tests/schedules_test.py"
+R3GAN_NETS = "tests/architectures/r3gan_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -632,6 +633,32 @@ MUTANTS = [
            '"ema_decay": schedules.serialize_value(self.ema_decay),',
            '"ema_decay": 0.5,',
            (SCHEDULES,)),
+    # --- R3GAN's networks: fix-up, variance scaling, resamplers ----------
+    Mutant("r3gan_block_not_fixup", "keras_gan_losses/architectures/"
+           "r3gan.py",
+           'y = _conv(y, channels, 1, 0.0, f"{name}_project")',
+           'y = _conv(y, channels, 1, 1.0, f"{name}_project")',
+           (R3GAN_NETS,)),
+    Mutant("r3gan_variance_scaling_exponent", "keras_gan_losses/"
+           "architectures/r3gan.py",
+           "total_blocks ** (-1.0 / (2 * _BLOCK_LAYERS - 2))",
+           "total_blocks ** (-1.0 / 2)",
+           (R3GAN_NETS,)),
+    Mutant("r3gan_upsampling_nearest", "keras_gan_losses/architectures/"
+           "r3gan.py",
+           "even = 0.25 * _shift(padded, axis, 0, size) + 0.75 * here",
+           "even = here",
+           (R3GAN_NETS,)),
+    Mutant("r3gan_downsampling_box_filter", "keras_gan_losses/"
+           "architectures/r3gan.py",
+           "_TAPS = (1.0 / 8, 3.0 / 8, 3.0 / 8, 1.0 / 8)",
+           "_TAPS = (0.0, 1.0 / 2, 1.0 / 2, 0.0)",
+           (R3GAN_NETS,)),
+    Mutant("r3gan_discriminator_widths_not_reversed", "keras_gan_losses/"
+           "architectures/r3gan.py",
+           "widths, blocks, cardinality = (widths[::-1], blocks[::-1],",
+           "widths, blocks, cardinality = (widths, blocks,",
+           (R3GAN_NETS,)),
     # --- training signals and the TrainingMonitor -------------------------
     Mutant("monitor_overpower_threshold_inverted",
            "keras_gan_losses/callbacks/training_monitor.py",

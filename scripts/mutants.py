@@ -57,6 +57,7 @@ MONITOR = "tests/callbacks/training_monitor_test.py"
 CLI = "tests/cli/cli_test.py"
 SCHEDULES = "tests/schedules_test.py"
 R3GAN_NETS = "tests/architectures/r3gan_test.py"
+COVERAGE = "tests/callbacks/mode_coverage_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -659,6 +660,38 @@ MUTANTS = [
            "widths, blocks, cardinality = (widths[::-1], blocks[::-1],",
            "widths, blocks, cardinality = (widths, blocks,",
            (R3GAN_NETS,)),
+    # --- partial mode dropping: ModeCoverage and the monitor ---------------
+    Mutant("coverage_drop_rule_inverted", "keras_gan_losses/callbacks/"
+           "mode_coverage.py",
+           "low = testable & (counts < DROP_SHARE * expected)",
+           "low = testable & (counts > DROP_SHARE * expected)",
+           (COVERAGE,)),
+    Mutant("coverage_chance_ignored", "keras_gan_losses/callbacks/"
+           "mode_coverage.py",
+           "dropping=len(dropped) > chance + 3 * math.sqrt(chance) + 1,",
+           "dropping=len(dropped) > 0,",
+           (COVERAGE,)),
+    Mutant("coverage_channels_read_backwards", "keras_gan_losses/"
+           "callbacks/mode_coverage.py",
+           "return digits @ (10 ** np.arange(channels - 1, -1, -1))",
+           "return digits @ (10 ** np.arange(channels))",
+           (COVERAGE,)),
+    Mutant("coverage_reference_ignored", "keras_gan_losses/callbacks/"
+           "mode_coverage.py",
+           "            if self.reference is None:",
+           "            if True:",
+           (COVERAGE,)),
+    Mutant("monitor_never_measures_coverage", "keras_gan_losses/callbacks/"
+           "training_monitor.py",
+           "                (epoch + 1) % self.coverage_every == 0:",
+           "                False:",
+           (COVERAGE,)),
+    Mutant("monitor_coverage_never_recovers", "keras_gan_losses/callbacks/"
+           "training_monitor.py",
+           "if self.coverage_history and self.coverage_history[-1]"
+           '["dropping"]:',
+           "if self.coverage_history:",
+           (COVERAGE,)),
     # --- training signals and the TrainingMonitor -------------------------
     Mutant("monitor_overpower_threshold_inverted",
            "keras_gan_losses/callbacks/training_monitor.py",

@@ -8,7 +8,9 @@ epochs, `TensorBoardSamples` logs the same grid to TensorBoard, and
 the losses, the discriminator's outputs, the penalties and those metrics
 against training steps into a PNG. `is_chief` tells which worker of a
 multi-worker job writes files, and `BackupAndRestore` is Keras's callback
-with only that worker writing the backup. To draw a grid by hand, see
+with only that worker writing the backup. `TrainingMonitor` names the
+classic failures; with a classifier it counts the modes of the samples
+(`ModeCoverage`) and sees modes dropped one by one. To draw a grid by hand, see
 `keras_gan_losses.visualization`.
 
 Example:
@@ -27,6 +29,8 @@ gan.fit(dataset, epochs=20, callbacks=[
 
 from keras_gan_losses.callbacks.backup_and_restore import BackupAndRestore
 from keras_gan_losses.callbacks.gan_evaluation import GANEvaluation
+from keras_gan_losses.callbacks.mode_coverage import Coverage
+from keras_gan_losses.callbacks.mode_coverage import ModeCoverage
 from keras_gan_losses.callbacks.sample_grid import SampleGrid
 from keras_gan_losses.callbacks.tensorboard_samples import TensorBoardSamples
 from keras_gan_losses.callbacks.training_curves import TrainingCurves
@@ -43,4 +47,6 @@ __all__ = [
     "BackupAndRestore",
     "TrainingMonitor",
     "TrainingHealthWarning",
+    "ModeCoverage",
+    "Coverage",
 ]

@@ -11,6 +11,7 @@ import warnings
 import keras
 import numpy as np
 
+from keras_gan_losses.callbacks.mode_coverage import ModeCoverage
 from keras_gan_losses.callbacks.step_values import COUNT_KEYS
 from keras_gan_losses.callbacks.step_values import StepValues
 from keras_gan_losses.callbacks.step_values import as_float
@@ -19,11 +20,12 @@ from keras_gan_losses.utils.chief import is_chief
 
 #: The findings, in the order they are checked.
 FINDINGS = ("nonfinite", "diverging", "discriminator_overpowers",
-            "mode_collapse", "stalled")
+            "mode_collapse", "mode_dropping", "stalled")
 #: The findings after which putting earlier weights back makes sense.
 RESTORABLE = ("diverging", "mode_collapse")
 #: Findings whose condition can pass while training goes on.
-_RECOVERABLE = ("discriminator_overpowers", "mode_collapse", "stalled")
+_RECOVERABLE = ("discriminator_overpowers", "mode_collapse", "mode_dropping",
+                "stalled")
 
 #: Share of its peak below which a gradient norm counts as gone for a
 #: stalled run (a discriminator that merely wins keeps more than that).
@@ -65,6 +67,14 @@ _REMEDIES = {
         "'wasserstein_gp'), or add an R1 penalty",
         "keep an EMA of the generator (GAN(..., ema_decay=0.999)) and "
         "compare its samples",
+    ],
+    "mode_dropping": [
+        "use the relativistic pairing loss with R1 and R2 penalties "
+        "(preset 'r3gan'), the objective R3GAN shows to cover every mode",
+        "add a zero-centred gradient penalty (penalties.R1Penalty and "
+        "R2Penalty) or LeCam regularisation (penalties.LeCamPenalty)",
+        "train longer and compare: modes dropped early can come back (the "
+        "finding then shows as recovered)",
     ],
     "stalled": [
         "make sure the discriminator ends in a linear layer (logits, no "
@@ -146,6 +156,12 @@ class TrainingMonitor(keras.callbacks.Callback):
       or, with a `GANEvaluation(classifier=...)` placed before this
       callback, the `class_coverage` of the samples is below
       `coverage`;
+    - `"mode_dropping"`, with a `classifier`: at the end of an epoch, the
+      generator draws some modes (classes) less than a quarter as often
+      as the data holds them, more of them than sampling noise explains
+      (see `ModeCoverage`). Partial dropping leaves `diversity` near 1:
+      without a classifier the monitor cannot see it, and its summary
+      says so;
     - `"stalled"`: both networks' gradient norms have vanished (below
       1e-4 of their peak, or exactly 0), and the discriminator is not
       overpowering: neither network learns.
@@ -182,10 +198,23 @@ class TrainingMonitor(keras.callbacks.Callback):
             collapsed. Defaults to 0.05.
         coverage (float): `class_coverage` below which the generator
             counts as collapsed. Defaults to 0.5.
+        classifier (str | keras.Model | None): What tells the modes
+            apart, to see modes dropped one by one: `"mnist"` (the
+            shipped MNIST classifier, channel by channel: 10 modes for
+            28×28×1 images, StackedMNIST's 1,000 for 28×28×3) or a model
+            mapping images to class probabilities. Defaults to None.
+        reference (np.ndarray | None): The data's modes, for the
+            classifier: its int labels, or real images (classified too).
+            Defaults to equal shares.
+        coverage_samples (int | None): Samples per measurement (see
+            `ModeCoverage`).
+        coverage_every (int): Epochs between measurements. Defaults to 1.
 
     Attributes:
         findings (list[Finding]): What was found, in order.
         steps (int): Training steps seen.
+        coverage_history (list[dict]): With a classifier, each
+            measurement (`ModeCoverage`'s fields, the epoch and step).
 
     Raises:
         ValueError: for an unknown finding name in `stop_on` or
@@ -203,8 +232,13 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def __init__(self, window=50, warmup=100, path=None, stop_on=(),
                  restore_on=(), accuracy=0.95, vanishing=0.1, growth=100.0,
-                 collapse=0.05, coverage=0.5):
+                 collapse=0.05, coverage=0.5, classifier=None,
+                 reference=None, coverage_samples=None, coverage_every=1):
         super().__init__()
+        self.mode_coverage = None if classifier is None else ModeCoverage(
+            classifier, reference, coverage_samples)
+        self.coverage_every = positive_int("coverage_every", coverage_every)
+        self.coverage_history = []
         self.window = positive_int("window", window)
         if isinstance(warmup, bool) or not isinstance(warmup, int) or (
             warmup < 0
@@ -247,6 +281,7 @@ class TrainingMonitor(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.findings = []
         self.steps = 0
+        self.coverage_history = []
         self._reset()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -282,6 +317,9 @@ class TrainingMonitor(keras.callbacks.Callback):
                 self.check()
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.mode_coverage is not None and \
+                (epoch + 1) % self.coverage_every == 0:
+            self._measure_coverage(epoch)
         coverage = as_float((logs or {}).get("class_coverage"))
         if coverage is not None:
             self._last_coverage = coverage
@@ -295,6 +333,29 @@ class TrainingMonitor(keras.callbacks.Callback):
                 f"class is).",
                 {"class_coverage": coverage},
             )
+
+    def _measure_coverage(self, epoch):
+        result = self.mode_coverage.measure(self.model)
+        self.coverage_history.append(
+            {"epoch": epoch + 1, "step": self.steps, **result.as_dict()})
+        if not result.dropping or self.steps < self.warmup:
+            return
+        shown = ", ".join(str(m) for m in result.dropped[:10])
+        more = "" if len(result.dropped) <= 10 else ", ..."
+        self._report(
+            "mode_dropping",
+            f"The generator is dropping modes: it draws {len(result.dropped)}"
+            f" of the data's {result.num_modes} modes less than a quarter "
+            f"as often as the data holds them (modes {shown}{more}; "
+            f"{result.samples} samples, where chance alone would drop "
+            f"about {result.expected_dropped:.1f}), and "
+            f"{result.num_modes - result.covered} not at all. The batches "
+            f"still look varied, so the `diversity` signal does not show "
+            f"it.",
+            {"dropped": len(result.dropped), "covered": result.covered,
+             "num_modes": result.num_modes, "kl": result.kl,
+             "expected_dropped": result.expected_dropped},
+        )
 
     def on_train_end(self, logs=None):
         self._mark_recovered()
@@ -310,6 +371,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         coverage = getattr(self, "_last_coverage", None)
         if coverage is not None and coverage < self.coverage:
             showing.add("mode_collapse")
+        if self.coverage_history and self.coverage_history[-1]["dropping"]:
+            showing.add("mode_dropping")
         for finding in self.findings:
             finding.recovered = (finding.name in _RECOVERABLE
                                  and finding.action is None
@@ -520,6 +583,7 @@ class TrainingMonitor(keras.callbacks.Callback):
             "steps": self.steps,
             "findings": [f.as_dict() for f in self.findings],
             "signals": signals,
+            "coverage": self.coverage_history,
             "summary": self.summary(),
         }
 
@@ -528,7 +592,12 @@ class TrainingMonitor(keras.callbacks.Callback):
 
     def summary(self):
         """One line: no problem found, or the findings and their steps
-        (those training recovered from apart)."""
+        (those training recovered from apart); with a classifier, the
+        modes of the last measurement, and without one, what the monitor
+        cannot see."""
+        return self._findings_summary() + self._coverage_summary()
+
+    def _findings_summary(self):
         if not self.findings:
             return (f"Health: no problem found over {self.steps} training "
                     "steps.")
@@ -545,6 +614,17 @@ class TrainingMonitor(keras.callbacks.Callback):
                 + ", ".join(parts)
                 + (f" (recovered from: {recovered})" if recovered else "")
                 + ".")
+
+    def _coverage_summary(self):
+        if self.mode_coverage is None:
+            return (" Without a classifier it sees total collapse only, "
+                    "not modes dropped one by one.")
+        if not self.coverage_history:
+            return ""
+        last = self.coverage_history[-1]
+        return (f" Modes at the end: {last['covered']} of "
+                f"{last['num_modes']} drawn, {len(last['dropped'])} "
+                f"dropped.")
 
     def write(self):
         """Writes `report()` to `path` (chief only; nothing without a

@@ -21,6 +21,7 @@ import tensorflow as tf
 
 import keras_gan_losses as kgl
 from keras_gan_losses.cli.history_csv import HistoryCSV
+from keras_gan_losses.cli.mode_coverage import monitor_coverage
 from keras_gan_losses.metrics import extractors
 from keras_gan_losses.metrics.classifier import CLASSIFIER_SCORE_KEYS
 
@@ -199,7 +200,9 @@ def train(args):
     ]
     # After the evaluation (its class coverage), before the files: the
     # monitor reads the signals that GAN.fit logs and writes health.json.
-    monitor = kgl.callbacks.TrainingMonitor(path=out_dir / "health.json")
+    monitor = kgl.callbacks.TrainingMonitor(
+        path=out_dir / "health.json",
+        **monitor_coverage(args, image_shape, _data_source(args.data)))
     callbacks.insert(1 if args.eval_every else 0, monitor)
     epochs_done = _EpochCounter()
     callbacks.append(epochs_done)

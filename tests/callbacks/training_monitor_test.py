@@ -153,7 +153,9 @@ def test_a_collapse_training_grows_out_of_is_reported_as_recovered():
     assert finding.recovered and monitor.report()["healthy"]
     assert monitor.summary() == (
         "Health: no problem at the end of 200 training steps (recovered "
-        f"from: mode_collapse at epoch 1, step {finding.step}).")
+        f"from: mode_collapse at epoch 1, step {finding.step}). Without a "
+        "classifier it sees total collapse only, not modes dropped one by "
+        "one.")
     assert monitor.median("diversity") > monitor.collapse
 
 
@@ -207,7 +209,9 @@ def test_healthy_runs_raise_nothing(loss, kwargs):
     assert monitor.caught == []
     assert monitor.steps == 250
     assert monitor.summary() == (
-        "Health: no problem found over 250 training steps.")
+        "Health: no problem found over 250 training steps. Without a "
+        "classifier it sees total collapse only, not modes dropped one by "
+        "one.")
 
 
 # --- actions and files -------------------------------------------------------
@@ -290,7 +294,7 @@ def test_bad_arguments_are_refused(kwargs, match):
 
 def test_findings_names_are_the_documented_ones():
     assert FINDINGS == ("nonfinite", "diverging", "discriminator_overpowers",
-                        "mode_collapse", "stalled")
+                        "mode_collapse", "mode_dropping", "stalled")
 
 
 # --- the signals against NumPy ---------------------------------------------

@@ -645,15 +645,25 @@ MUTANTS = [
            "total_blocks ** (-1.0 / (2 * _BLOCK_LAYERS - 2))",
            "total_blocks ** (-1.0 / 2)",
            (R3GAN_NETS,)),
-    Mutant("r3gan_upsampling_nearest", "keras_gan_losses/architectures/"
+    Mutant("r3gan_upsampling_shifted", "keras_gan_losses/architectures/"
            "r3gan.py",
-           "even = 0.25 * _shift(padded, axis, 0, size) + 0.75 * here",
-           "even = here",
+           "x = ops.pad(x, [[0, 0], [2, 1], [2, 1], [0, 0]])",
+           "x = ops.pad(x, [[0, 0], [1, 2], [1, 2], [0, 0]])",
            (R3GAN_NETS,)),
-    Mutant("r3gan_downsampling_box_filter", "keras_gan_losses/"
+    Mutant("r3gan_downsampling_shifted", "keras_gan_losses/architectures/"
+           "r3gan.py",
+           "x = ops.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])",
+           "x = ops.pad(x, [[0, 0], [0, 2], [0, 2], [0, 0]])",
+           (R3GAN_NETS,)),
+    Mutant("r3gan_filter_not_interpolating", "keras_gan_losses/"
            "architectures/r3gan.py",
-           "_TAPS = (1.0 / 8, 3.0 / 8, 3.0 / 8, 1.0 / 8)",
-           "_TAPS = (0.0, 1.0 / 2, 1.0 / 2, 0.0)",
+           "taps = np.convolve(RESAMPLING_FILTER, [1, 1]).astype(\"float64\")",
+           "taps = np.array(RESAMPLING_FILTER + (0,), \"float64\")",
+           (R3GAN_NETS,)),
+    Mutant("r3gan_grouped_conv_groups_crossed", "keras_gan_losses/"
+           "architectures/r3gan.py",
+           "kernels = ops.split(kernel, self.groups, axis=-1)",
+           "kernels = ops.split(kernel, self.groups, axis=-1)[::-1]",
            (R3GAN_NETS,)),
     Mutant("r3gan_discriminator_widths_not_reversed", "keras_gan_losses/"
            "architectures/r3gan.py",

@@ -15,7 +15,9 @@ from keras_gan_losses.architectures.pix2pix import patchgan_output_size
 from keras_gan_losses.architectures.pix2pix import patchgan_receptive_field
 from keras_gan_losses.architectures.pix2pix import unet
 from keras_gan_losses.architectures.r3gan import BiasedLeakyReLU
+from keras_gan_losses.architectures.r3gan import DiscriminativeBasis
 from keras_gan_losses.architectures.r3gan import GenerativeBasis
+from keras_gan_losses.architectures.r3gan import GroupedConv2D
 from keras_gan_losses.architectures.r3gan import InterpolativeDownSampling2D
 from keras_gan_losses.architectures.r3gan import InterpolativeUpSampling2D
 from keras_gan_losses.architectures.r3gan import r3gan
@@ -33,6 +35,8 @@ __all__ = [
     "InterpolativeDownSampling2D",
     "BiasedLeakyReLU",
     "GenerativeBasis",
+    "DiscriminativeBasis",
+    "GroupedConv2D",
     "unet",
     "patchgan",
     "patchgan_receptive_field",

@@ -252,3 +252,27 @@ def test_trains_with_r1_and_r2():
 def test_bad_arguments_name_the_problem(kwargs, match):
     with pytest.raises(ValueError, match=match):
         A.r3gan((28, 28, 1), **kwargs)
+
+
+def test_grouped_convolution_equals_keras_grouped_conv2d():
+    x = np.random.default_rng(6).normal(size=(2, 5, 5, 8)).astype("float32")
+    ours = A.GroupedConv2D(12, 3, groups=4)
+    theirs = keras.layers.Conv2D(12, 3, groups=4, padding="same",
+                                 use_bias=False)
+    ours.build(x.shape)
+    theirs.build(x.shape)
+    assert ours.kernel.shape == theirs.kernel.shape == (3, 3, 2, 12)
+    theirs.kernel.assign(ours.kernel)
+    np.testing.assert_allclose(ours(x), theirs(x), rtol=1e-5, atol=1e-5)
+
+
+def test_discriminative_basis_is_a_whole_map_depthwise_convolution():
+    x = np.random.default_rng(7).normal(size=(3, 4, 4, 5)).astype("float32")
+    ours = A.DiscriminativeBasis()
+    ours.build(x.shape)
+    depthwise = keras.layers.DepthwiseConv2D(4, use_bias=False)
+    depthwise.build(x.shape)
+    depthwise.kernel.assign(keras.ops.reshape(ours.kernel, (4, 4, 5, 1)))
+    np.testing.assert_allclose(
+        ours(x), keras.ops.reshape(depthwise(x), (3, 5)), rtol=1e-5,
+        atol=1e-5)

@@ -38,7 +38,7 @@ import sys
 #: The `--loss` presets of `kgl train` (the names of `kgl.presets`).
 LOSSES = ("non_saturating", "non_saturating_lecam", "minimax",
           "least_squares", "wasserstein_gp", "hinge", "relativistic_average",
-          "mmd")
+          "relativistic_pairing", "r3gan", "mmd")
 
 #: The `--task` values of `kgl train`: image-to-image pairs of
 #: `kgl.data.load_pairs`.

@@ -38,8 +38,12 @@ import dataclasses
 
 import keras
 
+from keras_gan_losses import architectures
 from keras_gan_losses import losses as losses_module
+from keras_gan_losses import optimizers
 from keras_gan_losses import penalties as penalties_module
+from keras_gan_losses import schedules
+from keras_gan_losses.architectures.r3gan import default_widths
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +69,18 @@ class Preset:
             both loss classes, as `(name, value)` pairs (e.g. the MMD
             kernel); none for the losses' defaults.
         reference (str): Where the settings come from.
+        architecture (str): The networks: `"dcgan"` or `"r3gan"` (see
+            `networks`).
+        learning_rate_decay (float | None): With the run's length known,
+            the learning rates follow a cosine to this share of their
+            start (R3GAN: 0.25); `None` keeps them constant.
+        final_beta_2 (float | None): Adam's β₂ at the end of a cosine
+            from `beta_2` (R3GAN: 0.9 to 0.99); `None` keeps it constant.
+        penalty_decay (float | None): The penalties' weights follow a
+            cosine to this share of their start (R3GAN: 0.1).
+        ema_half_life (float | None): Keep an EMA of the generator whose
+            half-life grows on a cosine from 0 to this share of the
+            run's images (R3GAN's schedule from 0); `None`: no EMA.
     """
 
     name: str
@@ -80,25 +96,86 @@ class Preset:
     reference: str = ""
     d_outputs: int = 1
     loss_kwargs: tuple = ()
+    architecture: str = "dcgan"
+    learning_rate_decay: float = None
+    final_beta_2: float = None
+    penalty_decay: float = None
+    ema_half_life: float = None
 
-    def compile_kwargs(self):
-        """Fresh `GAN.compile` arguments (new optimiser instances)."""
+    def compile_kwargs(self, total_steps=None):
+        """Fresh `GAN.compile` arguments (new optimiser instances).
+
+        Args:
+            total_steps (int | None): The run's generator steps, for the
+                preset's schedules (learning rates, Adam's β₂, penalty
+                weights); `None`: every value stays at its start.
+
+        Returns:
+            dict: `d_optimizer`, `g_optimizer`, `d_loss`, `g_loss` and
+            `penalties`.
+        """
         return {
-            "d_optimizer": keras.optimizers.Adam(
-                self.d_learning_rate, beta_1=self.beta_1, beta_2=self.beta_2
-            ),
-            "g_optimizer": keras.optimizers.Adam(
-                self.g_learning_rate, beta_1=self.beta_1, beta_2=self.beta_2
-            ),
+            "d_optimizer": self._adam(self.d_learning_rate, total_steps),
+            "g_optimizer": self._adam(self.g_learning_rate, total_steps),
             "d_loss": self._loss(self.d_loss, 0),
             "g_loss": self._loss(self.g_loss, 1),
             "penalties": [
                 penalties_module.NAMES[name](
-                    weight=weight, **dict(kwargs[0] if kwargs else ())
+                    weight=_cosine(weight, self.penalty_decay, total_steps),
+                    **dict(kwargs[0] if kwargs else ()),
                 )
                 for name, weight, *kwargs in self.penalties
             ],
         }
+
+    def gan_kwargs(self, total_steps=None, batch_size=None):
+        """`GAN` arguments of the preset: its EMA (R3GAN's half-life
+        schedule, which needs the run's length and batch size).
+
+        Returns:
+            dict: `{"ema_decay": ...}`, or nothing without an EMA or
+            without `total_steps` and `batch_size`.
+        """
+        if self.ema_half_life is None or not total_steps or not batch_size:
+            return {}
+        images = self.ema_half_life * total_steps * batch_size
+        return {"ema_decay": schedules.HalfLifeDecay(
+            schedules.CosineSchedule(0.0, images, total_steps), batch_size)}
+
+    def networks(self, image_shape, latent_dim=64, num_classes=None,
+                 width=32):
+        """The preset's generator and discriminator for `image_shape`.
+
+        `"dcgan"`: `architectures.dcgan` of that `width` (spectrally
+        normalised and with `d_outputs` outputs as the preset says);
+        `"r3gan"`: `architectures.r3gan` with one block per stage and
+        its default widths times `width / 32`.
+
+        Returns:
+            tuple[keras.Model, keras.Model]: `(generator, discriminator)`.
+        """
+        if self.architecture == "r3gan":
+            widths = [max(8, w * width // 32)
+                      for w in default_widths(image_shape)]
+            return architectures.r3gan(
+                image_shape, latent_dim=latent_dim, widths=widths, blocks=1,
+                num_classes=num_classes)
+        return architectures.dcgan(
+            image_shape, latent_dim=latent_dim, num_classes=num_classes,
+            spectral_norm=self.spectral_norm, width=width,
+            outputs=self.d_outputs)
+
+    def _adam(self, learning_rate, total_steps):
+        if self.final_beta_2 is None and self.learning_rate_decay is None:
+            return keras.optimizers.Adam(
+                learning_rate, beta_1=self.beta_1, beta_2=self.beta_2)
+        beta_2 = self.beta_2
+        if self.final_beta_2 is not None and total_steps:
+            beta_2 = schedules.CosineSchedule(self.beta_2, self.final_beta_2,
+                                              total_steps)
+        return optimizers.Adam(
+            _cosine(learning_rate, self.learning_rate_decay, total_steps),
+            beta_1=self.beta_1, beta_2=beta_2)
 
     def _loss(self, name, index):
         if not self.loss_kwargs:
@@ -135,6 +212,25 @@ PRESETS = {
         Preset("relativistic_average", "relativistic_average",
                "relativistic_average",
                reference="Jolicoeur-Martineau 2018 (RaSGAN)"),
+        Preset("relativistic_pairing", "relativistic_pairing",
+               "relativistic_pairing",
+               penalties=(("r1", 0.1), ("r2", 0.1)),
+               d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.0,
+               beta_2=0.9, final_beta_2=0.99, learning_rate_decay=0.25,
+               penalty_decay=0.1, ema_half_life=0.1,
+               reference="Huang et al. 2024 (R3GAN)'s objective and "
+                         "schedules: the relativistic pairing loss with "
+                         "R1 and R2 at one γ, Adam β₁ = 0, cosines over "
+                         "the run for the learning rate, β₂, γ and the "
+                         "EMA's half-life; on the DCGAN"),
+        Preset("r3gan", "relativistic_pairing", "relativistic_pairing",
+               penalties=(("r1", 0.1), ("r2", 0.1)),
+               d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.0,
+               beta_2=0.9, final_beta_2=0.99, learning_rate_decay=0.25,
+               penalty_decay=0.1, ema_half_life=0.1, architecture="r3gan",
+               reference="Huang et al. 2024 (R3GAN): the "
+                         "relativistic_pairing preset on R3GAN's residual "
+                         "networks, at CPU widths"),
         Preset("mmd", "mmd", "mmd",
                penalties=(("witness_gradient_penalty", 1.0,
                            (("kernel", "rational_quadratic"),)),),
@@ -151,6 +247,17 @@ PRESETS = {
 }
 
 
+#: The name of `kgl train`'s default preset.
+DEFAULT = "non_saturating_lecam"
+
+
+def _cosine(value, decay, total_steps):
+    """`value`, or a cosine from it to `decay · value` over the run."""
+    if decay is None or not total_steps:
+        return value
+    return schedules.CosineSchedule(value, value * decay, total_steps)
+
+
 def get(name):
     """Returns the `Preset` called `name`.
 
@@ -164,4 +271,4 @@ def get(name):
     return PRESETS[name]
 
 
-__all__ = ["Preset", "PRESETS", "get"]
+__all__ = ["Preset", "PRESETS", "DEFAULT", "get"]

@@ -670,6 +670,15 @@ MUTANTS = [
            "widths, blocks, cardinality = (widths[::-1], blocks[::-1],",
            "widths, blocks, cardinality = (widths, blocks,",
            (R3GAN_NETS,)),
+    Mutant("preset_schedules_constant", "keras_gan_losses/presets.py",
+           "    if decay is None or not total_steps:\n        return value",
+           "    if True:\n        return value",
+           (CLI + "::test_train_r3gan_presets_schedule_over_the_run",)),
+    Mutant("preset_ema_half_life_of_one_batch", "keras_gan_losses/"
+           "presets.py",
+           "images = self.ema_half_life * total_steps * batch_size",
+           "images = self.ema_half_life * batch_size",
+           (CLI + "::test_train_r3gan_presets_schedule_over_the_run",)),
     # --- partial mode dropping: ModeCoverage and the monitor ---------------
     Mutant("coverage_drop_rule_inverted", "keras_gan_losses/callbacks/"
            "mode_coverage.py",

@@ -38,7 +38,7 @@ for sub in (kgl.losses, kgl.penalties, kgl.metrics, kgl.data,
             kgl.optimizers):
     PUBLIC += [(f"{sub.__name__}.{name}", getattr(sub, name))
                for name in sub.__all__
-               if name not in ("ALL_OBJECTS", "NAMES", "PRESETS",
+               if name not in ("ALL_OBJECTS", "NAMES", "PRESETS", "DEFAULT",
                                "POLICIES")]
 
 

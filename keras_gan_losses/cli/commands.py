@@ -121,7 +121,7 @@ def health_warnings_as_kgl_warnings():
 #: `--loss` when none is given: the small-data recipe for a DCGAN, the
 #: classic preset for an image-to-image run (whose L1 term and paired
 #: discriminator LeCam's moving averages were not measured with).
-DEFAULT_LOSS, DEFAULT_TASK_LOSS = "non_saturating_lecam", "non_saturating"
+DEFAULT_LOSS, DEFAULT_TASK_LOSS = kgl.presets.DEFAULT, "non_saturating"
 
 
 def train(args):
@@ -153,6 +153,7 @@ def train(args):
             f"feature extractor); {args.data} has {image_shape}. Use "
             "`kgl evaluate RUN_DIR --extractor inception` after training."
         )
+    total_steps = _total_steps(dataset, args)
     if args.steps_per_epoch:
         # Exactly steps_per_epoch batches every epoch, however many the
         # data holds: the shuffled data repeats without a gap.
@@ -166,10 +167,9 @@ def train(args):
         )
     with strategy.scope():
         try:
-            generator, discriminator = kgl.architectures.dcgan(
+            generator, discriminator = preset.networks(
                 image_shape, latent_dim=args.latent_dim,
-                num_classes=num_classes, spectral_norm=preset.spectral_norm,
-                width=args.width, outputs=preset.d_outputs,
+                num_classes=num_classes, width=args.width,
             )
         except ValueError as error:
             if "image_shape" not in str(error):
@@ -178,11 +178,14 @@ def train(args):
                 f"{one_line(error)} (kgl train: pass --image-size N, "
                 "e.g. --image-size 32.)"
             ) from error
+        # The preset's EMA and schedules span the whole run.
+        ema = ({"ema_decay": args.ema} if args.ema is not None
+               else preset.gan_kwargs(total_steps, args.batch_size))
         gan = kgl.GAN(
             generator, discriminator, d_steps=args.d_steps or preset.d_steps,
-            num_classes=num_classes, ema_decay=args.ema, seed=args.seed,
+            num_classes=num_classes, seed=args.seed, **ema,
         )
-        gan.compile(**preset.compile_kwargs(),
+        gan.compile(**preset.compile_kwargs(total_steps=total_steps),
                     jit_compile=True if args.jit else "auto")
     chief = kgl.callbacks.is_chief()
     out_dir = run_dir if chief else pathlib.Path(tempfile.mkdtemp())
@@ -195,7 +198,8 @@ def train(args):
         kgl.callbacks.BackupAndRestore(str(run_dir / "backup")),
         kgl.callbacks.TrainingCurves(
             out_dir / "curves.png", log_path=out_dir / "steps.csv",
-            title=f"{args.loss} DCGAN on {args.data}",
+            title=f"{args.loss} {preset.architecture.upper()} on "
+                  f"{args.data}",
         ),
     ]
     # After the evaluation (its class coverage), before the files: the
@@ -211,7 +215,8 @@ def train(args):
     steps = (f"{args.steps_per_epoch} steps" if args.steps_per_epoch
              else "one pass over the data")
     epochs = "1 epoch" if args.epochs == 1 else f"{args.epochs} epochs"
-    say(f"Training {args.loss} DCGAN on {args.data} {image_shape} for "
+    say(f"Training {args.loss} {preset.architecture.upper()} on "
+        f"{args.data} {image_shape} for "
         f"{epochs} of {steps}; writing to {run_dir}/")
     try:
         with health_warnings_as_kgl_warnings():
@@ -267,6 +272,15 @@ class _EpochCounter(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.count += 1
+
+
+def _total_steps(dataset, args):
+    """The run's generator steps (for the preset's schedules), or None if
+    the data's length is unknown."""
+    if args.steps_per_epoch:
+        return args.steps_per_epoch * args.epochs
+    batches = int(dataset.cardinality())
+    return batches * args.epochs if batches > 0 else None
 
 
 def _plan_run_dir(args):

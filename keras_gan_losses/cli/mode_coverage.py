@@ -1,6 +1,7 @@
 """What `kgl train`'s TrainingMonitor counts modes with."""
 
 import numpy as np
+import tensorflow as tf
 
 import keras_gan_losses as kgl
 from keras_gan_losses.callbacks import mode_coverage
@@ -19,7 +20,8 @@ def monitor_coverage(args, image_shape, source):
         source (str | np.ndarray): The data, as `load_images` takes it.
 
     Returns:
-        dict: `classifier` and `reference`, or nothing.
+        dict: `classifier` and `reference`, or nothing (also when the
+        images cannot be read: training then names the bad file).
     """
     height, width, channels = image_shape
     if (height, width) != (28, 28) or channels not in (1, 3):
@@ -30,5 +32,8 @@ def monitor_coverage(args, image_shape, source):
         source, split="train", image_size=args.image_size, batch_size=256,
         seed=args.seed, drop_remainder=False,
     ).unbatch().take(count).batch(256)
-    images = np.concatenate([np.asarray(batch) for batch in real])
+    try:
+        images = np.concatenate([np.asarray(batch) for batch in real])
+    except tf.errors.OpError:
+        return {}
     return {"classifier": "mnist", "reference": images}

@@ -496,3 +496,35 @@ def test_health_findings_print_as_kgl_warnings(capsys):
     err = capsys.readouterr().err
     assert err == ("\nkgl: warning: [mode_collapse] The generator is "
                    "collapsing.\n")
+
+
+def test_train_r3gan_presets_schedule_over_the_run(tmp_path):
+    # R3GAN's recipe: its schedules span the run's 2 × 3 = 6 steps, the
+    # EMA's half-life among them, and `r3gan` trains its networks.
+    import keras_gan_losses as kgl
+
+    for loss, network in (("relativistic_pairing", "dcgan_generator"),
+                          ("r3gan", "r3gan_generator")):
+        out = tmp_path / loss
+        assert cli.run(["train", "--loss", loss, "--epochs", "2",
+                        "--steps-per-epoch", "3", "--fid-samples", "0",
+                        "--unconditional", "--out", str(out), *TINY]) == 0
+        gan = keras.models.load_model(out / "model.keras")
+        assert gan.generator.name == network
+        assert type(gan.d_loss).__name__ == \
+            "RelativisticPairingDiscriminatorLoss"
+        assert [p.name for p in gan.penalties] == ["r1_penalty",
+                                                   "r2_penalty"]
+        gamma = gan.penalties[0].weight
+        assert isinstance(gamma, kgl.schedules.CosineSchedule)
+        assert (gamma.initial_value, gamma.final_value,
+                gamma.decay_steps) == pytest.approx((0.1, 0.01, 6))
+        beta_2 = gan.g_optimizer._beta_2
+        assert (beta_2.initial_value, beta_2.final_value) == \
+            pytest.approx((0.9, 0.99))
+        assert int(gan.g_optimizer.iterations) == 6
+        ema = gan.ema_decay
+        assert isinstance(ema, kgl.schedules.HalfLifeDecay)
+        assert ema.batch_size == 16
+        # Half-life at the end: a tenth of the run's 6 × 16 images.
+        assert ema.half_life.final_value == pytest.approx(9.6)

@@ -705,6 +705,16 @@ MUTANTS = [
            "                (epoch + 1) % self.coverage_every == 0:",
            "                False:",
            (COVERAGE,)),
+    Mutant("monitor_coverage_patience_ignored", "keras_gan_losses/"
+           "callbacks/training_monitor.py",
+           "recent = self.coverage_history[-self.coverage_patience:]",
+           "recent = self.coverage_history[-1:]",
+           (COVERAGE,)),
+    Mutant("monitor_coverage_not_checked_at_the_end", "keras_gan_losses/"
+           "callbacks/training_monitor.py",
+           "        if last is not None and last[\"dropping\"] and \\\n",
+           "        if False and \\\n",
+           (COVERAGE,)),
     Mutant("monitor_coverage_never_recovers", "keras_gan_losses/callbacks/"
            "training_monitor.py",
            "if self.coverage_history and self.coverage_history[-1]"

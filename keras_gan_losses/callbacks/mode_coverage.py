@@ -49,6 +49,7 @@ class Coverage:
     dropping: bool
 
     def as_dict(self):
+        """The fields, as a JSON-ready dict."""
         return dataclasses.asdict(self)
 
 
@@ -179,6 +180,13 @@ class ModeCoverage:
             dropped=dropped, expected_dropped=chance,
             dropping=len(dropped) > chance + 3 * math.sqrt(chance) + 1,
         )
+
+    @staticmethod
+    def result_from(fields):
+        """A `Coverage` from `Coverage.as_dict()`'s fields (extra keys,
+        such as a history's `epoch`, are left out)."""
+        names = [f.name for f in dataclasses.fields(Coverage)]
+        return Coverage(**{name: fields[name] for name in names})
 
     def _num_modes(self, gan):
         if self.classifier == "mnist":

@@ -159,7 +159,8 @@ class TrainingMonitor(keras.callbacks.Callback):
     - `"mode_dropping"`, with a `classifier`: at the end of an epoch, the
       generator draws some modes (classes) less than a quarter as often
       as the data holds them, more of them than sampling noise explains
-      (see `ModeCoverage`). Partial dropping leaves `diversity` near 1:
+      (see `ModeCoverage`), in `coverage_patience` measurements in a row
+      or at the end of training. Partial dropping leaves `diversity` near 1:
       without a classifier the monitor cannot see it, and its summary
       says so;
     - `"stalled"`: both networks' gradient norms have vanished (below
@@ -209,6 +210,10 @@ class TrainingMonitor(keras.callbacks.Callback):
         coverage_samples (int | None): Samples per measurement (see
             `ModeCoverage`).
         coverage_every (int): Epochs between measurements. Defaults to 1.
+        coverage_patience (int): Measurements in a row that must show
+            modes dropped for a finding (or the last one of training).
+            Defaults to 3: generators under-draw some modes while they
+            learn.
 
     Attributes:
         findings (list[Finding]): What was found, in order.
@@ -233,11 +238,14 @@ class TrainingMonitor(keras.callbacks.Callback):
     def __init__(self, window=50, warmup=100, path=None, stop_on=(),
                  restore_on=(), accuracy=0.95, vanishing=0.1, growth=100.0,
                  collapse=0.05, coverage=0.5, classifier=None,
-                 reference=None, coverage_samples=None, coverage_every=1):
+                 reference=None, coverage_samples=None, coverage_every=1,
+                 coverage_patience=3):
         super().__init__()
         self.mode_coverage = None if classifier is None else ModeCoverage(
             classifier, reference, coverage_samples)
         self.coverage_every = positive_int("coverage_every", coverage_every)
+        self.coverage_patience = positive_int("coverage_patience",
+                                              coverage_patience)
         self.coverage_history = []
         self.window = positive_int("window", window)
         if isinstance(warmup, bool) or not isinstance(warmup, int) or (
@@ -338,8 +346,16 @@ class TrainingMonitor(keras.callbacks.Callback):
         result = self.mode_coverage.measure(self.model)
         self.coverage_history.append(
             {"epoch": epoch + 1, "step": self.steps, **result.as_dict()})
-        if not result.dropping or self.steps < self.warmup:
-            return
+        # Generators under-draw some modes while they learn: only a
+        # dropping that lasts `coverage_patience` measurements (or is
+        # there at the end of training) is a finding.
+        recent = self.coverage_history[-self.coverage_patience:]
+        if len(recent) == self.coverage_patience and all(
+            c["dropping"] and c["step"] >= self.warmup for c in recent
+        ):
+            self._report_dropping(result)
+
+    def _report_dropping(self, result):
         shown = ", ".join(str(m) for m in result.dropped[:10])
         more = "" if len(result.dropped) <= 10 else ", ..."
         self._report(
@@ -358,6 +374,11 @@ class TrainingMonitor(keras.callbacks.Callback):
         )
 
     def on_train_end(self, logs=None):
+        last = self.coverage_history[-1] if self.coverage_history else None
+        if last is not None and last["dropping"] and \
+                last["step"] >= self.warmup:
+            self._report_dropping(
+                self.mode_coverage.result_from(last))
         self._mark_recovered()
         self.write()
 

@@ -777,6 +777,12 @@ MUTANTS = [
            "TrainingHealthWarning):",
            "        if False:",
            (CLI + "::test_health_findings_print_as_kgl_warnings",)),
+    Mutant("cli_unconditional_default_is_the_conditional_one",
+           "keras_gan_losses/cli/commands.py",
+           "        args.loss = (DEFAULT_LOSS if args.conditional\n"
+           "                     else DEFAULT_UNCONDITIONAL_LOSS)",
+           "        args.loss = DEFAULT_LOSS",
+           (CLI + "::test_unconditional_ignores_the_labels",)),
     # --- kgl train: conditional when the data has labels; label accuracy ---
     Mutant("cli_labels_never_used_by_default", "keras_gan_losses/cli/"
            "commands.py",

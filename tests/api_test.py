@@ -39,6 +39,7 @@ for sub in (kgl.losses, kgl.penalties, kgl.metrics, kgl.data,
     PUBLIC += [(f"{sub.__name__}.{name}", getattr(sub, name))
                for name in sub.__all__
                if name not in ("ALL_OBJECTS", "NAMES", "PRESETS", "DEFAULT",
+                               "DEFAULT_UNCONDITIONAL",
                                "POLICIES")]
 
 

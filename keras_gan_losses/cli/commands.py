@@ -118,17 +118,19 @@ def health_warnings_as_kgl_warnings():
 # train
 
 
-#: `--loss` when none is given: the small-data recipe for a DCGAN, the
-#: classic preset for an image-to-image run (whose L1 term and paired
-#: discriminator LeCam's moving averages were not measured with).
+#: `--loss` when none is given: the small-data recipe for a conditional
+#: DCGAN, R3GAN's objective for an unconditional one (see
+#: `kgl.presets.DEFAULT_UNCONDITIONAL`), the classic preset for an
+#: image-to-image run (whose L1 term and paired discriminator LeCam's
+#: moving averages were not measured with).
 DEFAULT_LOSS, DEFAULT_TASK_LOSS = kgl.presets.DEFAULT, "non_saturating"
+DEFAULT_UNCONDITIONAL_LOSS = kgl.presets.DEFAULT_UNCONDITIONAL
 
 
 def train(args):
     run_dir, args, resuming = _plan_run_dir(args)
-    if args.loss is None:
-        args.loss = (DEFAULT_TASK_LOSS if getattr(args, "task", None)
-                     else DEFAULT_LOSS)
+    if args.loss is None and getattr(args, "task", None):
+        args.loss = DEFAULT_TASK_LOSS
     if getattr(args, "task", None):
         from keras_gan_losses.cli import image_to_image
 
@@ -143,6 +145,9 @@ def train(args):
     set_precision(args.mixed_precision)
     strategy = _strategy(args.strategy)
     dataset = _training_data(args)
+    if args.loss is None:
+        args.loss = (DEFAULT_LOSS if args.conditional
+                     else DEFAULT_UNCONDITIONAL_LOSS)
     spec = dataset.element_spec
     image_shape = tuple((spec[0] if args.conditional else spec).shape[1:])
     num_classes = _num_classes(dataset, args.data) if args.conditional \
@@ -423,7 +428,7 @@ def _training_data(args):
 
     if args.conditional is not None:
         return load(args.conditional)
-    if kgl.presets.get(args.loss).d_outputs != 1:
+    if kgl.presets.get(args.loss or DEFAULT_LOSS).d_outputs != 1:
         args.conditional = False
         return load(False)
     try:

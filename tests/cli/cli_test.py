@@ -150,9 +150,9 @@ def test_unconditional_ignores_the_labels(tmp_path, capsys):
     assert gan.num_classes is None
     config = json.loads((out / "config.json").read_text())
     assert config["conditional"] is False
-    # Without --loss a DCGAN takes the small-data preset: LeCam on.
-    assert config["loss"] == "non_saturating_lecam"
-    assert [p.name for p in gan.penalties] == ["lecam_penalty"]
+    # Without --loss an unconditional GAN takes R3GAN's objective.
+    assert config["loss"] == "relativistic_pairing"
+    assert [p.name for p in gan.penalties] == ["r1_penalty", "r2_penalty"]
     assert "Conditional" not in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.run(["train", "--conditional", "--unconditional"])
@@ -183,6 +183,17 @@ def test_label_accuracy_is_the_share_classified_as_asked():
     unconditional = SimpleNamespace(num_classes=None)
     assert "label_accuracy" not in commands._classifier_scores(
         ordered[:100], ordered, unconditional)
+
+
+def test_labelled_data_keeps_the_conditional_default(tmp_path):
+    import keras_gan_losses as kgl
+
+    out = tmp_path / "run"
+    assert cli.run(["train", "--epochs", "1", "--steps-per-epoch", "1",
+                    "--fid-samples", "0", "--out", str(out), *TINY]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["conditional"] is True
+    assert config["loss"] == kgl.presets.DEFAULT == "non_saturating_lecam"
 
 
 def test_conditional_run_in_the_default_run_dir(tmp_path):

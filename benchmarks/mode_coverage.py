@@ -565,7 +565,8 @@ def report(args):
 
 #: R3GAN's loss ablation (Huang et al. 2024, Table 1): the relativistic
 #: pairing (RpGAN) or non-saturating (NS) loss with R1 alone or R1 + R2,
-#: one γ for both, at the optimiser of the `r3gan` preset.
+#: one γ for both, on the DCGAN with everything else of the
+#: `relativistic_pairing` preset (`rpgan_r1_r2` is that preset).
 ABLATION = {
     "rpgan_r1_r2": ("relativistic_pairing", ("r1", "r2")),
     "rpgan_r1": ("relativistic_pairing", ("r1",)),
@@ -584,10 +585,10 @@ def get_preset(name, gamma=None):
 
     if name in ABLATION:
         loss, penalties = ABLATION[name]
+        base = kgl.presets.get("relativistic_pairing")
         preset = dataclasses.replace(
-            kgl.presets.get("r3gan"), name=name, d_loss=loss, g_loss=loss,
-            penalties=tuple((p, kgl.presets.get("r3gan").penalties[0][1])
-                            for p in penalties),
+            base, name=name, d_loss=loss, g_loss=loss,
+            penalties=tuple((p, base.penalties[0][1]) for p in penalties),
             reference="R3GAN's loss ablation")
     else:
         preset = kgl.presets.get(name)

@@ -284,6 +284,18 @@ MUTANTS = [
            "return keras.Model(inputs, output, ",
            "return keras.Model(inputs, discriminator.outputs[0], ",
            (COMBINED,)),
+    Mutant("gan_feature_matching_real_and_fake_swapped", M + "gan.py",
+           "                for x in (real, fake)\n",
+           "                for x in (fake, real)\n",
+           (COMBINED + "::test_mixed_float16_features_are_compared_in_float32",
+            )),
+    Mutant("feature_matching_compared_in_float16", L + "feature_matching.py",
+           "return ops.mean(ops.square(target - _batch_mean(fake_features)))",
+           "return ops.cast(ops.mean(ops.square(ops.cast(\n"
+           "        target - _batch_mean(fake_features), 'float16'))),"
+           " 'float32')",
+           (COMBINED + "::test_mixed_float16_features_are_compared_in_float32",
+            )),
     Mutant("feature_matching_real_features_with_gradient",
            L + "feature_matching.py",
            "target = _batch_mean(tf.stop_gradient(real_features))",

@@ -328,7 +328,11 @@ def test_generate_checks_its_arguments():
     with pytest.raises(ValueError, match="num_images"):
         gan.generate(0)
     a = gan.generate(3, seed=-5, batch_size=2)
-    np.testing.assert_array_equal(a, gan.generate(3, seed=-5))
+    # The same latents in calls of 2 + 1 and of 3: float32 kernels may sum
+    # in another order for another batch size (Eigen does, with oneDNN
+    # off), a few ulps; other latents would change the images by ~0.1.
+    np.testing.assert_allclose(a, gan.generate(3, seed=-5), rtol=1e-5,
+                               atol=1e-6)
     assert not np.allclose(a, gan.generate(3, seed=5))
 
 

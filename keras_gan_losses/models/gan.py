@@ -817,11 +817,17 @@ class GAN(keras.Model):
             "d_loss", real_logits, fake_logits, share
         )
         discriminator = self.discriminator
+        # What the loss computed, for penalties that read the outputs on
+        # the same batches (the MMD witness penalty): in training, where
+        # they are the training-mode outputs the penalty would compute.
+        outputs = (real_logits, fake_logits) if training else None
         if real_seed is not None:
-            # The penalties see D∘T with the real batch's draws.
+            # The penalties see D∘T with the real batch's draws (the loss
+            # saw the generated batch with draws of its own).
             discriminator = _AugmentedDiscriminator(
                 self.discriminator, self.augment, real_seed
             )
+            outputs = None
         for index, penalty in enumerate(self.penalties):
             if getattr(penalty, "uses_logits", False):
                 value = self._logit_penalty(penalty, real_logits,
@@ -830,9 +836,12 @@ class GAN(keras.Model):
                     value = value * share
                 terms[penalty.name] = value
                 continue
+            shared = ({"outputs": outputs}
+                      if getattr(penalty, "uses_outputs", False) else {})
             value = penalty(
                 discriminator, real, fake,
                 seed=random.fold_in(seed, index), conditioning=labels,
+                **shared,
             )
             # Penalties are plain means: weight them as the losses are, so
             # that summing over replicas gives the global batch's mean.

@@ -55,6 +55,7 @@ GAN_MMD = "tests/models/gan_mmd_test.py"
 PERCEPTUAL = "tests/losses/perceptual_test.py"
 MONITOR = "tests/callbacks/training_monitor_test.py"
 CLI = "tests/cli/cli_test.py"
+STEP_LOGS = "tests/models/step_logs_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
@@ -195,8 +196,8 @@ MUTANTS = [
            "                seed=random.fold_in(seed, index)",
            (GAN_REF,)),
     Mutant("gan_penalty_without_labels", M + "gan.py",
-           "conditioning=labels,\n            )",
-           "conditioning=None,\n            )",
+           "conditioning=labels,\n                **shared,",
+           "conditioning=None,\n                **shared,",
            (GAN_REF,)),
     Mutant("gan_fakes_take_other_labels", M + "gan.py",
            "fake = self._g(latent, labels, training=False)",
@@ -263,6 +264,27 @@ MUTANTS = [
            "total = d_loss + sum(terms[p.name] for p in self.penalties)",
            "total = d_loss",
            (GAN_REF,)),
+    # --- logged values ------------------------------------------------------
+    Mutant("step_logs_skipped_nan_counted", M + "step_logs.py",
+           "values = tf.where(weights > 0.0, values, 0.0)",
+           "values = values * weights",
+           (STEP_LOGS,)),
+    Mutant("step_logs_nonfinite_signal_kept", M + "step_logs.py",
+           "weights = tf.where(bad, 0.0, weights)",
+           "weights = weights",
+           (STEP_LOGS,)),
+    Mutant("step_logs_count_averaged", M + "step_logs.py",
+           "values = tf.where(self._sum_mask, totals,",
+           "values = tf.where(tf.zeros_like(self._sum_mask), totals,",
+           (STEP_LOGS,)),
+    Mutant("step_logs_scale_ignored", M + "step_logs.py",
+           "values = values * tf.constant(scales, tf.float32)",
+           "values = values",
+           (STEP_LOGS,)),
+    Mutant("step_logs_not_reset", M + "step_logs.py",
+           "self.totals.assign(tf.zeros_like(self.totals))",
+           "self.totals.assign(self.totals)",
+           (STEP_LOGS,)),
     # --- combined losses and feature matching -------------------------------
     Mutant("gan_loss_weights_ignored", M + "gan.py",
            "value = term.weight * value",
@@ -322,8 +344,8 @@ MUTANTS = [
            "return loss",
            (DISTRIBUTE,)),
     Mutant("gan_logs_not_unscaled", M + "gan.py",
-           "value = unscale_for_replicas(contribution)",
-           "value = contribution",
+           "self._step_logs.add(name, contribution, ok, scale=num_replicas())",
+           "self._step_logs.add(name, contribution, ok)",
            (DISTRIBUTE,)),
     Mutant("gan_replica_id_not_folded_in", M + "gan.py",
            "return random.fold_in(value, replica_id()), value[1]",
@@ -348,9 +370,9 @@ MUTANTS = [
            (GUARD,)),
     # --- DiffAugment and LeCam inside the GAN ---
     Mutant("gan_penalties_see_plain_discriminator", M + "gan.py",
-           "        discriminator = self.discriminator\n"
+           "if training else None\n"
            "        if real_seed is not None:",
-           "        discriminator = self.discriminator\n"
+           "if training else None\n"
            "        if real_seed is None:",
            (AUGMENT,)),
     Mutant("gan_augment_real_only", M + "gan.py",

@@ -26,6 +26,7 @@ from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.guard import GuardMonitor
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
+from keras_gan_losses.models.step_logs import StepLogs
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
@@ -36,7 +37,6 @@ from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import num_replicas
 from keras_gan_losses.utils.distribute import replica_id
 from keras_gan_losses.utils.distribute import run_if
-from keras_gan_losses.utils.distribute import unscale_for_replicas
 
 
 def default_optimizer():
@@ -659,17 +659,11 @@ class GAN(keras.Model):
             # strategy's scope, or MirroredStrategy fails on a placeholder.
             self.d_optimizer.build(self.discriminator.trainable_variables)
             self.g_optimizer.build(self.generator.trainable_variables)
-            self._trackers = {
-                name: keras.metrics.Mean(name=name)
-                for name in ["d_loss", "g_loss", *penalty_names,
-                             *component_keys, "d_real", "d_fake"]
-            }
-            self._trackers["nonfinite_steps"] = keras.metrics.Sum(
-                name="nonfinite_steps"
-            )
+            keys = ["d_loss", "g_loss", *penalty_names, *component_keys,
+                    "d_real", "d_fake", "nonfinite_steps"]
             if self.training_signals:
-                for name in signals.signal_keys(self.d_loss):
-                    self._trackers[name] = keras.metrics.Mean(name=name)
+                keys += signals.signal_keys(self.d_loss)
+            self._step_logs = StepLogs(keys, sum_keys=("nonfinite_steps",))
             self._guard = StepGuard(
                 ["d_loss", *penalty_names, "discriminator gradients",
                  "g_loss", "generator gradients", *component_keys],
@@ -690,9 +684,22 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
-        """The `keras.metrics.Mean` trackers of the logged values, reset by
-        Keras at the start of every epoch and of every `evaluate`."""
-        return list(getattr(self, "_trackers", {}).values())
+        """One read-only `keras.metrics.Metric` per logged value, in the
+        order of the logs (see `models.step_logs`)."""
+        logs = getattr(self, "_step_logs", None)
+        return [] if logs is None else list(logs.views)
+
+    def reset_metrics(self):
+        """Zeroes the running means of the logged values (Keras calls it
+        at the start of every epoch and of every `evaluate`)."""
+        logs = getattr(self, "_step_logs", None)
+        if logs is not None:
+            logs.reset()
+
+    def _logs(self, exclude=()):
+        """Adds this step's logged values and returns the logs."""
+        self._step_logs.update()
+        return logs_for_reduction(self._step_logs.result(exclude))
 
     def get_compile_config(self):
         """The `compile` arguments, serialized, for `.keras` files (`None`
@@ -950,11 +957,7 @@ class GAN(keras.Model):
         (see `share_of_batch`); the trackers average over the replicas, so
         they get it times the number of replicas.
         """
-        value = unscale_for_replicas(contribution)
-        self._trackers[name].update_state(
-            tf.where(ok, value, tf.zeros_like(value)),
-            sample_weight=tf.cast(ok, value.dtype),
-        )
+        self._step_logs.add(name, contribution, ok, scale=num_replicas())
 
     def _track_discriminator(self, d_loss, terms, real_logits, fake_logits,
                              share, ok):
@@ -972,11 +975,7 @@ class GAN(keras.Model):
         """Adds a value that is the same on every replica (computed from
         all-reduced sums) to its epoch mean, unless the step failed or the
         value is not finite."""
-        ok = tf.logical_and(ok, tf.math.is_finite(value))
-        self._trackers[name].update_state(
-            tf.where(ok, value, tf.zeros_like(value)),
-            sample_weight=tf.cast(ok, value.dtype),
-        )
+        self._step_logs.add(name, value, ok, finite_only=True)
 
     def _track_d_signals(self, real_logits, fake_logits, share, ok,
                          grads=None, fake=None, real=None, last=True):
@@ -1012,9 +1011,8 @@ class GAN(keras.Model):
     def _count(self, ok):
         # Every replica knows the same `ok`: count it once.
         bad = tf.cast(tf.logical_not(ok), tf.float32)
-        self._trackers["nonfinite_steps"].update_state(
-            tf.where(tf.equal(replica_id(), 0), bad, 0.0)
-        )
+        self._step_logs.add("nonfinite_steps",
+                            tf.where(tf.equal(replica_id(), 0), bad, 0.0))
 
     def _d_gradients(self, real, labels, latent_seed, penalty_seed, share):
         """One discriminator update's gradients, checked.
@@ -1105,9 +1103,7 @@ class GAN(keras.Model):
         self._track_g_signals(grads, ok)
         self._count(ok)
         self._guard.record(ok, reason, step)
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics}
-        )
+        return self._logs()
 
     def _apply_generator_update(self, grads):
         g_vars = self.generator.trainable_variables
@@ -1160,10 +1156,7 @@ class GAN(keras.Model):
         self._count(ok)
         self._penalty_updates.clear()
         # Nothing is updated: no gradient norm to report.
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics
-             if m.name not in signals.GRADIENT_KEYS}
-        )
+        return self._logs(exclude=signals.GRADIENT_KEYS)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras's TF trainer builds a model on its first batch, reduced over

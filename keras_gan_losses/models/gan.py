@@ -689,6 +689,13 @@ class GAN(keras.Model):
         logs = getattr(self, "_step_logs", None)
         return [] if logs is None else list(logs.views)
 
+    @property
+    def metrics_variables(self):
+        """The variables of the logged values' running means (the views
+        in `metrics` own none)."""
+        logs = getattr(self, "_step_logs", None)
+        return [] if logs is None else list(logs.metric.variables)
+
     def reset_metrics(self):
         """Zeroes the running means of the logged values (Keras calls it
         at the start of every epoch and of every `evaluate`)."""

@@ -86,6 +86,9 @@ def test_gan_metrics_are_one_view_per_log_key_in_order():
     views = {m.name: float(m.result()) for m in gan.metrics}
     for name, value in as_dict.items():
         assert views[name] == pytest.approx(value, rel=1e-6)
+    # The running means' state: two vectors, one entry per key.
+    assert [tuple(v.shape) for v in gan.metrics_variables] == \
+        [(len(names),)] * 2
     with pytest.raises(NotImplementedError, match="updated by the GAN"):
         gan.metrics[0].update_state(1.0)
 

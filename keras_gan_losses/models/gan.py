@@ -37,6 +37,9 @@ from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import num_replicas
 from keras_gan_losses.utils.distribute import replica_id
 from keras_gan_losses.utils.distribute import run_if
+from keras_gan_losses.utils.scopes import NOISE
+from keras_gan_losses.utils.scopes import SIGNALS
+from keras_gan_losses.utils.scopes import name_scoped
 
 
 def default_optimizer():
@@ -755,6 +758,7 @@ class GAN(keras.Model):
                 "evaluating it."
             )
 
+    @name_scoped(NOISE)
     def _step_seed(self, state=None):
         """Returns `(seed, step)`: this step's seed, different on every
         replica, and the step's index (the same on every replica)."""
@@ -765,6 +769,7 @@ class GAN(keras.Model):
         state.assign_add(tf.constant([0, 1], tf.int64))
         return random.fold_in(value, replica_id()), value[1]
 
+    @name_scoped(NOISE)
     def _latent(self, batch_size, seed):
         return random.stateless_normal((batch_size, self.latent_dim), seed)
 
@@ -984,8 +989,10 @@ class GAN(keras.Model):
         value is not finite."""
         self._step_logs.add(name, value, ok, finite_only=True)
 
+    @name_scoped(SIGNALS)
     def _track_d_signals(self, real_logits, fake_logits, share, ok,
-                         grads=None, fake=None, real=None, last=True):
+                         grads=None, fake=None, real=None, last=True,
+                         half_squares=None):
         """Logs the discriminator's signals (see `models.signals`): its
         accuracy or logit gap, its gradient norm and, on the last update
         of a step, the generated batch's diversity."""
@@ -1004,16 +1011,17 @@ class GAN(keras.Model):
                             ok)
         if grads is not None:
             self._track_global("d_grad_norm", signals.gradient_norm(
-                grads, self.d_optimizer), ok)
+                grads, self.d_optimizer, half_squares), ok)
         if last and fake is not None:
             self._track_global("diversity", signals.diversity(fake, real),
                                ok)
 
-    def _track_g_signals(self, grads, ok):
+    @name_scoped(SIGNALS)
+    def _track_g_signals(self, grads, half_squares, ok):
         """Logs the generator's gradient norm (see `models.signals`)."""
         if self.training_signals:
             self._track_global("g_grad_norm", signals.gradient_norm(
-                grads, self.g_optimizer), ok)
+                grads, self.g_optimizer, half_squares), ok)
 
     def _count(self, ok):
         # Every replica knows the same `ok`: count it once.
@@ -1025,8 +1033,9 @@ class GAN(keras.Model):
         """One discriminator update's gradients, checked.
 
         Returns:
-            `(ok, reason, grads, values)`: the guard's verdict, the
-            gradients and what `_track_discriminator` logs.
+            `(ok, reason, grads, values, fake, half_squares)`: the guard's
+            verdict, the gradients, what `_track_discriminator` logs, the
+            generated batch and the gradients' `half_squared_norm`.
         """
         batch_size = tf.shape(real)[0]
         d_vars = self.discriminator.trainable_variables
@@ -1041,13 +1050,14 @@ class GAN(keras.Model):
             total = d_loss + sum(terms[p.name] for p in self.penalties)
             scaled = self.d_optimizer.scale_loss(total)
         grads = tape.gradient(scaled, d_vars)
+        half_squares = signals.half_squared_norm(grads)
         ok, reason = self._guard.check_update(
             self._checked_losses("d_loss", d_loss, terms),
             "discriminator gradients",
-            _unless_loss_scaled(self.d_optimizer, grads),
+            _unless_loss_scaled(self.d_optimizer, grads), half_squares,
         )
         return (ok, reason, grads, (d_loss, terms, real_logits, fake_logits),
-                fake)
+                fake, half_squares)
 
     def train_step(self, data):
         """One training step of `fit`: `d_steps` discriminator updates,
@@ -1072,7 +1082,8 @@ class GAN(keras.Model):
         # Each update runs only while every check of this step has passed;
         # `reason` keeps the first failure.
         for index in range(self.d_steps):
-            update_ok, update_reason, grads, values, fake = self._d_gradients(
+            (update_ok, update_reason, grads, values, fake,
+             half_squares) = self._d_gradients(
                 real, labels, random.fold_in(seed, 2 * index),
                 random.fold_in(seed, 2 * index + 1), share,
             )
@@ -1083,7 +1094,8 @@ class GAN(keras.Model):
             self._track_discriminator(*values, share, ok)
             self._track_d_signals(values[2], values[3], share, ok,
                                   grads=grads, fake=fake, real=real,
-                                  last=index == self.d_steps - 1)
+                                  last=index == self.d_steps - 1,
+                                  half_squares=half_squares)
 
         latent = self._latent(
             tf.shape(real)[0], random.fold_in(seed, 2 * self.d_steps)
@@ -1095,10 +1107,11 @@ class GAN(keras.Model):
             )
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = tape.gradient(scaled, g_vars)
+        half_squares = signals.half_squared_norm(grads)
         update_ok, update_reason = self._guard.check_update(
             self._checked_losses("g_loss", g_loss, g_parts),
             "generator gradients",
-            _unless_loss_scaled(self.g_optimizer, grads),
+            _unless_loss_scaled(self.g_optimizer, grads), half_squares,
         )
         reason = tf.where(ok, update_reason, reason)
         ok = tf.logical_and(ok, update_ok)
@@ -1107,7 +1120,7 @@ class GAN(keras.Model):
         self._track("g_loss", g_loss, ok)
         for name, value in g_parts.items():
             self._track(name, value, ok)
-        self._track_g_signals(grads, ok)
+        self._track_g_signals(grads, half_squares, ok)
         self._count(ok)
         self._guard.record(ok, reason, step)
         return self._logs()

@@ -18,9 +18,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_losses.models import signals
 from keras_gan_losses.models.data_checks import RANGE_SLACK
 from keras_gan_losses.utils.distribute import all_reduce_sum
 from keras_gan_losses.utils.distribute import num_replicas
+from keras_gan_losses.utils.scopes import GUARD
+from keras_gan_losses.utils.scopes import name_scoped
 
 #: Quantities the batch check looks at, in the order of their codes.
 BATCH_QUANTITIES = ("data", "data_range", "labels")
@@ -64,6 +67,26 @@ def any_bad(values):
     return tf.reduce_max(tf.stack([_is_bad(v) for v in values]))
 
 
+def gradients_bad(grads, half_squared_norm=None):
+    """1.0 if any gradient has a non-finite entry, as `any_bad`, at the
+    cost of one sum of squares per tensor.
+
+    The sums of squares are `signals.half_squared_norm`'s, which the
+    gradient-norm signal reads too (`half_squared_norm`, if the caller
+    has it). A NaN or Inf entry makes their total non-finite;
+    only then (or when finite entries overflow it, beyond about 1.8e19)
+    are the entries checked one by one, so a finite gradient, however
+    large, is never reported as non-finite.
+    """
+    grads = [tf.cast(g, tf.float32) for g in grads if g is not None]
+    if not grads:
+        return tf.constant(0.0)
+    total = (signals.half_squared_norm(grads) if half_squared_norm is None
+             else half_squared_norm)
+    return tf.cond(tf.math.is_finite(total), lambda: tf.constant(0.0),
+                   lambda: any_bad(grads))
+
+
 class StepGuard:
     """In-graph state and checks of the non-finite guard.
 
@@ -100,6 +123,7 @@ class StepGuard:
     def code(self, name):
         return self.quantities.index(name)
 
+    @name_scoped(GUARD)
     def check_batch(self, images, labels):
         """Checks a batch; returns `(ok, reason, labels, local_n, global_n)`.
 
@@ -147,7 +171,9 @@ class StepGuard:
         self.bad_label.assign(tf.where(label_bad, bad_label, self.bad_label))
         return ok, reason, labels, local_n, global_n
 
-    def check_update(self, losses, gradients_name=None, grads=None):
+    @name_scoped(GUARD)
+    def check_update(self, losses, gradients_name=None, grads=None,
+                     half_squared_norm=None):
         """Checks one update: its losses and its gradients.
 
         Args:
@@ -156,6 +182,8 @@ class StepGuard:
             grads: The update's gradients, or None not to check them (a
                 `LossScaleOptimizer` skips non-finite gradients itself:
                 they are how it finds its scale).
+            half_squared_norm (Tensor | None): `signals.half_squared_norm`
+                of `grads`, if the caller computed it already.
 
         Returns:
             `(ok, reason)`: scalar bool, the same on every replica, and the
@@ -164,11 +192,12 @@ class StepGuard:
         flags = [_is_bad(loss) for loss in losses.values()]
         codes = [self.code(name) for name in losses]
         if grads is not None:
-            flags.append(any_bad(grads))
+            flags.append(gradients_bad(grads, half_squared_norm))
             codes.append(self.code(gradients_name))
         bad = all_reduce_sum(tf.stack(flags)) > 0
         return tf.logical_not(tf.reduce_any(bad)), _first(bad, codes)
 
+    @name_scoped(GUARD)
     def record(self, ok, reason, step):
         """Extends or ends the run of bad steps after a training step."""
         bad = tf.logical_not(ok)

@@ -15,6 +15,9 @@ changes nothing, whatever it is, NaN included.
 import keras
 import tensorflow as tf
 
+from keras_gan_losses.utils.scopes import LOGS
+from keras_gan_losses.utils.scopes import name_scoped
+
 
 class _Totals(keras.metrics.Metric):
     """The two vectors: each key's running total and count. Its variables
@@ -99,6 +102,7 @@ class StepLogs:
             (self._index[key], value, ok, float(scale), finite_only)
         )
 
+    @name_scoped(LOGS)
     def update(self):
         """Adds the step's values to the totals (the step's last act)."""
         pending, self._pending = self._pending, []
@@ -128,6 +132,7 @@ class StepLogs:
             tf.math.unsorted_segment_sum(weights, ids, size),
         )
 
+    @name_scoped(LOGS)
     def result(self, exclude=()):
         """The logs: each key's mean (or total), a dict of scalars."""
         totals, counts = self.metric.result()

@@ -11,6 +11,7 @@ from nets import generator
 from nets import images
 
 import keras_gan_losses as kgl
+from keras_gan_losses.models.guard import gradients_bad
 
 
 def make_gan(**kwargs):
@@ -137,6 +138,42 @@ def test_non_finite_loss_is_skipped_and_named():
         history = gan.fit(dataset(huge), verbose=0)
     assert history.history["nonfinite_steps"] == [1.0]
     assert_same(before, state(gan))
+
+
+def nan_gradient_discriminator():
+    """Finite outputs whose weight gradients are NaN: sqrt(0 · h) adds 0
+    to the logit, and its derivative 0 · 1/(2·sqrt(0)) = 0 · ∞ is NaN."""
+    images_in = keras.Input(IMAGE)
+    h = keras.layers.Dense(1)(keras.layers.Flatten()(images_in))
+    zero = keras.layers.Lambda(lambda t: keras.ops.sqrt(t * 0.0))(h)
+    return keras.Model(images_in, keras.layers.Add()([h, zero]))
+
+
+def test_non_finite_gradients_with_finite_losses_are_skipped_and_named():
+    keras.utils.set_random_seed(0)
+    gan = kgl.GAN(generator(), nan_gradient_discriminator(), seed=0)
+    gan.compile(training_signals=False)
+    before = state(gan)
+    with pytest.warns(RuntimeWarning,
+                      match="Non-finite discriminator gradients"):
+        history = gan.fit(dataset(images(8)), verbose=0)
+    assert history.history["nonfinite_steps"] == [1.0]
+    assert_same(before, state(gan))
+
+
+@pytest.mark.parametrize("bad", [None, np.nan, np.inf, -np.inf],
+                         ids=["finite", "nan", "inf", "-inf"])
+def test_gradients_bad_is_exact(bad):
+    # Entries of 1e20 overflow the sum of squares, not the gradient: not
+    # bad. One non-finite entry anywhere is.
+    huge = np.full((3, 4), 1e20, "float32")
+    small = np.ones((5,), "float32")
+    if bad is not None:
+        small[2] = bad
+    value = tf.function(gradients_bad)([tf.constant(huge), None,
+                                        tf.constant(small)])
+    assert float(value) == (0.0 if bad is None else 1.0)
+    assert float(gradients_bad([])) == 0.0
 
 
 def test_guard_holds_under_xla():

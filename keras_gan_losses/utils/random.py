@@ -29,18 +29,18 @@ def fold_in(seed, value):
     by every value folded into that seed (a training step folds a dozen
     values into a few seeds).
     """
-    seed = tf.cast(seed, tf.int64)
     value = tf.convert_to_tensor(value)
     graph = tf.compat.v1.get_default_graph()
-    if not tf.inside_function() or seed.graph is not graph:
-        return tf.random.experimental.stateless_fold_in(seed, value,
-                                                        alg=ALG)
+    if not (tf.inside_function() and tf.is_symbolic_tensor(seed)
+            and seed.graph is graph):
+        return tf.random.experimental.stateless_fold_in(
+            tf.cast(seed, tf.int64), value, alg=ALG)
     heads = _FOLD_IN_HEADS.setdefault(graph, {})
     key = (seed.name, value.dtype.name)
     if key not in heads:
         heads[key] = tf.random.stateless_uniform(
-            [], seed=seed, minval=None, maxval=None, dtype=value.dtype,
-            alg=ALG).name
+            [], seed=tf.cast(seed, tf.int64), minval=None, maxval=None,
+            dtype=value.dtype, alg=ALG).name
     return tf.stack([graph.get_tensor_by_name(heads[key]), value])
 
 

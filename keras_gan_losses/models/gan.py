@@ -672,6 +672,7 @@ class GAN(keras.Model):
                  "g_loss", "generator gradients", *component_keys],
                 value_range=self.data_range,
                 num_classes=self.num_classes,
+                patience=self.nonfinite_patience,
             )
             # Penalties with state (LeCam's moving averages): model
             # variables, saved with the weights.
@@ -1077,6 +1078,8 @@ class GAN(keras.Model):
         ok, reason, labels, local_n, global_n = self._guard.check_batch(
             real, labels
         )
+        # After `nonfinite_patience` bad steps, nothing more is updated.
+        ok = tf.logical_and(ok, tf.logical_not(self._guard.tripped()))
         share = share_of_batch(local_n, global_n)
         g_vars = self.generator.trainable_variables
         # Each update runs only while every check of this step has passed;

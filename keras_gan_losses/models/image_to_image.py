@@ -407,7 +407,8 @@ class ImageToImageGAN(GAN):
                 checked = [*names, "generator gradients"]
             self._step_logs = StepLogs([*logged, "nonfinite_steps"],
                                        sum_keys=("nonfinite_steps",))
-            self._guard = StepGuard(checked, value_range=self.data_range)
+            self._guard = StepGuard(checked, value_range=self.data_range,
+                                    patience=self.nonfinite_patience)
 
     def get_compile_config(self):
         """The `compile` arguments, serialized (`None` if not compiled)."""
@@ -552,6 +553,8 @@ class ImageToImageGAN(GAN):
         source, target = self._unpack(data)
         seed, step = self._step_seed()
         ok, reason, local_n, global_n = self._check_batch(source, target)
+        # After `nonfinite_patience` bad steps, nothing more is updated.
+        ok = tf.logical_and(ok, tf.logical_not(self._guard.tripped()))
         share = share_of_batch(local_n, global_n)
         source, target = _at_least_one_example(source, target)
         g_vars = self.generator.trainable_variables

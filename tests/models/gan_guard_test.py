@@ -129,6 +129,38 @@ def test_a_run_of_bad_steps_stops_fit_where_it_began():
     assert_same(state(reference), state(gan))
 
 
+def test_patience_holds_inside_one_execution():
+    # steps_per_execution=8: Python looks once per 8 steps. Batch 1 is
+    # good, batches 2-6 bad, 7-8 good: the run of 3 bad steps (2-4) stops
+    # training, and the good batches after it in the same execution
+    # change nothing.
+    x = images(64, seed=3)
+    x[8:48, 0, 0, 0] = np.nan
+    keras.utils.set_random_seed(0)
+    gan = kgl.GAN(generator(), discriminator(), seed=0)
+    gan.compile(nonfinite_patience=3, steps_per_execution=8)
+    with pytest.warns(RuntimeWarning, match="epoch 1, step 2"), \
+            pytest.raises(FloatingPointError) as error:
+        gan.fit(dataset(x), epochs=1, verbose=0)
+    assert "3 steps in a row" in str(error.value)
+    assert "epoch 1, step 2" in str(error.value)
+    reference = make_gan()
+    reference.fit(dataset(x[:8]), verbose=0)
+    assert_same(state(reference), state(gan))
+
+
+def test_a_run_that_ends_inside_one_execution_is_still_reported():
+    x = images(32, seed=4)
+    x[8:16, 0, 0, 0] = np.inf
+    keras.utils.set_random_seed(0)
+    gan = kgl.GAN(generator(), discriminator(), seed=0)
+    gan.compile(steps_per_execution=4)
+    with pytest.warns(RuntimeWarning, match="Non-finite data at epoch 1, "
+                                            "step 2"):
+        history = gan.fit(dataset(x), epochs=1, verbose=0)
+    assert history.history["nonfinite_steps"] == [1.0]
+
+
 def test_non_finite_loss_is_skipped_and_named():
     # Finite data so large that the critic's logits overflow.
     huge = np.full((8,) + IMAGE, 3e38, "float32")

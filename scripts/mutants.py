@@ -668,13 +668,19 @@ MUTANTS = [
            '                grads, self.d_optimizer, half_squares), ok)',
            (MONITOR,)),
     Mutant("grad_norm_from_half_the_squares", M + "signals.py",
-           "norm = tf.sqrt(2.0 * local_half_squared_norm)",
-           "norm = tf.sqrt(local_half_squared_norm)",
+           "norm = tf.sqrt(2.0 * half_squares)",
+           "norm = tf.sqrt(half_squares)",
            (MONITOR,)),
     Mutant("grad_norm_before_all_reduce", M + "signals.py",
-           "norm = tf.linalg.global_norm(all_reduce_sum(grads))",
-           "norm = tf.linalg.global_norm(grads)",
+           "half_squares = half_squared_norm(all_reduce_sum(grads))",
+           "half_squares = half_squared_norm(grads)",
            (DISTRIBUTE,)),
+    Mutant("grad_norm_of_sparse_rows_unsummed", M + "signals.py",
+           "half_squares = half_squared_norm(all_reduce_sum(grads))",
+           "half_squares = tf.square(tf.linalg.global_norm(\n"
+           "            all_reduce_sum(grads))) / 2.0",
+           (MONITOR + "::test_gradient_norm_of_sparse_gradients_sums_"
+            "repeated_rows",)),
     Mutant("diversity_inverted", M + "signals.py",
            "tf.sqrt(tf.math.divide_no_nan(_total_variance(fake),\n"
            "                                         real_variance))",

@@ -167,7 +167,9 @@ def gradient_norm(grads, optimizer=None, local_half_squared_norm=None):
     mean loss (the optimizer sums them); the norm is taken of that sum,
     so it is the same with one replica or several (at the cost of one
     extra all-reduce of the gradients under a multi-replica strategy).
-    Under a `LossScaleOptimizer` the loss scale is divided out.
+    Under a `LossScaleOptimizer` the loss scale is divided out. Sparse
+    gradients (`tf.IndexedSlices`, e.g. an embedding's) count each row
+    once, summed over its repeats, as the optimizer applies them.
 
     Args:
         grads (list[Tensor | None]): One update's gradients (`None` for
@@ -187,9 +189,13 @@ def gradient_norm(grads, optimizer=None, local_half_squared_norm=None):
     if num_replicas() == 1:
         if local_half_squared_norm is None:
             local_half_squared_norm = half_squared_norm(grads)
-        norm = tf.sqrt(2.0 * local_half_squared_norm)
+        half_squares = local_half_squared_norm
     else:
-        norm = tf.linalg.global_norm(all_reduce_sum(grads))
+        # Not `tf.linalg.global_norm`: it squares an `IndexedSlices`'
+        # values as they are (an embedding's gradient repeats a row for
+        # each use of it), where `half_squared_norm` sums them first.
+        half_squares = half_squared_norm(all_reduce_sum(grads))
+    norm = tf.sqrt(2.0 * half_squares)
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         norm = norm / tf.cast(optimizer.dynamic_scale, tf.float32)
     return norm

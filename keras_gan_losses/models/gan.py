@@ -1242,6 +1242,7 @@ class GAN(keras.Model):
         try:
             history = super().fit(**args)
         finally:
+            resume.stop_watching(args["callbacks"])
             object.__setattr__(self, "_resume_fit_active", False)
             object.__setattr__(self, "_resume_epoch_iterator", None)
             # Set by a restored backup; Keras never clears it, and the next

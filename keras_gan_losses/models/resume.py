@@ -35,13 +35,18 @@ BACKS_UP = "backs_up_training"
 
 def backups_last(callbacks):
     """`callbacks` (None, a list or a `CallbackList`) with the callbacks
-    that back up training moved to the end, keeping the order otherwise."""
+    that back up training moved to the end, keeping the order otherwise;
+    each is told the others (`set_peers`), whose states it backs up."""
     if callbacks is None:
         return callbacks
     items = list(callbacks.callbacks) if isinstance(
         callbacks, keras.callbacks.CallbackList) else list(callbacks)
-    ordered = ([c for c in items if not getattr(c, BACKS_UP, False)]
-               + [c for c in items if getattr(c, BACKS_UP, False)])
+    others = [c for c in items if not getattr(c, BACKS_UP, False)]
+    backups = [c for c in items if getattr(c, BACKS_UP, False)]
+    for backup in backups:
+        if hasattr(backup, "set_peers"):
+            backup.set_peers(others)
+    ordered = others + backups
     if isinstance(callbacks, keras.callbacks.CallbackList):
         callbacks.callbacks[:] = ordered
         return callbacks
@@ -130,3 +135,12 @@ def finished_before(callbacks, epochs):
                 and position["epoch"] >= epochs:
             return True
     return False
+
+
+def stop_watching(callbacks):
+    """Lets the backing-up callbacks put their signal handlers back, however
+    `fit` ended (an exception skips Keras's `on_train_end`)."""
+    for callback in getattr(callbacks, "callbacks", callbacks) or ():
+        if getattr(callback, BACKS_UP, False) and hasattr(
+                callback, "stop_watching"):
+            callback.stop_watching()

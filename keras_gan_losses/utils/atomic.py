@@ -82,16 +82,25 @@ def is_disk_full(error):
     return "No space left on device" in text or "errno = 28" in text
 
 
-def write_error(error, path, what="writing"):
-    """A one-line `OSError` for a failed write of `path` (the destination,
-    not the temporary name), keeping the errno."""
+class WriteError(OSError):
+    """An `OSError` whose text is its one-line message alone (it names the
+    path already)."""
+
+    def __str__(self):
+        return self.strerror
+
+
+def write_error(error, path, what="writing", note=""):
+    """A one-line `WriteError` for a failed write of `path` (the
+    destination, not the temporary name), keeping the errno; `note` is
+    added to the message."""
     path = os.fspath(path)
     if is_disk_full(error):
-        return OSError(errno.ENOSPC,
-                       f"No space left on device while {what} {path}", path)
+        return WriteError(errno.ENOSPC, f"No space left on device while "
+                          f"{what} {path}{note}", path)
     reason = " ".join(str(getattr(error, "strerror", None) or error).split())
     number = getattr(error, "errno", None) or errno.EIO
-    return OSError(number, f"Cannot write {path}: {reason}", path)
+    return WriteError(number, f"Cannot write {path}: {reason}{note}", path)
 
 
 def _remove(path):

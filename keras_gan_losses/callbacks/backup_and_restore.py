@@ -78,11 +78,14 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     pipelines do (reshuffled every epoch, from the seed), as does any
     `tf.data` pipeline whose randomness is seeded (`shuffle(..., seed=)`,
     `stateless_*` ops) and whose files do not change; a `.repeat()`ed
-    stream with `steps_per_epoch` is read on from the same position. An
-    unseeded shuffle, or NumPy arrays with `shuffle=True`, give another
-    order after a restart: training resumes at the right step with the
-    right state, on other batches. Reading the data up to the backed-up
-    batch costs the time to read (not train on) it. With a plain
+    stream with `steps_per_epoch` is read on from the same position.
+    NumPy arrays given to `fit` with `shuffle=True` are shuffled by Keras
+    from TensorFlow's global seed: exact when every process calls
+    `keras.utils.set_random_seed(seed)` with the same seed before `fit`.
+    An unseeded shuffle gives another order after a restart: training
+    resumes at the right step with the right state, on other batches.
+    Reading the data up to the backed-up batch costs the time to read
+    (not train on) it. With a plain
     `keras.Model` (not a `GAN`), a mid-epoch backup resumes at the start
     of its epoch, as Keras's does, with a `BackupWarning`.
 

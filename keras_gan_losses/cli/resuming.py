@@ -75,7 +75,10 @@ def interrupted_message(error, run_dir, epochs):
     position = None
     if hasattr(error, "epoch"):
         position = {"epoch": error.epoch, "batch": error.batch}
-    where = f" {describe(position, epochs)}" if position else ""
+    where = ""
+    if position:
+        where = describe(position, epochs)
+        where = f" at {where}" if where.startswith("epoch") else f" {where}"
     if (run_dir / BACKUP).exists():
         kept = f"the backup is in {run_dir}/{BACKUP}/"
     else:

@@ -149,6 +149,26 @@ def test_resume_of_a_repeated_stream_is_bit_exact(tmp_path):
     assert_bit_identical(resumed, model.get_weights())
 
 
+def test_resume_with_arrays_shuffled_by_keras_is_bit_exact(tmp_path):
+    # Keras shuffles arrays from TensorFlow's global seed, which
+    # `exact_gan` sets (keras.utils.set_random_seed), as a new process
+    # would.
+    def fit_arrays(model, callbacks=()):
+        model.fit(images(40), batch_size=8, epochs=EPOCHS, verbose=0,
+                  shuffle=True, callbacks=list(callbacks))
+
+    model = exact_gan()
+    fit_arrays(model)
+    backup = str(tmp_path / "backup")
+    killed = exact_gan()
+    with pytest.raises(Kill):
+        fit_arrays(killed, [BackupAndRestore(backup, save_freq=3),
+                            KillAfterStep(8)])
+    resumed = exact_gan()
+    fit_arrays(resumed, [BackupAndRestore(backup, save_freq=3)])
+    assert_bit_identical(resumed, model.get_weights())
+
+
 def test_backup_holds_the_dropout_seed_states(tmp_path):
     model = exact_gan()
     states = model._random_states()

@@ -6,6 +6,7 @@ import warnings
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_gan_losses.callbacks import interruption
 from keras_gan_losses.callbacks.backup_store import BackupError
@@ -318,11 +319,14 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self._epoch = self._current_epoch = epoch
         self._first_epoch = False
         if resumed and self._pending_trackers is not None:
+            strategy = self.model.distribute_strategy
             for variable, value in zip(self._trackers(),
                                        self._pending_trackers):
-                variable.assign(np.asarray(value, variable.dtype))
+                variable.assign(np.asarray(value, variable.dtype)
+                                * _share_of_sum(variable, strategy))
         self._pending_trackers = None
-        self._check_signal()
+        if self._preemption is None:
+            self._check_signal()
 
     def on_train_batch_end(self, batch, logs=None):
         """Backs up every `save_freq` batches, and on a signal."""
@@ -358,14 +362,20 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def _save(self):
         """Writes a backup of the current step (chief only), unless the
-        last backup is of this step."""
-        if not self._writes():
-            return
+        last backup is of this step. Every worker calls it at the same
+        steps."""
         position = (self._steps, self._epoch)
         if self._saved_at == position:
             return
+        # The epoch means under way (none at an epoch's end). Under a
+        # multi-worker strategy reading them is a collective: every worker
+        # reads them.
+        trackers = [np.asarray(v.numpy()) for v in self._trackers()] \
+            if self._batches else []
+        self._saved_at = position
+        if not self._writes():
+            return
         arrays = {}
-        trackers = [np.asarray(v.numpy()) for v in self._trackers()]
         states = {key: peer.get_state() for key, peer in self._peer_keys()}
         state = {
             "epoch": self._epoch,
@@ -376,6 +386,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             "trackers": encode(trackers, arrays, "tracker_"),
             "callbacks": encode(states, arrays, "callback_"),
         }
+        self._saved_at = None
         self.store.write(self._steps, self._epoch,
                          lambda path: self.model.save_weights(path),
                          state, arrays)
@@ -422,6 +433,21 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             name, self._epoch, self._batches, self.backup_dir,
             wrote=self._writes(),
         )
+
+
+def _share_of_sum(variable, strategy):
+    """What to assign to a summed, synchronized-on-read variable (Keras's
+    metric totals under a strategy) in the cross-replica context, per unit
+    of its value: TensorFlow divides the value among this worker's
+    devices, and reading sums over every worker's. 1 elsewhere."""
+    value = getattr(variable, "value", variable)
+    if not isinstance(value, tf.distribute.DistributedValues) or getattr(
+            value, "synchronization", None) != \
+            tf.VariableSynchronization.ON_READ or getattr(
+                value, "aggregation", None) != tf.VariableAggregation.SUM:
+        return 1.0
+    local = len(strategy.extended.worker_devices)
+    return local / strategy.num_replicas_in_sync
 
 
 def _one_line(error):

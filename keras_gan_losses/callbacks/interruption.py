@@ -134,12 +134,21 @@ def preemption_handler(strategy, watcher, save, exit_):
     return handler, folder
 
 
-def close_preemption_handler(handler, folder):
-    """Stops the handler's threads and removes its folder."""
+def close_preemption_handler(handler, folder, timeout=10.0):
+    """Stops the handler's threads and removes its folder.
+
+    The handler's own clean-up (its `__del__`) tells its peer-watching
+    thread to stop through the coordination service and joins it; with
+    the cluster gone (a worker died) that can block, so it runs in a
+    daemon thread given `timeout` seconds.
+    """
     if handler is not None:
-        # Its own clean-up (run by its __del__): tells the peer watcher
-        # thread to stop and joins both of its threads.
-        with contextlib.suppress(Exception):
-            handler.__del__()
+        def close():
+            with contextlib.suppress(Exception):
+                handler.__del__()
+
+        closing = threading.Thread(target=close, daemon=True)
+        closing.start()
+        closing.join(timeout)
     if folder:
         shutil.rmtree(folder, ignore_errors=True)

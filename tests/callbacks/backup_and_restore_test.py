@@ -25,6 +25,7 @@ from keras_gan_losses.callbacks import BackupAndRestore
 from keras_gan_losses.callbacks import BackupError
 from keras_gan_losses.callbacks import BackupWarning
 from keras_gan_losses.callbacks import TrainingInterrupted
+from keras_gan_losses.callbacks import interruption
 from keras_gan_losses.callbacks.backup_store import BackupStore
 
 WORKERS = {"worker": ["a:1", "b:1"]}
@@ -137,6 +138,27 @@ def test_resume_mid_epoch_is_bit_exact(tmp_path, reference):
     for key, values in history.items():
         assert values == reference[1][key][1:], key
     assert not os.path.exists(backup)
+
+
+def test_resume_mid_epoch_under_mirrored_strategy(tmp_path,
+                                                 mirrored_strategy):
+    # Two replicas: the epoch means under way are per-replica sums that
+    # the restore splits again.
+    def make():
+        with mirrored_strategy.scope():
+            return exact_gan()
+
+    model = make()
+    expected = fit(model).history
+    backup = str(tmp_path / "backup")
+    killed = make()
+    with pytest.raises(Kill):
+        fit(killed, [BackupAndRestore(backup, save_freq=3), KillAfterStep(7)])
+    resumed = make()
+    history = fit(resumed, [BackupAndRestore(backup, save_freq=3)]).history
+    assert_bit_identical(resumed, model.get_weights())
+    for key, values in history.items():
+        assert values == pytest.approx(expected[key][1:], rel=1e-6), key
 
 
 def test_resume_of_a_repeated_stream_is_bit_exact(tmp_path):
@@ -294,7 +316,8 @@ class SendSignal(keras.callbacks.Callback):
         self.seen += 1
         if self.seen == self.step:
             for _ in range(self.times):
-                os.kill(os.getpid(), self.number)
+                # Runs the handler before returning (os.kill may not).
+                signal.raise_signal(self.number)
 
 
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
@@ -322,6 +345,22 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path):
                           SendSignal(2, signal.SIGINT, times=2)])
     assert not isinstance(error.value, TrainingInterrupted)
     assert not os.path.exists(backup)
+
+
+def test_signal_watcher_hands_a_second_signal_back():
+    handler = signal.getsignal(signal.SIGINT)
+    watcher = interruption.SignalWatcher([signal.SIGINT])
+    watcher.install()
+    try:
+        assert signal.getsignal(signal.SIGINT) != handler
+        signal.raise_signal(signal.SIGINT)
+        assert watcher.received == "SIGINT" and watcher.is_set()
+        # The first signal put the previous handler back.
+        assert signal.getsignal(signal.SIGINT) == handler
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    finally:
+        watcher.uninstall()
 
 
 def test_save_on_signals_can_be_turned_off(tmp_path):

@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_gan_losses.callbacks.backup_store import BackupStore
+
 SCRIPT = Path(__file__).with_name("multi_worker_script.py")
 ROOT = Path(__file__).resolve().parents[2]
 # Seconds one attempt of the workers may take. About 15 s on an idle
@@ -196,8 +198,8 @@ def test_backup_and_restore_after_a_worker_dies(tmp_path):
         # Worker 0 is now stuck in a collective of the next epoch (it fails
         # with UnavailableError once the heartbeats time out): as a cluster
         # manager would, leaving the block kills it, then all restart.
-    metadata = json.loads((backup / "training_metadata.json").read_text())
-    assert metadata["epoch"] == crash_epoch + 1
+    assert BackupStore(backup).names()[0].endswith(
+        f"epoch-{crash_epoch + 1:06d}")
 
     with workers(tmp_path, "second", ["--backup", backup]) as started:
         deadline = time.monotonic() + TIMEOUT
@@ -215,3 +217,37 @@ def test_backup_and_restore_after_a_worker_dies(tmp_path):
     assert len(first["history"]["d_loss"]) == len(resumed["d_loss"]) == 2
     assert_same_logs(first["history"], resumed)
     assert first["history"] == second["history"]
+
+
+def test_sigterm_on_one_worker_backs_up_and_stops_both(tmp_path):
+    # SIGTERM reaches the non-chief worker only (a preempted machine):
+    # TensorFlow's PreemptionCheckpointHandler has both workers stop after
+    # the same step, the chief backs that step up, and the restarted
+    # cluster ends as an uninterrupted run does.
+    backup = tmp_path / "backup"
+    epochs = 5
+    args = ["--backup", backup, "--epochs", epochs]
+    with workers(tmp_path, "preempted",
+                 [*args, "--sigterm-after-step", 2]) as started:
+        reference = script.run_backup(
+            tf.distribute.get_strategy(), multi_worker=False,
+            backup_dir=str(tmp_path / "reference_backup"), epochs=epochs,
+        )
+        deadline = time.monotonic() + TIMEOUT
+        first, second = (worker.result(deadline) for worker in started)
+    where = (first["epoch"], first["batch"])
+    assert (second["epoch"], second["batch"]) == where
+    step = where[0] * script.STEPS + where[1]
+    assert 2 < step < epochs * script.STEPS
+    assert "by SIGTERM" in first["interrupted"]
+    assert "a backup of that step is in" in first["interrupted"]
+    assert "the chief worker backs that step up" in second["interrupted"]
+    assert BackupStore(backup).names()[0] == (
+        f"step-{step:012d}-epoch-{where[0]:06d}")
+
+    with workers(tmp_path, "resumed", args) as started:
+        deadline = time.monotonic() + TIMEOUT
+        first, second = (worker.result(deadline) for worker in started)
+    assert not backup.exists()
+    assert_same_weights(first["weights"], second["weights"], exact=True)
+    assert_same_weights(first["weights"], reference["weights"])

@@ -338,7 +338,16 @@ def test_signal_backs_up_the_step_and_stops(tmp_path, reference, name):
     assert_bit_identical(model, reference[0])
 
 
-def test_a_second_ctrl_c_stops_at_once(tmp_path):
+@pytest.fixture
+def default_ctrl_c():
+    """Python's own SIGINT handler (a process started in the background by
+    a shell ignores SIGINT instead)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_a_second_ctrl_c_stops_at_once(tmp_path, default_ctrl_c):
     backup = str(tmp_path / "backup")
     with pytest.raises(KeyboardInterrupt) as error:
         fit(exact_gan(), [BackupAndRestore(backup),
@@ -347,7 +356,7 @@ def test_a_second_ctrl_c_stops_at_once(tmp_path):
     assert not os.path.exists(backup)
 
 
-def test_signal_watcher_hands_a_second_signal_back():
+def test_signal_watcher_hands_a_second_signal_back(default_ctrl_c):
     handler = signal.getsignal(signal.SIGINT)
     watcher = interruption.SignalWatcher([signal.SIGINT])
     watcher.install()

@@ -320,22 +320,32 @@ class SendSignal(keras.callbacks.Callback):
                 signal.raise_signal(self.number)
 
 
-@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
-def test_signal_backs_up_the_step_and_stops(tmp_path, reference, name):
+@pytest.mark.parametrize("name,step,where", [
+    ("SIGINT", 7, (1, 2)),
+    # After the last batch of epoch 1: the resumed epoch runs no step, its
+    # logs are the restored means.
+    ("SIGTERM", 5, (0, 5)),
+])
+def test_signal_backs_up_the_step_and_stops(tmp_path, reference, name,
+                                            step, where):
     number = getattr(signal, name)
     handler = signal.getsignal(number)
     backup = str(tmp_path / "backup")
     with pytest.raises(TrainingInterrupted) as error:
         fit(exact_gan(), [BackupAndRestore(backup),
-                          SendSignal(7, number)])
+                          SendSignal(step, number)])
+    epoch, batch = where
     assert str(error.value) == (
-        f"Training interrupted by {name} at epoch 2, batch 2; a backup of "
-        f"that step is in {backup}. To resume, run the same fit again "
-        f"with BackupAndRestore({backup!r}).")
+        f"Training interrupted by {name} at epoch {epoch + 1}, batch "
+        f"{batch}; a backup of that step is in {backup}. To resume, run the "
+        f"same fit again with BackupAndRestore({backup!r}).")
     assert signal.getsignal(number) == handler
-    assert BackupStore(backup).names()[0] == "step-000000000007-epoch-000001"
-    model, _, _ = resume(backup)
+    assert BackupStore(backup).names()[0] == (
+        f"step-{step:012d}-epoch-{epoch:06d}")
+    model, history, _ = resume(backup)
     assert_bit_identical(model, reference[0])
+    for key, values in history.items():
+        assert values == reference[1][key][epoch:], key
 
 
 @pytest.fixture

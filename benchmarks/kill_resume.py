@@ -48,7 +48,7 @@ from _common import update_section  # noqa: E402
 
 CLI_TRAIN = ["--epochs", "10", "--steps-per-epoch", "60", "--seed", "0",
              "--fid-samples", "1000", "--quiet"]
-FIT_EPOCHS = 10
+FIT_EPOCHS = 20
 FIT_SAVE_FREQ = 7
 
 
@@ -155,12 +155,24 @@ def complete_backups(backup):
         return []
 
 
+#: Output that marks a complete run.
+DONE_MARKS = ("Done. Samples:", "\ndone\n")
+
+
 def phase_of(attempt, backup, finishing_marks, training_marks, stale):
+    """Where the run is: a backup write, training (from its first line,
+    data reading and tracing included), the finishing phase (after the
+    "Health:" line; for a run resumed to finish, restoring before it),
+    after completion, or start-up (importing, loading the data)."""
     if backup_writing(backup, stale):
         return "backup write"
     text = attempt.output()
+    if any(mark in text for mark in DONE_MARKS):
+        return "after completion"
     if any(mark in text for mark in finishing_marks):
         return "finishing"
+    if "finishing it" in text:
+        return "finishing (restoring)"
     if any(mark in text for mark in training_marks):
         return "training"
     return "start-up"
@@ -185,12 +197,12 @@ def run_attempt(attempt, mode, rng, backup, finishing_marks,
             time.sleep(0.0005)
         mode = "random"
     if mode == "finish":
-        deadline = time.monotonic() + 600
+        deadline = time.monotonic() + 900
         while attempt.running() and time.monotonic() < deadline:
             if any(m in attempt.output() for m in finishing_marks):
                 break
-            time.sleep(0.05)
-        delay = time.monotonic() + rng.uniform(0.0, 4.0)
+            time.sleep(0.02)
+        delay = time.monotonic() + rng.uniform(0.0, 2.0)
     else:
         delay = attempt.start + rng.uniform(*random_window)
     while attempt.running() and time.monotonic() < delay:
@@ -254,11 +266,12 @@ def chain(name, work, kills, rng, first, resume, backup, finishing_marks,
         if phase is None:
             if code != 0:
                 failures.append((attempt_index, text[-400:]))
-                break
-            break  # finished before all kills were used
+            break  # ended on its own: complete (or failed)
         command = resume
         attempt_index += 1
-    return records, failures, restarts
+    complete = bool(records) and records[-1]["phase"] is None and \
+        records[-1]["exit"] == 0
+    return records, failures, restarts, complete
 
 
 def final_run(name, work, command):
@@ -280,16 +293,19 @@ def run_cli(work, kills, rng):
         sys.exit(f"the uninterrupted run failed:\n{reference.output()}")
     first = [*kgl, "--out", "run", *CLI_TRAIN]
     resume = [*kgl, "--resume", "run", "--quiet"]
-    records, failures, restarts = chain(
+    records, failures, restarts, complete = chain(
         "cli", work, kills, rng, first, resume, work / "run" / "backup",
-        finishing_marks=("Health:", "finishing it"),
-        training_marks=("Training ",), random_window=(2.0, 25.0),
-        with_finish=True,
+        finishing_marks=("Health:",), training_marks=("Training ",),
+        random_window=(3.0, 16.0), with_finish=True,
     )
-    code, text = final_run("cli", work, resume)
     result = {"records": records, "failures": failures,
-              "restarts": restarts, "final_exit": code,
-              "final_resume": resume_kind(text)}
+              "restarts": restarts}
+    if complete:
+        code = records[-1]["exit"]
+    else:
+        code, text = final_run("cli", work, resume)
+        result["final_resume"] = resume_kind(text)
+    result["final_exit"] = code
     if code == 0:
         result["max_weight_difference"] = _keras_difference(
             work / "run" / "model.keras", work / "reference" / "model.keras")
@@ -311,15 +327,20 @@ def run_fit(work, kills, rng):
     if reference.wait() != 0:
         sys.exit(f"the uninterrupted fit failed:\n{reference.output()}")
     command = [*me, "--fit-worker", "fit_run"]
-    records, failures, restarts = chain(
+    records, failures, restarts, complete = chain(
         "fit", work, kills, rng, command, command,
-        work / "fit_run" / "backup", finishing_marks=("done",),
-        training_marks=("training",), random_window=(4.0, 16.0),
+        work / "fit_run" / "backup", finishing_marks=(),
+        training_marks=("training",), random_window=(4.0, 12.0),
         with_finish=False,
     )
-    code, _ = final_run("fit", work, command)
     result = {"records": records, "failures": failures,
-              "restarts": restarts, "final_exit": code}
+              "restarts": restarts}
+    if complete:
+        code = records[-1]["exit"]
+    else:
+        code, text = final_run("fit", work, command)
+        result["final_resume"] = resume_kind(text)
+    result["final_exit"] = code
     if code == 0:
         result["max_weight_difference"] = _npz_difference(
             work / "fit_run" / "weights.npz",
@@ -366,7 +387,7 @@ def summarize(name, result):
     lines = [
         f"| `{name}` | {len(kills)} | "
         + ", ".join(f"{v} {k}" for k, v in sorted(phases.items()))
-        + f" | {len(resumes) + 1} ("
+        + f" | {len(resumes) + ('final_resume' in result)} ("
         + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items()))
         + f") | {len(result['failures'])} | {result['restarts']} | "
         f"{result['final_exit']} | "
@@ -395,13 +416,15 @@ def report(results, seconds):
         f"- `fit`: `GAN.fit` of a width-16 conditional DCGAN, "
         f"non_saturating_lecam preset, EMA, on 2,048 mnist_10k images "
         f"from `load_images(seed=1)` (reshuffled every epoch), "
-        f"{FIT_EPOCHS} epochs of 32 steps (save_freq 7: backups inside "
-        "epochs), "
+        f"{FIT_EPOCHS} epochs of 32 steps (backups inside epochs), "
         f"`BackupAndRestore(save_freq={FIT_SAVE_FREQ})`; resumed by "
         "running the same script again.",
-        "- Phases: where the process was when killed (a backup's "
-        "temporary folder present: \"backup write\"; after the "
-        "\"Health:\" line or a finishing resume: \"finishing\").",
+        "- Phases: where the process was when killed: \"backup write\" "
+        "(a new temporary backup folder present), \"finishing\" (after "
+        "the \"Health:\" line, before \"Done.\"), \"finishing "
+        "(restoring)\" (a resume of a finished training, before its "
+        "\"Health:\" line), \"training\" (from the \"Training\" line: "
+        "data, tracing, steps), \"start-up\" (before it).",
         "",
         "| set-up | kills | killed during | runs after the first "
         "(how each resumed) | failed resumes | restarts from scratch "

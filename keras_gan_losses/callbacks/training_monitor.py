@@ -158,7 +158,10 @@ class TrainingMonitor(keras.callbacks.Callback):
     `restore_on` (`"diverging"`, `"mode_collapse"`) it also puts back the
     weights (and optimizer states) saved two healthy windows before.
     Every worker of a multi-worker job takes the same decisions (the
-    logged signals are global).
+    logged signals are global). With a `BackupAndRestore` in the same
+    `GAN.fit`, the monitor's state (its windows, references, findings and
+    step count) is part of each backup: a resumed run reports on the
+    whole run's steps and finds what the uninterrupted one would.
 
     Args:
         window (int): Steps the medians are taken over. Defaults to 50.

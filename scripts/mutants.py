@@ -705,6 +705,16 @@ MUTANTS = [
            (ATOMIC, BACKUP + "::test_full_disk_stops_with_the_backup_named"
             "_and_keeps_the_last", CLI + "::test_full_disk_while_finishing"
             "_names_the_file_and_keeps_the_backup")),
+    Mutant("backup_space_not_checked", CB + "backup_store.py",
+           "        if free >= needed:\n            return",
+           "        if True:\n            return",
+           (BACKUP + "::test_short_disk_is_found_before_writing",)),
+    Mutant("savedmodel_disk_full_not_named",
+           "keras_gan_losses/utils/atomic.py",
+           "                isinstance(error, Exception) and "
+           "is_disk_full(error)):",
+           "                False):",
+           (ATOMIC,)),
     Mutant("atomic_write_in_place", "keras_gan_losses/utils/atomic.py",
            "    temporary = temporary_name(path)\n    try:\n"
            "        yield temporary\n        if directory:",

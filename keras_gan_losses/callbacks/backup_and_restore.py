@@ -389,8 +389,25 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self._saved_at = None
         self.store.write(self._steps, self._epoch,
                          lambda path: self.model.save_weights(path),
-                         state, arrays)
+                         state, arrays, self._expected_bytes())
         self._saved_at = position
+
+    def _expected_bytes(self):
+        """About the size of a backup: the variables' bytes and HDF5's
+        (about 2 KB) per variable."""
+        model, seen, total = self.model, set(), 0
+        variables = list(model.variables)
+        for name in ("optimizer", "d_optimizer", "g_optimizer"):
+            optimizer = getattr(model, name, None)
+            if optimizer is not None:
+                variables += list(optimizer.variables)
+        for variable in variables:
+            if id(variable) in seen:
+                continue
+            seen.add(id(variable))
+            total += int(np.prod(variable.shape)) * np.dtype(
+                variable.dtype).itemsize + 2048
+        return total
 
     # ------------------------------------------------------------------
     # signals

@@ -141,7 +141,8 @@ class BackupStore:
     # ------------------------------------------------------------------
     # writing
 
-    def write(self, step, epoch, save_weights, state, arrays):
+    def write(self, step, epoch, save_weights, state, arrays,
+              expected_bytes=0):
         """Writes a backup atomically and removes the older ones beyond
         `keep`; returns its name.
 
@@ -151,6 +152,8 @@ class BackupStore:
                 given.
             state: A JSON-ready dict, stored in `state.json`.
             arrays: A dict of NumPy arrays, stored in `arrays.npz`.
+            expected_bytes: About how large the backup will be, before
+                there is an earlier one to go by (see `_make_room`).
 
         Raises:
             OSError: with a one-line message naming the backup, if it
@@ -165,6 +168,7 @@ class BackupStore:
             raise atomic.write_error(error, final,
                                      "writing the backup") from error
         self._remove_leftovers()
+        self._make_room(final, expected_bytes)
         temporary = atomic.temporary_name(final)
         try:
             os.makedirs(temporary)
@@ -197,6 +201,41 @@ class BackupStore:
             raise
         self._prune()
         return name
+
+    def _make_room(self, final, expected_bytes):
+        """Checks that the disk has room for the backup before writing it.
+
+        HDF5 (h5py, under `save_weights`) does not fail cleanly on a full
+        disk: it can crash the process. So the free space is checked
+        first, against the size of the newest backup (or, for the first,
+        `expected_bytes`) and a margin. When the disk is short, the
+        older backups beyond the newest are removed first (the newest
+        stays); if that is not enough, a one-line `OSError` (`ENOSPC`)
+        names the backup, the space it needs and the space free.
+        """
+        names = self.names()
+        needed = self._size(names[0]) if names else int(expected_bytes)
+        needed = int(needed * 1.05) + (1 << 16)
+        for old in names[1:]:
+            if _free_bytes(self.directory) >= needed:
+                break
+            shutil.rmtree(os.path.join(self.directory, old),
+                          ignore_errors=True)
+        free = _free_bytes(self.directory)
+        if free >= needed:
+            return
+        kept = f"; the previous backup, {names[0]}, is intact" if names \
+            else ""
+        raise atomic.WriteError(
+            28, f"No space left on device for the backup {final}: it "
+            f"needs about {_megabytes(needed)} and {_megabytes(free)} "
+            f"{'is' if free < 2**20 else 'are'} free{kept}. Free some "
+            "space, then resume.", final)
+
+    def _size(self, name):
+        folder = os.path.join(self.directory, name)
+        return sum(os.path.getsize(os.path.join(folder, f))
+                   for f in os.listdir(folder))
 
     def _remove_leftovers(self):
         for name in self.leftovers():
@@ -256,3 +295,11 @@ class BackupStore:
 
 def _short(error):
     return " ".join(str(error).split()) or type(error).__name__
+
+
+def _free_bytes(directory):
+    return shutil.disk_usage(directory).free
+
+
+def _megabytes(count):
+    return f"{count / 2**20:.1f} MB"

@@ -9,8 +9,9 @@ a power cut after the rename) leaves either the previous version or the
 complete new one. A leftover temporary file (`.<name>.tmp-...`) is the
 only trace of a write that was interrupted.
 
-A full disk (`ENOSPC`) raises an `OSError` whose one-line message names
-the destination, and leaves the destination as it was.
+A full disk (`ENOSPC`, also when TensorFlow's SavedModel writer reports
+it) raises an `OSError` whose one-line message names the destination,
+and leaves the destination as it was.
 
 Paths with a URL scheme (e.g. `gs://`) are written through
 `tf.io.gfile` and renamed there (not atomic on object stores).
@@ -143,11 +144,13 @@ def replacing(path, directory=False):
             fsync_file(temporary)
             os.replace(temporary, path)
         fsync_directory(parent)
-    except OSError as error:
+    except BaseException as error:
         _remove(temporary)
-        raise write_error(error, path) from error
-    except BaseException:
-        _remove(temporary)
+        # TensorFlow's writers (a SavedModel) raise their own errors for a
+        # full disk, with the errno's text.
+        if isinstance(error, OSError) or (
+                isinstance(error, Exception) and is_disk_full(error)):
+            raise write_error(error, path) from error
         raise
 
 

@@ -484,3 +484,50 @@ def test_is_a_keras_backup_and_restore():
         BackupAndRestore("somewhere", save_freq="often")
     with pytest.raises(ValueError, match="save_freq"):
         BackupAndRestore("somewhere", save_freq=0)
+
+
+def test_short_disk_is_found_before_writing(tmp_path, monkeypatch):
+    # HDF5 can crash the process on a full disk, so the free space is
+    # checked first: the older backup goes if that makes room, else the
+    # write stops with the sizes, before writing anything.
+    from keras_gan_losses.callbacks import backup_store
+
+    store = BackupStore(tmp_path / "backup")
+
+    def weights(size):
+        return lambda path: pathlib.Path(path).write_bytes(b"w" * size)
+
+    store.write(1, 0, weights(100_000), {}, {})
+    store.write(2, 0, weights(100_000), {}, {})
+    sizes = {name: store._size(name) for name in store.names()}
+    free = {"bytes": 10**9}
+    monkeypatch.setattr(backup_store, "_free_bytes",
+                        lambda directory: free["bytes"])
+    # Room only once the older backup is gone.
+    free["bytes"] = 120_000
+    original_rmtree = backup_store.shutil.rmtree
+
+    def rmtree(path, *args, **kwargs):
+        if os.path.basename(path) in sizes:
+            free["bytes"] += sizes[os.path.basename(path)]
+        return original_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(backup_store.shutil, "rmtree", rmtree)
+    store.write(3, 0, weights(100_000), {}, {})
+    assert store.names() == ["step-000000000003-epoch-000000",
+                             "step-000000000002-epoch-000000"]
+    # Not even then: the older backup is gone (0.15 MB free), the newest
+    # stays, nothing is written.
+    free["bytes"] = 50_000
+    written = []
+    with pytest.raises(OSError) as error:
+        store.write(4, 0, written.append, {}, {})
+    assert written == []
+    assert error.value.errno == errno.ENOSPC
+    assert str(error.value) == (
+        "No space left on device for the backup "
+        f"{tmp_path / 'backup' / 'step-000000000004-epoch-000000'}: it needs "
+        "about 0.2 MB and 0.1 MB is free; the previous backup, "
+        "step-000000000003-epoch-000000, is intact. Free some space, then "
+        "resume.")
+    assert store.names() == ["step-000000000003-epoch-000000"]

@@ -84,3 +84,19 @@ def test_a_folder_is_replaced_whole(tmp_path):
         raise RuntimeError("export failed")
     assert (path / "saved_model.pb").read_text() == "second"
     assert os.listdir(tmp_path) == ["generator_savedmodel"]
+
+
+def test_tensorflow_disk_full_error_is_named_too(tmp_path):
+    # TensorFlow's SavedModel writer reports a full disk as its own error.
+    import tensorflow as tf
+
+    path = tmp_path / "generator_savedmodel"
+    with pytest.raises(OSError) as error, atomic.replacing(
+            path, directory=True) as temporary:
+        os.makedirs(temporary)
+        raise tf.errors.ResourceExhaustedError(
+            None, None, f"{temporary}/variables/x.tempstate1; No space left "
+            "on device [Op:SaveV2]")
+    assert error.value.errno == errno.ENOSPC
+    assert str(error.value) == f"No space left on device while writing {path}"
+    assert os.listdir(tmp_path) == []

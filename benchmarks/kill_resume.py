@@ -18,7 +18,8 @@ output and its backup folder at that moment). A resume that fails, or
 that starts from the beginning while a complete backup exists, is
 counted. At the end the weights are compared with the uninterrupted
 run's (the largest absolute difference), and for `cli` the files
-history.csv, steps.csv, health.json and metrics.json too.
+history.csv, steps.csv, health.json, metrics.json, curves.png and the
+sample grids too.
 
     .venv/bin/python benchmarks/kill_resume.py --kills 20 --write
 
@@ -313,8 +314,12 @@ def run_cli(work, kills, rng):
             name: (work / "run" / name).read_bytes()
             == (work / "reference" / name).read_bytes()
             for name in ("history.csv", "steps.csv", "health.json",
-                         "metrics.json")
+                         "metrics.json", "curves.png")
         }
+        result["same_files"]["samples/*.png"] = all(
+            path.read_bytes() == (work / "reference" / "samples"
+                                  / path.name).read_bytes()
+            for path in (work / "run" / "samples").glob("*.png"))
     return result
 
 
@@ -400,14 +405,15 @@ def summarize(name, result):
     return lines
 
 
-def report(results, seconds):
+def report(results, seconds, command, machine):
     lines = [
         "## Killed at random moments, resumed, compared "
         "(`benchmarks/kill_resume.py`)",
         "",
-        f"Reproduce: `{command_line()}`",
+        f"Reproduce: `{command}`",
         "",
-        *machine_lines([f"- Wall time: {seconds / 60:.1f} min."]),
+        *machine,
+        f"- Wall time: {seconds / 60:.1f} min.",
         "",
         f"- `cli`: `kgl train {' '.join(CLI_TRAIN)}` (default preset, "
         "conditional DCGAN on mnist_10k), SIGKILL to its process group; "
@@ -446,12 +452,23 @@ def main(argv=None):
                         help="update benchmarks/RESULTS.md")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder")
+    parser.add_argument("--report", metavar="RESULTS_JSON",
+                        help="only rewrite the report of an earlier run "
+                             "from its results.json (kept with --keep)")
     parser.add_argument("--fit-worker", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--no-backup", action="store_true",
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.fit_worker:
         fit_worker(args.fit_worker, backup=not args.no_backup)
+        return 0
+    if args.report:
+        saved = json.loads(pathlib.Path(args.report).read_text())
+        text = report(saved["results"], saved["seconds"], saved["command"],
+                      saved["machine"])
+        print(text)
+        if args.write:
+            update_section("kill_resume", text)
         return 0
     rng = random.Random(args.seed)
     work = pathlib.Path(tempfile.mkdtemp(prefix="kgl-kill-resume-"))
@@ -464,10 +481,13 @@ def main(argv=None):
         if args.only in (None, "fit"):
             results["fit"] = run_fit(work, args.kills, rng)
     finally:
-        (work / "results.json").write_text(json.dumps(results, indent=1))
+        seconds = time.monotonic() - start
+        saved = {"results": results, "seconds": seconds,
+                 "command": command_line(), "machine": machine_lines()}
+        (work / "results.json").write_text(json.dumps(saved, indent=1))
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    text = report(results, time.monotonic() - start)
+    text = report(results, seconds, saved["command"], saved["machine"])
     print(text)
     if args.write:
         update_section("kill_resume", text)

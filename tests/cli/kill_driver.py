@@ -56,7 +56,7 @@ def _in_backup_write(count):
     original = backup_store.BackupStore.write
     calls = []
 
-    def write(self, step, epoch, save_weights, state, arrays):
+    def write(self, step, epoch, save_weights, *args, **kwargs):
         calls.append(step)
 
         def save_then_die(path):
@@ -64,7 +64,7 @@ def _in_backup_write(count):
             if len(calls) == count:
                 _kill()
 
-        return original(self, step, epoch, save_then_die, state, arrays)
+        return original(self, step, epoch, save_then_die, *args, **kwargs)
 
     backup_store.BackupStore.write = write
 

@@ -1,8 +1,8 @@
 """Fault injection: `kgl train` killed (SIGKILL, which nothing can catch)
 at chosen points, and stopped by SIGTERM, then resumed each time with
 `kgl train --resume`, ends with the files of the uninterrupted run: the
-same weights bit for bit, the same history.csv, steps.csv and
-health.json.
+same weights bit for bit, the same history.csv, steps.csv, health.json,
+curves.png and sample grids.
 
 Each process runs `kill_driver.py`, which kills itself at its point.
 `benchmarks/kill_resume.py` kills at random moments instead.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 
 import keras_gan_losses  # noqa: F401 - registers the GAN for load_model
 
@@ -46,9 +47,18 @@ def run(point, args, cwd):
     return finish(start(point, args, cwd))
 
 
-def test_killed_at_every_phase_resumes_to_the_uninterrupted_run(tmp_path):
-    # The uninterrupted run trains alongside the interrupted ones.
-    reference = start("none", ["--out", "reference", *SETTINGS], tmp_path)
+@pytest.fixture
+def reference(tmp_path):
+    """The uninterrupted run, training alongside the interrupted ones."""
+    process = start("none", ["--out", "reference", *SETTINGS], tmp_path)
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.communicate()
+
+
+def test_killed_at_every_phase_resumes_to_the_uninterrupted_run(
+        tmp_path, reference):
     run_dir = tmp_path / "run"
     resume = ["--resume", "run", "--quiet"]
 
@@ -102,6 +112,7 @@ def test_killed_at_every_phase_resumes_to_the_uninterrupted_run(tmp_path):
     want = keras.models.load_model(expected / "model.keras").get_weights()
     assert max(float(np.max(np.abs(a - b))) for a, b in zip(got, want)) \
         == 0.0
-    for name in ("history.csv", "steps.csv", "health.json"):
-        assert (run_dir / name).read_text() == \
-            (expected / name).read_text(), name
+    for name in ("history.csv", "steps.csv", "health.json", "curves.png",
+                 "samples/epoch_0001.png", "samples/epoch_0003.png"):
+        assert (run_dir / name).read_bytes() == \
+            (expected / name).read_bytes(), name

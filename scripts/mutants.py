@@ -734,6 +734,11 @@ MUTANTS = [
            "        previous, self._previous = self._previous, {}",
            "        previous, self._previous = {}, {}",
            (BACKUP + "::test_signal_backs_up_the_step_and_stops",)),
+    Mutant("preemption_handler_not_used", CB + "backup_and_restore.py",
+           "        if is_multi_worker(strategy):",
+           "        if False:",
+           ("tests/distribute/multi_worker_test.py::test_sigterm_on_one_"
+            "worker_backs_up_and_stops_both",)),
     Mutant("cli_backup_deleted_before_finishing",
            "keras_gan_losses/cli/resuming.py",
            "                                          delete_checkpoint=False)",

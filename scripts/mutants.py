@@ -737,8 +737,8 @@ MUTANTS = [
     Mutant("preemption_handler_not_used", CB + "backup_and_restore.py",
            "        if is_multi_worker(strategy):",
            "        if False:",
-           ("tests/distribute/multi_worker_test.py::test_sigterm_on_one_"
-            "worker_backs_up_and_stops_both",)),
+           ("tests/distribute/multi_worker_test.py::test_backup_and_"
+            "restore_after_a_crash_and_a_preemption",)),
     Mutant("cli_backup_deleted_before_finishing",
            "keras_gan_losses/cli/resuming.py",
            "                                          delete_checkpoint=False)",
@@ -753,7 +753,7 @@ MUTANTS = [
            "        self.steps = 0",
            (CLI + "::test_resume_continues_an_interrupted_run",)),
     Mutant("resumed_empty_epoch_logs_lost", M + "gan.py",
-           "        if not logs and self.metrics:",
+           "        if not logs and resume.means_restored(self):",
            "        if False:",
            (BACKUP + "::test_signal_backs_up_the_step_and_stops",)),
     Mutant("history_csv_resumed_batches_lost",

@@ -324,6 +324,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                                        self._pending_trackers):
                 variable.assign(np.asarray(value, variable.dtype)
                                 * _share_of_sum(variable, strategy))
+            resume.set_means_restored(self.model, True)
         self._pending_trackers = None
         if self._preemption is None:
             self._check_signal()
@@ -342,6 +343,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     def on_epoch_end(self, epoch, logs=None):
         """Backs up at the end of an epoch (`save_freq="epoch"`)."""
+        resume.set_means_restored(self.model, False)
         self._epoch, self._batches = epoch + 1, 0
         self._epoch_start_steps = self._steps
         self._current_epoch, self._last_batch_seen = epoch + 1, 0

@@ -1177,7 +1177,7 @@ class GAN(keras.Model):
         # step in this process: its logs are the restored epoch means (the
         # trackers), not Keras's empty ones. (A private Keras hook, see
         # tests/models/keras_hooks_test.py.)
-        if not logs and self.metrics:
+        if not logs and resume.means_restored(self):
             return self.get_metrics_result()
         return super()._get_metrics_result_or_logs(logs)
 
@@ -1243,6 +1243,7 @@ class GAN(keras.Model):
             history = super().fit(**args)
         finally:
             resume.stop_watching(args["callbacks"])
+            resume.set_means_restored(self, False)
             object.__setattr__(self, "_resume_fit_active", False)
             object.__setattr__(self, "_resume_epoch_iterator", None)
             # Set by a restored backup; Keras never clears it, and the next

@@ -144,3 +144,14 @@ def stop_watching(callbacks):
         if getattr(callback, BACKS_UP, False) and hasattr(
                 callback, "stop_watching"):
             callback.stop_watching()
+
+
+def set_means_restored(model, restored):
+    """Marks the epoch under way as resumed with its epoch means restored
+    (set by `BackupAndRestore` at its start, cleared at its end), so that
+    `GAN` logs them even if the epoch runs no step in this process."""
+    object.__setattr__(model, "_resume_means_restored", bool(restored))
+
+
+def means_restored(model):
+    return getattr(model, "_resume_means_restored", False)

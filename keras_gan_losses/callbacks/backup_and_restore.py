@@ -301,7 +301,9 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             yield (name if seen[name] == 1 else f"{name}#{seen[name]}"), peer
 
     def _trackers(self):
-        return [v for m in self.model.metrics for v in m.variables]
+        """The variables of the epoch means (`GAN`: its running totals and
+        counts)."""
+        return list(self.model.metrics_variables)
 
     # ------------------------------------------------------------------
     # following training

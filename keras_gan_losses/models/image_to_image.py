@@ -18,10 +18,10 @@ from keras_gan_losses.models.gan import _contribution
 from keras_gan_losses.models.gan import _unless_loss_scaled
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
+from keras_gan_losses.models.step_logs import StepLogs
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.checks import positive_int
-from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import run_if
 
 #: Short names accepted in `reconstruction_losses`.
@@ -379,13 +379,10 @@ class ImageToImageGAN(GAN):
             else:
                 logged = names
                 checked = [*names, "generator gradients"]
-            self._trackers = {
-                name: keras.metrics.Mean(name=name) for name in logged
-            }
-            self._trackers["nonfinite_steps"] = keras.metrics.Sum(
-                name="nonfinite_steps"
-            )
-            self._guard = StepGuard(checked, value_range=self.data_range)
+            self._step_logs = StepLogs([*logged, "nonfinite_steps"],
+                                       sum_keys=("nonfinite_steps",))
+            self._guard = StepGuard(checked, value_range=self.data_range,
+                                    patience=self.nonfinite_patience)
 
     def get_compile_config(self):
         """The `compile` arguments, serialized (`None` if not compiled)."""
@@ -530,6 +527,8 @@ class ImageToImageGAN(GAN):
         source, target = self._unpack(data)
         seed, step = self._step_seed()
         ok, reason, local_n, global_n = self._check_batch(source, target)
+        # After `nonfinite_patience` bad steps, nothing more is updated.
+        ok = tf.logical_and(ok, tf.logical_not(self._guard.tripped()))
         share = share_of_batch(local_n, global_n)
         source, target = at_least_one_example(source, target)
         g_vars = self.generator.trainable_variables
@@ -558,9 +557,7 @@ class ImageToImageGAN(GAN):
             self._track(name, value, ok)
         self._count(ok)
         self._guard.record(ok, reason, step)
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics}
-        )
+        return self._logs()
 
     def test_step(self, data):
         """One step of `evaluate`: the losses and logit means, no update.
@@ -599,9 +596,7 @@ class ImageToImageGAN(GAN):
         for name, value in terms.items():
             self._track(name, value, ok)
         self._count(ok)
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics}
-        )
+        return self._logs()
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """Trains the GAN, as `keras.Model.fit` does (same arguments).

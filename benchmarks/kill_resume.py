@@ -435,6 +435,11 @@ def report(results, seconds, command, machine):
         "(restoring)\" (a resume of a finished training, before its "
         "\"Health:\" line), \"training\" (from the \"Training\" line: "
         "data, tracing, steps), \"start-up\" (before it).",
+        "- A resume \"from the beginning\" is right when no backup was "
+        "complete yet (a kill during or before the first backup's write); "
+        "the column \"restarts from scratch with a backup present\" counts "
+        "the wrong ones. \"Killed before saying\": the resumed process was "
+        "killed before it printed how it resumed.",
         "",
         "| set-up | kills | killed during | runs after the first "
         "(how each resumed) | failed resumes | restarts from scratch "

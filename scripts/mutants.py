@@ -55,11 +55,16 @@ GAN_MMD = "tests/models/gan_mmd_test.py"
 PERCEPTUAL = "tests/losses/perceptual_test.py"
 MONITOR = "tests/callbacks/training_monitor_test.py"
 CLI = "tests/cli/cli_test.py"
+BACKUP = "tests/callbacks/backup_and_restore_test.py"
+KILL = "tests/cli/kill_resume_test.py"
+EMPTY_REPLICA = "tests/models/gan_empty_replica_test.py"
+ATOMIC = "tests/utils/atomic_test.py"
 STEP_LOGS = "tests/models/step_logs_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
 M = "keras_gan_losses/models/"
+CB = "keras_gan_losses/callbacks/"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -498,13 +503,13 @@ MUTANTS = [
            '{k: v for k, v in losses.items() if k == "g_loss"}, '
            '"generator gradients",',
            (I2I + "::test_non_finite_reconstruction_loss_skips_the_step",)),
-    Mutant("i2i_random_states_not_saved", M + "image_to_image.py",
-           'store[f"{_RANDOM_STATE}{index}"] = state',
+    Mutant("i2i_random_states_not_saved", M + "random_states.py",
+           'store[f"{RANDOM_STATE}{index}"] = state',
            "pass",
            (I2I + "::test_keras_file_round_trip_and_exact_resume",)),
-    Mutant("i2i_empty_replica_not_padded", M + "image_to_image.py",
-           "    if num_replicas() == 1:\n        return source, target",
-           "    if True:\n        return source, target",
+    Mutant("i2i_empty_replica_not_padded", M + "empty_replicas.py",
+           "    if num_replicas() == 1:\n        return tensors",
+           "    if True:\n        return tensors",
            (I2I_DISTRIBUTE,)),
     Mutant("i2i_evaluation_real_images_are_sources",
            "keras_gan_losses/callbacks/gan_evaluation.py",
@@ -699,8 +704,9 @@ MUTANTS = [
            (MONITOR,)),
     Mutant("cli_health_warnings_in_python_form",
            "keras_gan_losses/cli/commands.py",
-           "        if issubclass(category, kgl.callbacks."
-           "TrainingHealthWarning):",
+           "        if issubclass(category, (kgl.callbacks."
+           "TrainingHealthWarning,\n"
+           "                                 kgl.callbacks.BackupWarning)):",
            "        if False:",
            (CLI + "::test_health_findings_print_as_kgl_warnings",)),
     # --- kgl train: conditional when the data has labels; label accuracy ---
@@ -722,6 +728,123 @@ MUTANTS = [
            "asked = np.arange(len(probabilities)) % gan.num_classes",
            "asked = np.arange(1, len(probabilities) + 1) % gan.num_classes",
            (CLI + "::test_label_accuracy_is_the_share_classified_as_asked",)),
+    # --- fault tolerance: empty replicas, exact resume, damaged backups,
+    # full disks, signals, the finishing phase ---
+    Mutant("empty_replica_not_padded", M + "empty_replicas.py",
+           "    if num_replicas() == 1 or (static is not None and "
+           "static > 0):",
+           "    if True:",
+           (EMPTY_REPLICA,)),
+    Mutant("empty_replica_placeholder_not_cut", M + "empty_replicas.py",
+           "    return tf.nest.map_structure(lambda t: t[:count], outputs)",
+           "    return outputs",
+           (EMPTY_REPLICA,)),
+    Mutant("resume_without_data_replay", M + "resume.py",
+           "    if epochs == 0 and batches == 0:\n        return",
+           "    if True:\n        return",
+           (BACKUP,)),
+    Mutant("resume_replays_one_batch_short", M + "resume.py",
+           "            if begin < batches:",
+           "            if begin < batches - 1:",
+           (BACKUP,)),
+    Mutant("resume_epoch_means_not_restored", CB + "backup_and_restore.py",
+           "        if resumed and self._pending_trackers is not None:",
+           "        if False:",
+           (BACKUP,)),
+    Mutant("dropout_seed_states_not_saved", M + "gan.py",
+           "        random_states.save_random_states(store, "
+           "self._random_states())\n",
+           "",
+           (BACKUP,)),
+    Mutant("backups_run_first", M + "resume.py",
+           "    ordered = others + backups",
+           "    ordered = backups + others",
+           (CLI + "::test_resume_continues_an_interrupted_run",)),
+    Mutant("backup_checksums_not_checked", CB + "backup_store.py",
+           "            if _sha256(path) != record[\"sha256\"]:",
+           "            if False:",
+           (BACKUP + "::test_no_usable_backup_stops_with_one_line",)),
+    Mutant("backup_written_in_place", CB + "backup_store.py",
+           "        temporary = atomic.temporary_name(final)",
+           "        temporary = final",
+           (KILL,)),
+    Mutant("backup_keeps_only_the_last", CB + "backup_and_restore.py",
+           "keep=2 if double_checkpoint else 1",
+           "keep=1",
+           (BACKUP + "::test_damaged_last_backup_falls_back_with_a_warning",)),
+    Mutant("no_usable_backup_starts_from_scratch",
+           CB + "backup_and_restore.py",
+           "        raise BackupError(\n            f\"No usable backup in",
+           "        return None\n        raise BackupError(\n"
+           "            f\"No usable backup in",
+           (BACKUP + "::test_no_usable_backup_stops_with_one_line",)),
+    Mutant("full_disk_not_named", "keras_gan_losses/utils/atomic.py",
+           "    if is_disk_full(error):\n        return WriteError(",
+           "    if False:\n        return WriteError(",
+           (ATOMIC, BACKUP + "::test_full_disk_stops_with_the_backup_named"
+            "_and_keeps_the_last", CLI + "::test_full_disk_while_finishing"
+            "_names_the_file_and_keeps_the_backup")),
+    Mutant("backup_space_not_checked", CB + "backup_store.py",
+           "        if free >= needed:\n            return",
+           "        if True:\n            return",
+           (BACKUP + "::test_short_disk_is_found_before_writing",)),
+    Mutant("savedmodel_disk_full_not_named",
+           "keras_gan_losses/utils/atomic.py",
+           "                isinstance(error, Exception) and "
+           "is_disk_full(error)):",
+           "                False):",
+           (ATOMIC,)),
+    Mutant("atomic_write_in_place", "keras_gan_losses/utils/atomic.py",
+           "    temporary = temporary_name(path)\n    try:\n"
+           "        yield temporary\n        if directory:",
+           "    temporary = path\n    try:\n"
+           "        yield temporary\n        if directory:",
+           (ATOMIC,)),
+    Mutant("signal_stops_without_backup", CB + "backup_and_restore.py",
+           "            return\n        self._save()\n        "
+           "self._interrupt()",
+           "            return\n        self._interrupt()",
+           (BACKUP + "::test_signal_backs_up_the_step_and_stops",)),
+    Mutant("sigint_not_watched", CB + "interruption.py",
+           'DEFAULT_SIGNALS = ("SIGTERM", "SIGINT")',
+           'DEFAULT_SIGNALS = ("SIGTERM",)',
+           (BACKUP + "::test_signal_backs_up_the_step_and_stops",)),
+    Mutant("signal_handlers_never_put_back", CB + "interruption.py",
+           "        previous, self._previous = self._previous, {}",
+           "        previous, self._previous = {}, {}",
+           (BACKUP + "::test_signal_backs_up_the_step_and_stops",)),
+    Mutant("preemption_handler_not_used", CB + "backup_and_restore.py",
+           "        if is_multi_worker(strategy):",
+           "        if False:",
+           ("tests/distribute/multi_worker_test.py::test_backup_and_"
+            "restore_after_a_crash_and_a_preemption",)),
+    Mutant("cli_backup_deleted_before_finishing",
+           "keras_gan_losses/cli/resuming.py",
+           "                                          delete_checkpoint=False)",
+           "                                          delete_checkpoint=True)",
+           (KILL,)),
+    Mutant("finished_run_resumed_as_empty", M + "resume.py",
+           "                and position[\"epoch\"] >= epochs:",
+           "                and position[\"epoch\"] > epochs:",
+           (KILL,)),
+    Mutant("monitor_steps_not_restored", CB + "training_monitor.py",
+           "        self.steps = int(state[\"steps\"])",
+           "        self.steps = 0",
+           (CLI + "::test_resume_continues_an_interrupted_run",)),
+    Mutant("resumed_empty_epoch_logs_lost", M + "gan.py",
+           "        if not logs and resume.means_restored(self):",
+           "        if False:",
+           (BACKUP + "::test_signal_backs_up_the_step_and_stops",)),
+    Mutant("history_csv_resumed_batches_lost",
+           "keras_gan_losses/cli/history_csv.py",
+           "            self._batches = resumed[\"batches\"]",
+           "            pass",
+           ("tests/cli/history_csv_test.py",)),
+    Mutant("curves_lose_the_resumed_epochs_steps", CB + "training_curves.py",
+           "            for row in resumed[\"rows\"]:\n"
+           "                self._record_row(row)\n",
+           "",
+           (KILL,)),
 ]
 
 def copy_repository(target):

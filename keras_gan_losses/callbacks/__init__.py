@@ -26,7 +26,10 @@ gan.fit(dataset, epochs=20, callbacks=[
 """
 
 from keras_gan_losses.callbacks.backup_and_restore import BackupAndRestore
+from keras_gan_losses.callbacks.backup_and_restore import BackupWarning
+from keras_gan_losses.callbacks.backup_store import BackupError
 from keras_gan_losses.callbacks.gan_evaluation import GANEvaluation
+from keras_gan_losses.callbacks.interruption import TrainingInterrupted
 from keras_gan_losses.callbacks.sample_grid import SampleGrid
 from keras_gan_losses.callbacks.tensorboard_samples import TensorBoardSamples
 from keras_gan_losses.callbacks.training_curves import TrainingCurves
@@ -41,6 +44,9 @@ __all__ = [
     "GANEvaluation",
     "is_chief",
     "BackupAndRestore",
+    "BackupWarning",
+    "BackupError",
+    "TrainingInterrupted",
     "TrainingMonitor",
     "TrainingHealthWarning",
 ]

@@ -14,6 +14,8 @@ from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
 from keras_gan_losses.models import data_checks
+from keras_gan_losses.models import random_states
+from keras_gan_losses.models import resume
 from keras_gan_losses.models import shape_checks
 from keras_gan_losses.models import signals
 from keras_gan_losses.models.adversarial import adversarial_loss
@@ -23,6 +25,7 @@ from keras_gan_losses.models.combined import needs_features
 from keras_gan_losses.models.combined import resolve_slot
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
+from keras_gan_losses.models.empty_replicas import OnAtLeastOneExample
 from keras_gan_losses.models.guard import GuardMonitor
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
@@ -32,7 +35,6 @@ from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.conditional import call_network
 from keras_gan_losses.utils.distribute import all_reduce_sum
-from keras_gan_losses.utils.distribute import is_multi_worker
 from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import num_replicas
 from keras_gan_losses.utils.distribute import replica_id
@@ -817,14 +819,16 @@ class GAN(keras.Model):
     def _g(self, latent, labels, training, generator=None):
         if generator is None:
             generator = self.generator
-        return call_network(generator, latent, labels, training)
+        return call_network(OnAtLeastOneExample(generator), latent, labels,
+                            training)
 
     def _d(self, images, labels, training, augment_seed=None):
         """The discriminator on `images`, augmented first (`GAN(augment=)`)
         when `augment_seed` is given."""
         if augment_seed is not None:
             images = self.augment(images, augment_seed)
-        return call_network(self.discriminator, images, labels, training)
+        return call_network(OnAtLeastOneExample(self.discriminator), images,
+                            labels, training)
 
     def _augment_seeds(self, seed, training):
         """The augmentation seeds of one update, `(real, fake)`: None
@@ -848,7 +852,7 @@ class GAN(keras.Model):
         d_loss, terms = self._slot_loss(
             "d_loss", real_logits, fake_logits, share
         )
-        discriminator = self.discriminator
+        discriminator = OnAtLeastOneExample(self.discriminator)
         # What the loss computed, for penalties that read the outputs on
         # the same batches (the MMD witness penalty): in training, where
         # they are the training-mode outputs the penalty would compute.
@@ -857,7 +861,7 @@ class GAN(keras.Model):
             # The penalties see D∘T with the real batch's draws (the loss
             # saw the generated batch with draws of its own).
             discriminator = _AugmentedDiscriminator(
-                self.discriminator, self.augment, real_seed
+                discriminator, self.augment, real_seed
             )
             outputs = None
         for index, penalty in enumerate(self.penalties):
@@ -908,8 +912,8 @@ class GAN(keras.Model):
                           self.augment(fake, fake_seed))
         features = {
             layer: tuple(
-                ops.cast(call_network(network, x, labels, training),
-                         "float32")
+                ops.cast(call_network(OnAtLeastOneExample(network), x,
+                                      labels, training), "float32")
                 for x in (real, fake)
             )
             for layer, network in self._feature_networks.items()
@@ -1194,15 +1198,25 @@ class GAN(keras.Model):
         return self._logs(exclude=signals.GRADIENT_KEYS)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        # Keras's TF trainer builds a model on its first batch, reduced over
-        # the replicas; under a multi-worker strategy that reduce fails for
-        # (images, labels) batches. A GAN needs no such build: its networks
-        # are built in __init__ and its optimizers in compile(). (A private
-        # Keras hook: tests/models/keras_hooks_test.py fails if Keras
-        # renames it or changes its signature.)
-        if is_multi_worker(self.distribute_strategy):
-            return
-        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+        # Keras's TF trainer builds a model under a strategy on its first
+        # batch, reduced over the replicas; that reduce fails for
+        # (images, labels) batches under a multi-worker strategy, and for a
+        # first batch that leaves a replica empty. A GAN needs no such
+        # build: its networks are built in __init__ and its optimizers in
+        # compile() (Keras skips it too without a strategy). The hook hands
+        # the epoch iterator over for an exact resume (`models.resume`).
+        # (A private Keras hook: tests/models/keras_hooks_test.py fails if
+        # Keras renames it or changes its signature.)
+        resume.capture_epoch_iterator(self, iterator)
+
+    def _get_metrics_result_or_logs(self, logs):
+        # An epoch resumed from a backup taken after its last batch runs no
+        # step in this process: its logs are the restored epoch means (the
+        # trackers), not Keras's empty ones. (A private Keras hook, see
+        # tests/models/keras_hooks_test.py.)
+        if not logs and resume.means_restored(self):
+            return self.get_metrics_result()
+        return super()._get_metrics_result_or_logs(logs)
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """Trains the GAN, as `keras.Model.fit` does (same arguments).
@@ -1258,11 +1272,24 @@ class GAN(keras.Model):
             # for datasets and generators, which shuffle themselves.
             args["shuffle"] = False
         monitor = GuardMonitor(self, self._guard, self.nonfinite_patience)
-        args["callbacks"] = _append(args.get("callbacks"), monitor)
-        history = super().fit(**args)
+        args["callbacks"] = resume.backups_last(
+            _append(args.get("callbacks"), monitor))
+        object.__setattr__(self, "_resume_fit_active", True)
+        object.__setattr__(self, "_resume_epoch_iterator", None)
+        try:
+            history = super().fit(**args)
+        finally:
+            resume.stop_watching(args["callbacks"])
+            resume.set_means_restored(self, False)
+            object.__setattr__(self, "_resume_fit_active", False)
+            object.__setattr__(self, "_resume_epoch_iterator", None)
+            # Set by a restored backup; Keras never clears it, and the next
+            # `fit` would start at that epoch.
+            self._initial_epoch = None
         if monitor.epoch_counts:
             history.history["nonfinite_steps"] = monitor.epoch_counts
-        if not history.history:
+        if not history.history and not resume.finished_before(
+                args["callbacks"], args.get("epochs", 1)):
             raise ValueError(
                 "The data yielded no batches: nothing was trained. Check "
                 "that the dataset is not empty (e.g. filtered to nothing)."
@@ -1493,6 +1520,26 @@ class GAN(keras.Model):
             sample_signature=sample_signature, verbose=verbose,
             overwrite=overwrite,
         )
+
+    def save_own_variables(self, store):
+        """Saves the model's own variables and the networks' random states
+        (e.g. their dropout layers' seed generators; see
+        `models.random_states`), so that a reloaded or resumed model draws
+        what the uninterrupted one would."""
+        super().save_own_variables(store)
+        random_states.save_random_states(store, self._random_states())
+
+    def load_own_variables(self, store):
+        """Loads what `save_own_variables` saved (files without random
+        states load too, leaving the states as they are)."""
+        own, saved = random_states.split_random_states(store)
+        super().load_own_variables(own)
+        random_states.load_random_states(store, saved,
+                                         self._random_states())
+
+    def _random_states(self):
+        return random_states.random_states(
+            (self.generator, self.discriminator))
 
     def get_config(self):
         """The constructor arguments, with both networks serialized."""

@@ -20,7 +20,8 @@ Usage:
 
 A variant is `base` or comma-separated `key=value` changes of
 `BASE` (e.g. `d_width=64,ema=0.99`); `conditional=1,lecam=0.3` is what
-`kgl train` (and `make demo`) trains by default.
+`kgl train` (and `make demo`) trains by default; `bf16=1` builds both
+networks under the `mixed_bfloat16` policy.
 """
 
 import argparse
@@ -45,7 +46,7 @@ BASE = {
     "g_width": 32, "d_width": 32, "latent_dim": 64, "batch_size": 64,
     "d_lr": 2e-4, "g_lr": 2e-4, "beta_1": 0.5, "beta_2": 0.999,
     "ema": None, "r1": 0.0, "augment": None, "lecam": 0.0, "seed": 0,
-    "conditional": 0,
+    "conditional": 0, "bf16": 0,
 }
 
 
@@ -70,9 +71,21 @@ def parse_variant(text):
 def build(config):
     import keras
 
+    keras.utils.set_random_seed(config["seed"])
+    policy = keras.mixed_precision.global_policy()
+    if config["bf16"]:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        return _build(config)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+
+
+def _build(config):
+    import keras
+
     import keras_gan_losses as kgl
 
-    keras.utils.set_random_seed(config["seed"])
     num_classes = 10 if config["conditional"] else None
     dataset = kgl.data.load_images(
         "mnist_10k", split="train", batch_size=config["batch_size"],

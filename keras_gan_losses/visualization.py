@@ -22,6 +22,7 @@ import tensorflow as tf
 from PIL import Image
 
 from keras_gan_losses.data.scaling import to_uint8
+from keras_gan_losses.utils import atomic
 from keras_gan_losses.utils.checks import non_negative_int
 from keras_gan_losses.utils.checks import positive_int
 
@@ -215,14 +216,14 @@ def encode_png(grid):
 def write_png(path, grid):
     """Writes a `uint8` grid as a PNG file, creating its directory.
 
-    Goes through `tf.io.gfile`, so `path` may also be a `gs://` URL.
+    The file is replaced atomically (see `keras_gan_losses.utils.atomic`);
+    `path` may also be a `gs://` URL (written through `tf.io.gfile`).
     """
     path = os.fspath(path)
     directory = os.path.dirname(path)
     if directory:
         tf.io.gfile.makedirs(directory)
-    with tf.io.gfile.GFile(path, "wb") as file:
-        file.write(encode_png(grid))
+    atomic.write_bytes(path, encode_png(grid))
     return path
 
 

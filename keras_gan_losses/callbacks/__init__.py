@@ -28,7 +28,10 @@ gan.fit(dataset, epochs=20, callbacks=[
 """
 
 from keras_gan_losses.callbacks.backup_and_restore import BackupAndRestore
+from keras_gan_losses.callbacks.backup_and_restore import BackupWarning
+from keras_gan_losses.callbacks.backup_store import BackupError
 from keras_gan_losses.callbacks.gan_evaluation import GANEvaluation
+from keras_gan_losses.callbacks.interruption import TrainingInterrupted
 from keras_gan_losses.callbacks.mode_coverage import Coverage
 from keras_gan_losses.callbacks.mode_coverage import ModeCoverage
 from keras_gan_losses.callbacks.sample_grid import SampleGrid
@@ -45,6 +48,9 @@ __all__ = [
     "GANEvaluation",
     "is_chief",
     "BackupAndRestore",
+    "BackupWarning",
+    "BackupError",
+    "TrainingInterrupted",
     "TrainingMonitor",
     "TrainingHealthWarning",
     "ModeCoverage",

@@ -66,3 +66,12 @@ class StepValues:
                 values[key] = (done * value - self.done * old) / steps
         self.done, self.means = done, means
         return steps, values
+
+    def get_state(self):
+        """The running means so far, JSON-ready (see `set_state`)."""
+        return {"done": self.done, "means": dict(self.means)}
+
+    def set_state(self, state):
+        """Continues from `get_state()`'s result (a resumed epoch)."""
+        self.done = int(state["done"])
+        self.means = {k: float(v) for k, v in state["means"].items()}

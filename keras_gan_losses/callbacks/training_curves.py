@@ -1,6 +1,7 @@
 """`TrainingCurves`: a PNG of the losses, logits and metrics against steps."""
 
 import csv
+import io
 import math
 import os
 
@@ -10,6 +11,7 @@ import numpy as np
 from keras_gan_losses.callbacks.step_values import COUNT_KEYS
 from keras_gan_losses.callbacks.step_values import StepValues
 from keras_gan_losses.callbacks.step_values import as_float
+from keras_gan_losses.utils import atomic
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.chief import is_chief
 
@@ -57,7 +59,11 @@ class TrainingCurves(keras.callbacks.Callback):
     `steps_per_execution` steps) from two consecutive running means, draws
     it as a thin line and a moving average over it as a thick one. The
     file is rewritten (atomically) every `every_n_epochs` epochs and at the
-    end of training, by the chief worker only. Needs matplotlib; it uses
+    end of training, by the chief worker only.
+
+    With `log_path`, its state is backed up by `BackupAndRestore` (placed
+    in the same `GAN.fit`): a run resumed mid-epoch draws the same curves
+    as an uninterrupted one. Needs matplotlib; it uses
     the Agg canvas directly and leaves pyplot's backend alone.
 
     Args:
@@ -110,6 +116,7 @@ class TrainingCurves(keras.callbacks.Callback):
         self._rows = []
         self._steps_done = 0
         self._loaded = False
+        self._resumed_epoch = None
 
     def on_epoch_begin(self, epoch, logs=None):
         if not self._loaded:
@@ -117,6 +124,27 @@ class TrainingCurves(keras.callbacks.Callback):
             self._loaded = True
         self._epoch = epoch
         self._step_values.reset()
+        resumed, self._resumed_epoch = self._resumed_epoch, None
+        if resumed is not None and resumed["epoch"] == epoch:
+            # The steps of this epoch recorded before the backup: not in
+            # the CSV yet (it is written at each epoch's end).
+            self._step_values.set_state(resumed["step_values"])
+            for row in resumed["rows"]:
+                self._record_row(row)
+            self._rows = [list(row) for row in resumed["rows"]]
+
+    def get_state(self):
+        """What a mid-epoch resume needs beyond the CSV log: the epoch's
+        steps recorded so far and the running means (for
+        `BackupAndRestore`)."""
+        return {"epoch": self._epoch, "rows": [list(r) for r in self._rows],
+                "step_values": self._step_values.get_state()}
+
+    def set_state(self, state):
+        """Continues from `get_state()`'s result (called after
+        `on_train_begin`; needs `log_path`, from which the earlier epochs
+        are read back)."""
+        self._resumed_epoch = state
 
     def on_train_batch_end(self, batch, logs=None):
         update = self._step_values.update(batch, logs)
@@ -167,16 +195,21 @@ class TrainingCurves(keras.callbacks.Callback):
             rows = [row for row in csv.reader(file)][1:]
         kept = [row for row in rows if len(row) == 6
                 and int(row[0]) <= first_epoch]
-        for _epoch, step, level, key, value, extra in kept:
-            step = int(step)
-            self.records.setdefault(key, []).append(
-                (step, float(value), float(extra) if extra else None)
-            )
-            if level == "epoch":
-                self.epoch_keys.add(key)
-            self._steps_done = max(self._steps_done, step)
+        for row in kept:
+            self._steps_done = max(self._steps_done, self._record_row(row))
         if len(kept) < len(rows) and is_chief():
             self._write_rows(kept, mode="w")
+
+    def _record_row(self, row):
+        """Adds a CSV row to `records`; returns its step."""
+        _epoch, step, level, key, value, extra = row
+        step = int(step)
+        self.records.setdefault(key, []).append(
+            (step, float(value), float(extra) if extra else None)
+        )
+        if level == "epoch":
+            self.epoch_keys.add(key)
+        return step
 
     def _flush_rows(self):
         if self.log_path is not None and self._rows and is_chief():
@@ -184,17 +217,19 @@ class TrainingCurves(keras.callbacks.Callback):
         self._rows = []
 
     def _write_rows(self, rows, mode):
-        header = mode == "w" or not os.path.isfile(self.log_path)
-        directory = os.path.dirname(self.log_path)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        with open(self.log_path, mode, newline="", encoding="utf-8") as file:
-            writer = csv.writer(file)
-            if header:
-                writer.writerow(
-                    ["epoch", "step", "level", "name", "value", "extra"]
-                )
-            writer.writerows(rows)
+        """Writes (`"w"`) or appends (`"a"`) rows; the file is replaced
+        atomically, so that a kill leaves the previous version whole."""
+        old = ""
+        if mode == "a" and os.path.isfile(self.log_path):
+            with open(self.log_path, newline="", encoding="utf-8") as file:
+                old = file.read()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if not old:
+            writer.writerow(["epoch", "step", "level", "name", "value",
+                             "extra"])
+        writer.writerows(rows)
+        atomic.write_text(self.log_path, old + buffer.getvalue())
 
     # ------------------------------------------------------------------
     # drawing
@@ -263,12 +298,9 @@ class TrainingCurves(keras.callbacks.Callback):
         if self.title:
             figure.suptitle(self.title, fontsize=11)
         figure.tight_layout()
-        directory = os.path.dirname(self.path)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        temporary = self.path + ".tmp.png"
-        figure.savefig(temporary)
-        os.replace(temporary, self.path)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        atomic.write_bytes(self.path, buffer.getvalue())
 
     def _plot(self, ax, key):
         points = self.records[key]

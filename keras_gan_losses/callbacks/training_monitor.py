@@ -3,7 +3,6 @@ plain words, with the remedies."""
 
 import collections
 import dataclasses
-import json
 import math
 import os
 import warnings
@@ -15,6 +14,7 @@ from keras_gan_losses.callbacks.mode_coverage import ModeCoverage
 from keras_gan_losses.callbacks.step_values import COUNT_KEYS
 from keras_gan_losses.callbacks.step_values import StepValues
 from keras_gan_losses.callbacks.step_values import as_float
+from keras_gan_losses.utils import atomic
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.chief import is_chief
 
@@ -175,7 +175,10 @@ class TrainingMonitor(keras.callbacks.Callback):
     `restore_on` (`"diverging"`, `"mode_collapse"`) it also puts back the
     weights (and optimizer states) saved two healthy windows before.
     Every worker of a multi-worker job takes the same decisions (the
-    logged signals are global).
+    logged signals are global). With a `BackupAndRestore` in the same
+    `GAN.fit`, the monitor's state (its windows, references, findings and
+    step count) is part of each backup: a resumed run reports on the
+    whole run's steps and finds what the uninterrupted one would.
 
     Args:
         window (int): Steps the medians are taken over. Defaults to 50.
@@ -282,6 +285,45 @@ class TrainingMonitor(keras.callbacks.Callback):
         self._step_values = StepValues()
         self._epoch = 0
         self._snapshots = collections.deque(maxlen=2)
+        self._last_coverage = None
+        self._resumed_epoch = None
+
+    # ------------------------------------------------------------------
+    # the state a backup keeps
+
+    def get_state(self):
+        """Everything the monitor has seen, for `BackupAndRestore`: a
+        resumed run then reports on the whole run's steps and finds what
+        the uninterrupted one would have."""
+        return {
+            "steps": self.steps,
+            "epoch": self._epoch,
+            "findings": [f.as_dict() for f in self.findings],
+            "values": {k: list(v) for k, v in self._values.items()},
+            "peak": dict(self._peak),
+            "low": dict(self._low),
+            "last_coverage": self._last_coverage,
+            "step_values": self._step_values.get_state(),
+            "snapshots": [[step, weights] for step, weights in
+                          self._snapshots],
+        }
+
+    def set_state(self, state):
+        """Continues from `get_state()`'s result (called after
+        `on_train_begin`)."""
+        self._reset()
+        self.steps = int(state["steps"])
+        self._epoch = int(state["epoch"])
+        self.findings = [Finding(**f) for f in state["findings"]]
+        for key, values in state["values"].items():
+            self._values[key].extend(float(v) for v in values)
+        self._peak = {k: float(v) for k, v in state["peak"].items()}
+        self._low = {k: float(v) for k, v in state["low"].items()}
+        self._last_coverage = state["last_coverage"]
+        self._snapshots.extend((int(step), list(weights))
+                               for step, weights in state["snapshots"])
+        # Mid-epoch, the running means go on in the epoch resumed.
+        self._resumed_epoch = (self._epoch, state["step_values"])
 
     # ------------------------------------------------------------------
     # reading the logs
@@ -293,8 +335,12 @@ class TrainingMonitor(keras.callbacks.Callback):
         self._reset()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
         self._step_values.reset()
+        if self._resumed_epoch is not None and \
+                self._resumed_epoch[0] == epoch:
+            self._step_values.set_state(self._resumed_epoch[1])
+        self._resumed_epoch = None
+        self._epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
         update = self._step_values.update(batch, logs)
@@ -389,7 +435,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         if self._diverged() or self.steps < max(self.warmup, self.window):
             return
         showing = set(self.check(report=False))
-        coverage = getattr(self, "_last_coverage", None)
+        coverage = self._last_coverage
         if coverage is not None and coverage < self.coverage:
             showing.add("mode_collapse")
         if self.coverage_history and self.coverage_history[-1]["dropping"]:
@@ -652,13 +698,7 @@ class TrainingMonitor(keras.callbacks.Callback):
         path)."""
         if self.path is None or not is_chief():
             return
-        directory = os.path.dirname(self.path)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        temporary = self.path + ".tmp"
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump(self.report(), file, indent=2, allow_nan=True)
-        os.replace(temporary, self.path)
+        atomic.write_json(self.path, self.report())
 
 
 def _loss(medians):

@@ -20,10 +20,12 @@ import numpy as np
 import tensorflow as tf
 
 import keras_gan_losses as kgl
+from keras_gan_losses.cli import resuming as resuming_lib
 from keras_gan_losses.cli.history_csv import HistoryCSV
 from keras_gan_losses.cli.mode_coverage import monitor_coverage
 from keras_gan_losses.metrics import extractors
 from keras_gan_losses.metrics.classifier import CLASSIFIER_SCORE_KEYS
+from keras_gan_losses.utils import atomic
 
 
 class CommandError(Exception):
@@ -33,7 +35,8 @@ class CommandError(Exception):
 #: Errors that are the user's to fix: printed as one line by `main`.
 EXPECTED_ERRORS = (CommandError, ValueError, OSError,
                    FloatingPointError, tf.errors.OpError,
-                   kgl.data.DatasetUnavailableError)
+                   kgl.data.DatasetUnavailableError,
+                   kgl.callbacks.BackupError)
 
 #: Settings saved in `config.json` and restored by `--resume`.
 SAVED_SETTINGS = ("data", "loss", "epochs", "batch_size", "latent_dim",
@@ -57,13 +60,16 @@ MIN_SAMPLES_PRECISION_RECALL = 10000
 
 
 def main(args):
-    """Runs `args.command`; returns the exit status (0, 2 or 130)."""
+    """Runs `args.command`; returns the exit status (0, 2, 130 after
+    Ctrl-C, 143 after SIGTERM)."""
     try:
         return {"train": train, "sample": sample, "evaluate": evaluate}[
             args.command](args)
-    except KeyboardInterrupt:
-        print("kgl: interrupted", file=sys.stderr, flush=True)
-        return 130
+    except KeyboardInterrupt as error:
+        message = getattr(error, "kgl_message", None) or "interrupted"
+        print(f"kgl: {message}", file=sys.stderr, flush=True)
+        return 143 if getattr(error, "signal_name", "") == "SIGTERM" \
+            else 130
     except EXPECTED_ERRORS as error:
         print(f"kgl: error: {one_line(error)}", file=sys.stderr, flush=True)
         return 2
@@ -101,7 +107,8 @@ def health_warnings_as_kgl_warnings():
     show = warnings.showwarning
 
     def show_health(message, category, *args, **kwargs):
-        if issubclass(category, kgl.callbacks.TrainingHealthWarning):
+        if issubclass(category, (kgl.callbacks.TrainingHealthWarning,
+                                 kgl.callbacks.BackupWarning)):
             print(file=sys.stderr)
             warn(message)
         else:
@@ -129,6 +136,18 @@ DEFAULT_UNCONDITIONAL_LOSS = kgl.presets.DEFAULT_UNCONDITIONAL
 
 def train(args):
     run_dir, args, resuming = _plan_run_dir(args)
+    with resuming_lib.sigterm_as_interrupt():
+        try:
+            return _train(args, run_dir, resuming)
+        except KeyboardInterrupt as error:
+            if not (run_dir / "config.json").is_file():
+                raise
+            error.kgl_message = resuming_lib.interrupted_message(
+                error, run_dir, args.epochs)
+            raise
+
+
+def _train(args, run_dir, resuming):
     if args.loss is None and getattr(args, "task", None):
         args.loss = DEFAULT_TASK_LOSS
     if getattr(args, "task", None):
@@ -200,12 +219,13 @@ def train(args):
     callbacks += [
         kgl.callbacks.SampleGrid(out_dir / "samples", num_samples=64, seed=0),
         HistoryCSV(out_dir / "history.csv"),
-        kgl.callbacks.BackupAndRestore(str(run_dir / "backup")),
         kgl.callbacks.TrainingCurves(
             out_dir / "curves.png", log_path=out_dir / "steps.csv",
             title=f"{args.loss} {preset.architecture.upper()} on "
                   f"{args.data}",
         ),
+        # GAN.fit runs it after the others, whatever its place.
+        resuming_lib.backup_callback(run_dir),
     ]
     # After the evaluation (its class coverage), before the files: the
     # monitor reads the signals that GAN.fit logs and writes health.json.
@@ -229,8 +249,8 @@ def train(args):
                     steps_per_epoch=args.steps_per_epoch, shuffle=False,
                     verbose=0 if args.quiet else "auto")
     except BaseException as error:
-        if not resuming and epochs_done.count == 0 and chief:
-            _discard_run(run_dir, created)
+        discard_unless_backed_up(run_dir, created, resuming, epochs_done,
+                                 chief)
         if isinstance(error, tf.errors.OpError):
             raise CommandError(_training_error(error, args.data)) from error
         raise
@@ -246,15 +266,23 @@ def train(args):
 
 def finish_run(gan, run_dir, out_dir, chief, samples, compute_metrics):
     """Ends a `kgl train` run: saves the model and its SavedModel export,
-    writes `metrics.json` from `compute_metrics()`, removes a non-chief
-    worker's scratch folder and says where everything is (`samples`
-    names what `samples/` holds)."""
-    gan.save(out_dir / "model.keras")
+    writes `metrics.json` from `compute_metrics()`, then removes the
+    backup, last (see `cli.resuming`), removes a non-chief worker's
+    scratch folder and says where everything is (`samples` names what
+    `samples/` holds). Every file is written to a temporary name and
+    renamed into place."""
+    with atomic.replacing(out_dir / "model.keras") as path:
+        gan.save(path)
     # The run's own export: a resumed run replaces it.
-    gan.export_generator(out_dir / "generator_savedmodel", overwrite=True)
+    with atomic.replacing(out_dir / "generator_savedmodel",
+                          directory=True) as path:
+        gan.export_generator(path)
     metrics = compute_metrics()
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    if not chief:
+    atomic.write_json(out_dir / "metrics.json", metrics)
+    if chief:
+        resuming_lib.remove_backup(run_dir)
+        resuming_lib.remove_stale(run_dir)
+    else:
         shutil.rmtree(out_dir, ignore_errors=True)
     say(f"Done. {samples}: {run_dir}/samples/, curves: {run_dir}/curves.png, "
         f"model: {run_dir}/model.keras, SavedModel: "
@@ -268,6 +296,17 @@ def set_precision(mixed_precision):
         if not tf.config.list_physical_devices("GPU"):
             warn("--mixed-precision on a machine without a GPU: float16 "
                  "runs slower than float32 on CPUs; it is meant for GPUs.")
+
+
+def discard_unless_backed_up(run_dir, created, resuming, epochs_done,
+                             chief):
+    """After a failed first attempt: removes what the run wrote, unless
+    it was resumed, finished an epoch or holds a backup (a run stopped
+    by a signal backs up its step first)."""
+    if resuming or epochs_done.count or not chief or (
+            run_dir / resuming_lib.BACKUP).exists():
+        return
+    _discard_run(run_dir, created)
 
 
 class _EpochCounter(keras.callbacks.Callback):
@@ -301,6 +340,7 @@ def _plan_run_dir(args):
         if (run_dir / "model.keras").is_file() and not (
             run_dir / "backup"
         ).exists():
+            resuming_lib.remove_stale(run_dir)
             raise CommandError(
                 f"--resume {run_dir}: that run has already finished "
                 "(model.keras is written); start a new one with --out."
@@ -314,7 +354,7 @@ def _plan_run_dir(args):
         for key in SAVED_SETTINGS:
             if key in saved:
                 setattr(args, key, saved[key])
-        say(f"Resuming the run in {run_dir}/")
+        say(resuming_lib.resume_line(run_dir, args.epochs))
         return run_dir, args, True
     if args.out:
         run_dir = pathlib.Path(args.out)
@@ -340,7 +380,7 @@ def _start_run_dir(run_dir, args, resuming):
     for name in ("history.csv", "steps.csv", "curves.png", "health.json"):
         (run_dir / name).unlink(missing_ok=True)
     settings = {key: getattr(args, key) for key in SAVED_SETTINGS}
-    (run_dir / "config.json").write_text(json.dumps(settings, indent=2))
+    atomic.write_json(run_dir / "config.json", settings)
     return created
 
 
@@ -671,7 +711,7 @@ def evaluate(args):
         scores = _classifier_scores(real, fake, gan)
         _say_classifier_scores(scores, f"{data} ({args.split})")
         results.update(scores)
-    (run_dir / "evaluation.json").write_text(json.dumps(results, indent=2))
+    atomic.write_json(run_dir / "evaluation.json", results)
     return 0
 
 

@@ -1,10 +1,13 @@
 """`HistoryCSV`: the `history.csv` of `kgl train`, one row per epoch."""
 
 import csv
+import io
 import math
 import os
 
 import keras
+
+from keras_gan_losses.utils import atomic
 
 
 class HistoryCSV(keras.callbacks.Callback):
@@ -30,11 +33,26 @@ class HistoryCSV(keras.callbacks.Callback):
         self._columns = None
         self._steps = 0
         self._batches = 0
+        self._epoch = 0
+        self._resumed = None
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._columns is None:
             self._columns, self._steps = self._keep_rows_before(epoch + 1)
         self._batches = 0
+        resumed, self._resumed = self._resumed, None
+        if resumed is not None and resumed["epoch"] == epoch:
+            self._batches = resumed["batches"]
+        self._epoch = epoch
+
+    def get_state(self):
+        """The batches of the epoch under way (for `BackupAndRestore`: an
+        epoch resumed after its last batch counts them)."""
+        return {"epoch": self._epoch, "batches": self._batches}
+
+    def set_state(self, state):
+        """Continues from `get_state()`'s result."""
+        self._resumed = state
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches = batch + 1
@@ -66,8 +84,14 @@ class HistoryCSV(keras.callbacks.Callback):
         return rows[0], int(kept[-1][1])
 
     def _write(self, rows, mode):
-        with open(self.path, mode, newline="", encoding="utf-8") as file:
-            csv.writer(file).writerows(rows)
+        """Writes or appends rows, replacing the file atomically."""
+        old = ""
+        if mode == "a" and os.path.isfile(self.path):
+            with open(self.path, newline="", encoding="utf-8") as file:
+                old = file.read()
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        atomic.write_text(self.path, old + buffer.getvalue())
 
 
 def _format(value):

@@ -17,9 +17,11 @@ import tensorflow as tf
 
 import keras_gan_losses as kgl
 from keras_gan_losses.cli import commands
+from keras_gan_losses.cli import resuming as resuming_lib
 from keras_gan_losses.cli.commands import CommandError
 from keras_gan_losses.cli.commands import say
 from keras_gan_losses.cli.history_csv import HistoryCSV
+from keras_gan_losses.utils import atomic
 
 #: Held-out pairs in the per-epoch grids (one row each).
 GRID_EXAMPLES = 16
@@ -65,7 +67,7 @@ def train(args, run_dir, resuming):
             pairs=(held_source[:GRID_EXAMPLES], held_target[:GRID_EXAMPLES]),
         ),
         HistoryCSV(out_dir / "history.csv"),
-        kgl.callbacks.BackupAndRestore(str(run_dir / "backup")),
+        resuming_lib.backup_callback(run_dir),
         kgl.callbacks.TrainingCurves(
             out_dir / "curves.png", log_path=out_dir / "steps.csv",
             title=f"pix2pix {args.task} on {args.data} ({_objective(args)})",
@@ -85,8 +87,8 @@ def train(args, run_dir, resuming):
                 steps_per_epoch=args.steps_per_epoch, shuffle=False,
                 verbose=0 if args.quiet else "auto")
     except BaseException as error:
-        if not resuming and epochs_done.count == 0 and chief:
-            commands._discard_run(run_dir, created)
+        commands.discard_unless_backed_up(run_dir, created, resuming,
+                                          epochs_done, chief)
         if isinstance(error, tf.errors.OpError):
             raise CommandError(
                 f"training stopped: {commands.one_line(error)}") from error
@@ -314,7 +316,7 @@ def evaluate(args, run_dir, config):
     report(metrics, f"{count} held-out pairs of {data}")
     results = {**metrics, "task": config["task"], "data": str(data),
                "extractor": extractor_name}
-    (run_dir / "evaluation.json").write_text(json.dumps(results, indent=2))
+    atomic.write_json(run_dir / "evaluation.json", results)
     return 0
 
 

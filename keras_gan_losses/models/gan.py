@@ -15,6 +15,8 @@ from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
 from keras_gan_losses.models import data_checks
+from keras_gan_losses.models import random_states
+from keras_gan_losses.models import resume
 from keras_gan_losses.models import shape_checks
 from keras_gan_losses.models import signals
 from keras_gan_losses.models.adversarial import adversarial_loss
@@ -24,20 +26,23 @@ from keras_gan_losses.models.combined import needs_features
 from keras_gan_losses.models.combined import resolve_slot
 from keras_gan_losses.models.ema import clone_generator
 from keras_gan_losses.models.ema import update_ema
+from keras_gan_losses.models.empty_replicas import OnAtLeastOneExample
 from keras_gan_losses.models.guard import GuardMonitor
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
+from keras_gan_losses.models.step_logs import StepLogs
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.conditional import call_network
 from keras_gan_losses.utils.distribute import all_reduce_sum
-from keras_gan_losses.utils.distribute import is_multi_worker
 from keras_gan_losses.utils.distribute import logs_for_reduction
 from keras_gan_losses.utils.distribute import num_replicas
 from keras_gan_losses.utils.distribute import replica_id
 from keras_gan_losses.utils.distribute import run_if
-from keras_gan_losses.utils.distribute import unscale_for_replicas
+from keras_gan_losses.utils.scopes import NOISE
+from keras_gan_losses.utils.scopes import SIGNALS
+from keras_gan_losses.utils.scopes import name_scoped
 
 
 def default_optimizer():
@@ -468,7 +473,19 @@ class GAN(keras.Model):
                 in `keras.Model.compile`.
             run_eagerly (bool): Whether to run the steps eagerly (for
                 debugging).
-            steps_per_execution (int): Batches per `tf.function` call.
+            steps_per_execution (int): Batches per `tf.function` call, as
+                in Keras. Keras's `fit` loop costs about half a
+                millisecond of Python per call (iterator, callbacks,
+                logs): on a CPU step of a few tens of milliseconds a few
+                per cent, which 10 to 50 steps per call remove. What it
+                changes: callbacks' batch hooks (the progress bar,
+                `TrainingCurves`, `TrainingMonitor`, `BackupAndRestore`'s
+                `save_freq`) run once per call and see the last step's
+                logs, the per-step curves become means over each call's
+                steps, and a SIGTERM or Ctrl-C waits for the call to end.
+                Epoch logs, the guard (its records hold inside a call,
+                `nonfinite_patience` included) and the training itself are
+                the same. `kgl train` uses it (`--steps-per-execution`).
             auto_scale_loss (bool): Under the `"mixed_float16"` policy, wrap
                 both optimizers in a Keras `LossScaleOptimizer`.
             nonfinite_patience (int | None): A training step whose data,
@@ -665,22 +682,17 @@ class GAN(keras.Model):
             # strategy's scope, or MirroredStrategy fails on a placeholder.
             self.d_optimizer.build(self.discriminator.trainable_variables)
             self.g_optimizer.build(self.generator.trainable_variables)
-            self._trackers = {
-                name: keras.metrics.Mean(name=name)
-                for name in ["d_loss", "g_loss", *penalty_names,
-                             *component_keys, "d_real", "d_fake"]
-            }
-            self._trackers["nonfinite_steps"] = keras.metrics.Sum(
-                name="nonfinite_steps"
-            )
+            keys = ["d_loss", "g_loss", *penalty_names, *component_keys,
+                    "d_real", "d_fake", "nonfinite_steps"]
             if self.training_signals:
-                for name in signals.signal_keys(self.d_loss):
-                    self._trackers[name] = keras.metrics.Mean(name=name)
+                keys += signals.signal_keys(self.d_loss)
+            self._step_logs = StepLogs(keys, sum_keys=("nonfinite_steps",))
             self._guard = StepGuard(
                 ["d_loss", *penalty_names, "discriminator gradients",
                  "g_loss", "generator gradients", *component_keys],
                 value_range=self.data_range,
                 num_classes=self.num_classes,
+                patience=self.nonfinite_patience,
             )
             # Penalties with state (LeCam's moving averages): model
             # variables, saved with the weights.
@@ -696,9 +708,29 @@ class GAN(keras.Model):
 
     @property
     def metrics(self):
-        """The `keras.metrics.Mean` trackers of the logged values, reset by
-        Keras at the start of every epoch and of every `evaluate`."""
-        return list(getattr(self, "_trackers", {}).values())
+        """One read-only `keras.metrics.Metric` per logged value, in the
+        order of the logs (see `models.step_logs`)."""
+        logs = getattr(self, "_step_logs", None)
+        return [] if logs is None else list(logs.views)
+
+    @property
+    def metrics_variables(self):
+        """The variables of the logged values' running means (the views
+        in `metrics` own none)."""
+        logs = getattr(self, "_step_logs", None)
+        return [] if logs is None else list(logs.metric.variables)
+
+    def reset_metrics(self):
+        """Zeroes the running means of the logged values (Keras calls it
+        at the start of every epoch and of every `evaluate`)."""
+        logs = getattr(self, "_step_logs", None)
+        if logs is not None:
+            logs.reset()
+
+    def _logs(self, exclude=()):
+        """Adds this step's logged values and returns the logs."""
+        self._step_logs.update()
+        return logs_for_reduction(self._step_logs.result(exclude))
 
     def get_compile_config(self):
         """The `compile` arguments, serialized, for `.keras` files (`None`
@@ -747,6 +779,7 @@ class GAN(keras.Model):
                 "evaluating it."
             )
 
+    @name_scoped(NOISE)
     def _step_seed(self, state=None):
         """Returns `(seed, step)`: this step's seed, different on every
         replica, and the step's index (the same on every replica)."""
@@ -757,6 +790,7 @@ class GAN(keras.Model):
         state.assign_add(tf.constant([0, 1], tf.int64))
         return random.fold_in(value, replica_id()), value[1]
 
+    @name_scoped(NOISE)
     def _latent(self, batch_size, seed):
         return random.stateless_normal((batch_size, self.latent_dim), seed)
 
@@ -791,14 +825,16 @@ class GAN(keras.Model):
     def _g(self, latent, labels, training, generator=None):
         if generator is None:
             generator = self.generator
-        return call_network(generator, latent, labels, training)
+        return call_network(OnAtLeastOneExample(generator), latent, labels,
+                            training)
 
     def _d(self, images, labels, training, augment_seed=None):
         """The discriminator on `images`, augmented first (`GAN(augment=)`)
         when `augment_seed` is given."""
         if augment_seed is not None:
             images = self.augment(images, augment_seed)
-        return call_network(self.discriminator, images, labels, training)
+        return call_network(OnAtLeastOneExample(self.discriminator), images,
+                            labels, training)
 
     def _augment_seeds(self, seed, training):
         """The augmentation seeds of one update, `(real, fake)`: None
@@ -822,12 +858,18 @@ class GAN(keras.Model):
         d_loss, terms = self._slot_loss(
             "d_loss", real_logits, fake_logits, share
         )
-        discriminator = self.discriminator
+        discriminator = OnAtLeastOneExample(self.discriminator)
+        # What the loss computed, for penalties that read the outputs on
+        # the same batches (the MMD witness penalty): in training, where
+        # they are the training-mode outputs the penalty would compute.
+        outputs = (real_logits, fake_logits) if training else None
         if real_seed is not None:
-            # The penalties see D∘T with the real batch's draws.
+            # The penalties see D∘T with the real batch's draws (the loss
+            # saw the generated batch with draws of its own).
             discriminator = _AugmentedDiscriminator(
-                self.discriminator, self.augment, real_seed
+                discriminator, self.augment, real_seed
             )
+            outputs = None
         for index, penalty in enumerate(self.penalties):
             if getattr(penalty, "uses_logits", False):
                 value = self._logit_penalty(penalty, real_logits,
@@ -836,10 +878,12 @@ class GAN(keras.Model):
                     value = value * share
                 terms[penalty.name] = value
                 continue
+            shared = ({"outputs": outputs}
+                      if getattr(penalty, "uses_outputs", False) else {})
             value = penalty(
                 discriminator, real, fake,
                 seed=random.fold_in(seed, index), conditioning=labels,
-                step=self._schedule_step(),
+                step=self._schedule_step(), **shared,
             )
             # Penalties are plain means: weight them as the losses are, so
             # that summing over replicas gives the global batch's mean.
@@ -874,8 +918,8 @@ class GAN(keras.Model):
                           self.augment(fake, fake_seed))
         features = {
             layer: tuple(
-                ops.cast(call_network(network, x, labels, training),
-                         "float32")
+                ops.cast(call_network(OnAtLeastOneExample(network), x,
+                                      labels, training), "float32")
                 for x in (real, fake)
             )
             for layer, network in self._feature_networks.items()
@@ -955,11 +999,7 @@ class GAN(keras.Model):
         (see `share_of_batch`); the trackers average over the replicas, so
         they get it times the number of replicas.
         """
-        value = unscale_for_replicas(contribution)
-        self._trackers[name].update_state(
-            tf.where(ok, value, tf.zeros_like(value)),
-            sample_weight=tf.cast(ok, value.dtype),
-        )
+        self._step_logs.add(name, contribution, ok, scale=num_replicas())
 
     def _track_discriminator(self, d_loss, terms, real_logits, fake_logits,
                              share, ok):
@@ -977,14 +1017,12 @@ class GAN(keras.Model):
         """Adds a value that is the same on every replica (computed from
         all-reduced sums) to its epoch mean, unless the step failed or the
         value is not finite."""
-        ok = tf.logical_and(ok, tf.math.is_finite(value))
-        self._trackers[name].update_state(
-            tf.where(ok, value, tf.zeros_like(value)),
-            sample_weight=tf.cast(ok, value.dtype),
-        )
+        self._step_logs.add(name, value, ok, finite_only=True)
 
+    @name_scoped(SIGNALS)
     def _track_d_signals(self, real_logits, fake_logits, share, ok,
-                         grads=None, fake=None, real=None, last=True):
+                         grads=None, fake=None, real=None, last=True,
+                         half_squares=None):
         """Logs the discriminator's signals (see `models.signals`): its
         accuracy or logit gap, its gradient norm and, on the last update
         of a step, the generated batch's diversity."""
@@ -1003,30 +1041,31 @@ class GAN(keras.Model):
                             ok)
         if grads is not None:
             self._track_global("d_grad_norm", signals.gradient_norm(
-                grads, self.d_optimizer), ok)
+                grads, self.d_optimizer, half_squares), ok)
         if last and fake is not None:
             self._track_global("diversity", signals.diversity(fake, real),
                                ok)
 
-    def _track_g_signals(self, grads, ok):
+    @name_scoped(SIGNALS)
+    def _track_g_signals(self, grads, half_squares, ok):
         """Logs the generator's gradient norm (see `models.signals`)."""
         if self.training_signals:
             self._track_global("g_grad_norm", signals.gradient_norm(
-                grads, self.g_optimizer), ok)
+                grads, self.g_optimizer, half_squares), ok)
 
     def _count(self, ok):
         # Every replica knows the same `ok`: count it once.
         bad = tf.cast(tf.logical_not(ok), tf.float32)
-        self._trackers["nonfinite_steps"].update_state(
-            tf.where(tf.equal(replica_id(), 0), bad, 0.0)
-        )
+        self._step_logs.add("nonfinite_steps",
+                            tf.where(tf.equal(replica_id(), 0), bad, 0.0))
 
     def _d_gradients(self, real, labels, latent_seed, penalty_seed, share):
         """One discriminator update's gradients, checked.
 
         Returns:
-            `(ok, reason, grads, values)`: the guard's verdict, the
-            gradients and what `_track_discriminator` logs.
+            `(ok, reason, grads, values, fake, half_squares)`: the guard's
+            verdict, the gradients, what `_track_discriminator` logs, the
+            generated batch and the gradients' `half_squared_norm`.
         """
         batch_size = tf.shape(real)[0]
         d_vars = self.discriminator.trainable_variables
@@ -1041,13 +1080,14 @@ class GAN(keras.Model):
             total = d_loss + sum(terms[p.name] for p in self.penalties)
             scaled = self.d_optimizer.scale_loss(total)
         grads = tape.gradient(scaled, d_vars)
+        half_squares = signals.half_squared_norm(grads)
         ok, reason = self._guard.check_update(
             self._checked_losses("d_loss", d_loss, terms),
             "discriminator gradients",
-            _unless_loss_scaled(self.d_optimizer, grads),
+            _unless_loss_scaled(self.d_optimizer, grads), half_squares,
         )
         return (ok, reason, grads, (d_loss, terms, real_logits, fake_logits),
-                fake)
+                fake, half_squares)
 
     def train_step(self, data):
         """One training step of `fit`: `d_steps` discriminator updates,
@@ -1067,12 +1107,15 @@ class GAN(keras.Model):
         ok, reason, labels, local_n, global_n = self._guard.check_batch(
             real, labels
         )
+        # After `nonfinite_patience` bad steps, nothing more is updated.
+        ok = tf.logical_and(ok, tf.logical_not(self._guard.tripped()))
         share = share_of_batch(local_n, global_n)
         g_vars = self.generator.trainable_variables
         # Each update runs only while every check of this step has passed;
         # `reason` keeps the first failure.
         for index in range(self.d_steps):
-            update_ok, update_reason, grads, values, fake = self._d_gradients(
+            (update_ok, update_reason, grads, values, fake,
+             half_squares) = self._d_gradients(
                 real, labels, random.fold_in(seed, 2 * index),
                 random.fold_in(seed, 2 * index + 1), share,
             )
@@ -1083,7 +1126,8 @@ class GAN(keras.Model):
             self._track_discriminator(*values, share, ok)
             self._track_d_signals(values[2], values[3], share, ok,
                                   grads=grads, fake=fake, real=real,
-                                  last=index == self.d_steps - 1)
+                                  last=index == self.d_steps - 1,
+                                  half_squares=half_squares)
 
         latent = self._latent(
             tf.shape(real)[0], random.fold_in(seed, 2 * self.d_steps)
@@ -1095,10 +1139,11 @@ class GAN(keras.Model):
             )
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = tape.gradient(scaled, g_vars)
+        half_squares = signals.half_squared_norm(grads)
         update_ok, update_reason = self._guard.check_update(
             self._checked_losses("g_loss", g_loss, g_parts),
             "generator gradients",
-            _unless_loss_scaled(self.g_optimizer, grads),
+            _unless_loss_scaled(self.g_optimizer, grads), half_squares,
         )
         reason = tf.where(ok, update_reason, reason)
         ok = tf.logical_and(ok, update_ok)
@@ -1107,12 +1152,10 @@ class GAN(keras.Model):
         self._track("g_loss", g_loss, ok)
         for name, value in g_parts.items():
             self._track(name, value, ok)
-        self._track_g_signals(grads, ok)
+        self._track_g_signals(grads, half_squares, ok)
         self._count(ok)
         self._guard.record(ok, reason, step)
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics}
-        )
+        return self._logs()
 
     def _apply_generator_update(self, grads):
         g_vars = self.generator.trainable_variables
@@ -1168,21 +1211,28 @@ class GAN(keras.Model):
         self._count(ok)
         self._penalty_updates.clear()
         # Nothing is updated: no gradient norm to report.
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics
-             if m.name not in signals.GRADIENT_KEYS}
-        )
+        return self._logs(exclude=signals.GRADIENT_KEYS)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        # Keras's TF trainer builds a model on its first batch, reduced over
-        # the replicas; under a multi-worker strategy that reduce fails for
-        # (images, labels) batches. A GAN needs no such build: its networks
-        # are built in __init__ and its optimizers in compile(). (A private
-        # Keras hook: tests/models/keras_hooks_test.py fails if Keras
-        # renames it or changes its signature.)
-        if is_multi_worker(self.distribute_strategy):
-            return
-        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+        # Keras's TF trainer builds a model under a strategy on its first
+        # batch, reduced over the replicas; that reduce fails for
+        # (images, labels) batches under a multi-worker strategy, and for a
+        # first batch that leaves a replica empty. A GAN needs no such
+        # build: its networks are built in __init__ and its optimizers in
+        # compile() (Keras skips it too without a strategy). The hook hands
+        # the epoch iterator over for an exact resume (`models.resume`).
+        # (A private Keras hook: tests/models/keras_hooks_test.py fails if
+        # Keras renames it or changes its signature.)
+        resume.capture_epoch_iterator(self, iterator)
+
+    def _get_metrics_result_or_logs(self, logs):
+        # An epoch resumed from a backup taken after its last batch runs no
+        # step in this process: its logs are the restored epoch means (the
+        # trackers), not Keras's empty ones. (A private Keras hook, see
+        # tests/models/keras_hooks_test.py.)
+        if not logs and resume.means_restored(self):
+            return self.get_metrics_result()
+        return super()._get_metrics_result_or_logs(logs)
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """Trains the GAN, as `keras.Model.fit` does (same arguments).
@@ -1238,11 +1288,24 @@ class GAN(keras.Model):
             # for datasets and generators, which shuffle themselves.
             args["shuffle"] = False
         monitor = GuardMonitor(self, self._guard, self.nonfinite_patience)
-        args["callbacks"] = _append(args.get("callbacks"), monitor)
-        history = super().fit(**args)
+        args["callbacks"] = resume.backups_last(
+            _append(args.get("callbacks"), monitor))
+        object.__setattr__(self, "_resume_fit_active", True)
+        object.__setattr__(self, "_resume_epoch_iterator", None)
+        try:
+            history = super().fit(**args)
+        finally:
+            resume.stop_watching(args["callbacks"])
+            resume.set_means_restored(self, False)
+            object.__setattr__(self, "_resume_fit_active", False)
+            object.__setattr__(self, "_resume_epoch_iterator", None)
+            # Set by a restored backup; Keras never clears it, and the next
+            # `fit` would start at that epoch.
+            self._initial_epoch = None
         if monitor.epoch_counts:
             history.history["nonfinite_steps"] = monitor.epoch_counts
-        if not history.history:
+        if not history.history and not resume.finished_before(
+                args["callbacks"], args.get("epochs", 1)):
             raise ValueError(
                 "The data yielded no batches: nothing was trained. Check "
                 "that the dataset is not empty (e.g. filtered to nothing)."
@@ -1473,6 +1536,26 @@ class GAN(keras.Model):
             sample_signature=sample_signature, verbose=verbose,
             overwrite=overwrite,
         )
+
+    def save_own_variables(self, store):
+        """Saves the model's own variables and the networks' random states
+        (e.g. their dropout layers' seed generators; see
+        `models.random_states`), so that a reloaded or resumed model draws
+        what the uninterrupted one would."""
+        super().save_own_variables(store)
+        random_states.save_random_states(store, self._random_states())
+
+    def load_own_variables(self, store):
+        """Loads what `save_own_variables` saved (files without random
+        states load too, leaving the states as they are)."""
+        own, saved = random_states.split_random_states(store)
+        super().load_own_variables(own)
+        random_states.load_random_states(store, saved,
+                                         self._random_states())
+
+    def _random_states(self):
+        return random_states.random_states(
+            (self.generator, self.discriminator))
 
     def get_config(self):
         """The constructor arguments, with both networks serialized."""

@@ -18,9 +18,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_losses.models import signals
 from keras_gan_losses.models.data_checks import RANGE_SLACK
 from keras_gan_losses.utils.distribute import all_reduce_sum
 from keras_gan_losses.utils.distribute import num_replicas
+from keras_gan_losses.utils.scopes import GUARD
+from keras_gan_losses.utils.scopes import name_scoped
 
 #: Quantities the batch check looks at, in the order of their codes.
 BATCH_QUANTITIES = ("data", "data_range", "labels")
@@ -64,20 +67,50 @@ def any_bad(values):
     return tf.reduce_max(tf.stack([_is_bad(v) for v in values]))
 
 
+def gradients_bad(grads, half_squared_norm=None):
+    """1.0 if any gradient has a non-finite entry, as `any_bad`, at the
+    cost of one sum of squares per tensor.
+
+    The sums of squares are `signals.half_squared_norm`'s, which the
+    gradient-norm signal reads too (`half_squared_norm`, if the caller
+    has it). A NaN or Inf entry makes their total non-finite;
+    only then (or when finite entries overflow it, beyond about 1.8e19)
+    are the entries checked one by one, so a finite gradient, however
+    large, is never reported as non-finite.
+    """
+    grads = [tf.cast(g, tf.float32) for g in grads if g is not None]
+    if not grads:
+        return tf.constant(0.0)
+    total = (signals.half_squared_norm(grads) if half_squared_norm is None
+             else half_squared_norm)
+    return tf.cond(tf.math.is_finite(total), lambda: tf.constant(0.0),
+                   lambda: any_bad(grads))
+
+
 class StepGuard:
     """In-graph state and checks of the non-finite guard.
+
+    The records are kept in the graph, so that they hold however many
+    steps run between two looks from Python (`steps_per_execution`): the
+    first run of bad steps that began since `GuardMonitor` last looked,
+    and the first run that reached `patience` steps, after which every
+    step is skipped until `reset` (so that the weights stay those from
+    before that run, as the monitor's error says).
 
     Args:
         quantities: Names of everything the guard checks, in the order the
             step checks them (their index is the code stored in `reason`).
         value_range: `(low, high)` the real images must lie in, or None.
         num_classes: For a conditional GAN, the number of classes.
+        patience: Bad steps in a row that stop training, or None.
     """
 
-    def __init__(self, quantities, value_range=None, num_classes=None):
+    def __init__(self, quantities, value_range=None, num_classes=None,
+                 patience=None):
         self.quantities = tuple(BATCH_QUANTITIES) + tuple(quantities)
         self.value_range = value_range
         self.num_classes = num_classes
+        self.patience = patience
 
         def variable(value, dtype):
             return tf.Variable(
@@ -91,6 +124,12 @@ class StepGuard:
         self.run_length = variable(0, tf.int64)
         self.run_start = variable(-1, tf.int64)
         self.reason = variable(-1, tf.int32)
+        # The first run that began since the monitor last looked (-1: none).
+        self.new_run_start = variable(-1, tf.int64)
+        self.new_run_reason = variable(-1, tf.int32)
+        # The first run that reached `patience` steps (-1: none).
+        self.tripped_start = variable(-1, tf.int64)
+        self.tripped_reason = variable(-1, tf.int32)
         # What the last refused batch looked like, for the error message.
         self.batch_problem = variable(-1, tf.int32)
         self.batch_min = variable(0.0, tf.float32)
@@ -100,6 +139,7 @@ class StepGuard:
     def code(self, name):
         return self.quantities.index(name)
 
+    @name_scoped(GUARD)
     def check_batch(self, images, labels):
         """Checks a batch; returns `(ok, reason, labels, local_n, global_n)`.
 
@@ -147,7 +187,9 @@ class StepGuard:
         self.bad_label.assign(tf.where(label_bad, bad_label, self.bad_label))
         return ok, reason, labels, local_n, global_n
 
-    def check_update(self, losses, gradients_name=None, grads=None):
+    @name_scoped(GUARD)
+    def check_update(self, losses, gradients_name=None, grads=None,
+                     half_squared_norm=None):
         """Checks one update: its losses and its gradients.
 
         Args:
@@ -156,6 +198,8 @@ class StepGuard:
             grads: The update's gradients, or None not to check them (a
                 `LossScaleOptimizer` skips non-finite gradients itself:
                 they are how it finds its scale).
+            half_squared_norm (Tensor | None): `signals.half_squared_norm`
+                of `grads`, if the caller computed it already.
 
         Returns:
             `(ok, reason)`: scalar bool, the same on every replica, and the
@@ -164,20 +208,60 @@ class StepGuard:
         flags = [_is_bad(loss) for loss in losses.values()]
         codes = [self.code(name) for name in losses]
         if grads is not None:
-            flags.append(any_bad(grads))
+            flags.append(gradients_bad(grads, half_squared_norm))
             codes.append(self.code(gradients_name))
         bad = all_reduce_sum(tf.stack(flags)) > 0
         return tf.logical_not(tf.reduce_any(bad)), _first(bad, codes)
 
+    @name_scoped(GUARD)
+    def tripped(self):
+        """Whether a run of bad steps has reached `patience` (a scalar
+        bool): the step must not update anything."""
+        return self.tripped_start >= 0
+
+    @name_scoped(GUARD)
     def record(self, ok, reason, step):
         """Extends or ends the run of bad steps after a training step."""
         bad = tf.logical_not(ok)
         starts = tf.logical_and(bad, tf.equal(self.run_length, 0))
-        self.run_start.assign(tf.where(starts, step, self.run_start))
-        self.reason.assign(tf.where(starts, reason, self.reason))
-        self.run_length.assign(
-            tf.where(bad, self.run_length + 1, tf.zeros_like(self.run_length))
-        )
+        run_start = tf.where(starts, step, self.run_start)
+        run_reason = tf.where(starts, reason, self.reason)
+        run_length = tf.where(bad, self.run_length + 1,
+                              tf.zeros_like(self.run_length))
+        self.run_start.assign(run_start)
+        self.reason.assign(run_reason)
+        self.run_length.assign(run_length)
+        first_new = tf.logical_and(starts, self.new_run_start < 0)
+        self.new_run_start.assign(
+            tf.where(first_new, step, self.new_run_start))
+        self.new_run_reason.assign(
+            tf.where(first_new, reason, self.new_run_reason))
+        if self.patience is not None:
+            trips = tf.logical_and(run_length >= self.patience,
+                                   self.tripped_start < 0)
+            self.tripped_start.assign(
+                tf.where(trips, run_start, self.tripped_start))
+            self.tripped_reason.assign(
+                tf.where(trips, run_reason, self.tripped_reason))
+
+    def take_new_run(self):
+        """`(start, reason code)` of the first run of bad steps that began
+        since the last call (`(-1, -1)` if none), in Python."""
+        start = int(self.new_run_start.numpy())
+        code = int(self.new_run_reason.numpy())
+        if start >= 0:
+            self.new_run_start.assign(-1)
+            self.new_run_reason.assign(-1)
+        return start, code
+
+    def reset(self):
+        """Forgets every run (at the start of `fit`)."""
+        for variable, value in ((self.run_length, 0), (self.run_start, -1),
+                                (self.reason, -1), (self.new_run_start, -1),
+                                (self.new_run_reason, -1),
+                                (self.tripped_start, -1),
+                                (self.tripped_reason, -1)):
+            variable.assign(value)
 
 
 def _first(bad, codes):
@@ -219,6 +303,11 @@ class GuardMonitor(keras.callbacks.Callback):
     the expected range, out-of-range labels) raises a `ValueError` at once;
     a run of non-finite training steps warns once and, after `patience`
     steps in a row, raises a `FloatingPointError` naming where it began.
+    It reads the guard's records after each call of the step function:
+    with `steps_per_execution=N` that is every N steps, and the records
+    (kept in the graph) hold what happened in between: the first run that
+    began, and the run that reached `patience` (every later step of the
+    execution is skipped, so the weights are still those from before it).
     """
 
     def __init__(self, gan, guard, patience):
@@ -235,6 +324,7 @@ class GuardMonitor(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._warned_run = None
         self._epoch_starts = []
+        self.guard.reset()
 
     def on_epoch_begin(self, epoch, logs=None):
         step = int(self.gan.noise_state.numpy()[1])
@@ -252,25 +342,24 @@ class GuardMonitor(keras.callbacks.Callback):
         if not new:
             return
         self._raise_for_batch()
-        run_length = int(self.guard.run_length.numpy())
-        if run_length == 0:
-            return
-        start = int(self.guard.run_start.numpy())
-        where, what = self._where(start), self._what()
-        if self._warned_run != start:
+        start, code = self.guard.take_new_run()
+        if start >= 0 and self._warned_run != start:
             self._warned_run = start
+            what = self._what(code)
             warnings.warn(
-                f"Non-finite {what} at {where}: the step was skipped (no "
-                f"weight or optimizer state changed). To fix: "
+                f"Non-finite {what} at {self._where(start)}: the step was "
+                f"skipped (no weight or optimizer state changed). To fix: "
                 f"{_advice(what)}",
                 RuntimeWarning, stacklevel=2,
             )
-        if self.patience is not None and run_length >= self.patience:
+        start = int(self.guard.tripped_start.numpy())
+        if start >= 0:
+            what = self._what(int(self.guard.tripped_reason.numpy()))
             raise FloatingPointError(
-                f"Training stopped: {run_length} steps in a row had "
-                f"non-finite values, starting at {where} with non-finite "
-                f"{what}. The weights are those from before that step. "
-                f"To fix: {_advice(what)}"
+                f"Training stopped: {self.patience} steps in a row had "
+                f"non-finite values, starting at {self._where(start)} with "
+                f"non-finite {what}. The weights are those from before "
+                f"that step. To fix: {_advice(what)}"
             )
 
     def on_test_begin(self, logs=None):
@@ -322,8 +411,7 @@ class GuardMonitor(keras.callbacks.Callback):
             "pass `data_range=` to GAN() (None turns the check off)."
         )
 
-    def _what(self):
-        reason = int(self.guard.reason.numpy())
+    def _what(self, reason):
         if reason < 0:
             return "values"
         return self.guard.quantities[reason]

@@ -12,16 +12,16 @@ from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
 from keras_gan_losses.models import pair_checks
 from keras_gan_losses.models.adversarial import adversarial_loss
+from keras_gan_losses.models.empty_replicas import at_least_one_example
 from keras_gan_losses.models.gan import GAN
 from keras_gan_losses.models.gan import _contribution
 from keras_gan_losses.models.gan import _unless_loss_scaled
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
+from keras_gan_losses.models.step_logs import StepLogs
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.checks import positive_int
-from keras_gan_losses.utils.distribute import logs_for_reduction
-from keras_gan_losses.utils.distribute import num_replicas
 from keras_gan_losses.utils.distribute import run_if
 
 #: Short names accepted in `reconstruction_losses`.
@@ -33,9 +33,6 @@ _RECONSTRUCTION_ALIASES = {
     "mse": keras.losses.MeanSquaredError,
     "mean_squared_error": keras.losses.MeanSquaredError,
 }
-
-#: Key prefix of the networks' random states in saved files.
-_RANDOM_STATE = "random_state_"
 
 _RESERVED_KEYS = {"d_loss", "g_loss", "d_real", "d_fake", "nonfinite_steps"}
 
@@ -52,29 +49,6 @@ class _SourceLastCritic:
     def __call__(self, inputs, training=False):
         image, source = inputs
         return self.discriminator([source, image], training=training)
-
-
-def _at_least_one_example(source, target):
-    """An empty replica's batch (a partial batch split over more replicas
-    than it holds examples) as one example of zeros.
-
-    TensorFlow's (2.21) CPU convolutions return a tensor of the wrong
-    shape for an empty batch, which breaks convolutional networks there.
-    The replica's share of the batch stays 0 (`share_of_batch` counts
-    the real examples), so the zeros contribute nothing to any update or
-    log.
-    """
-    if num_replicas() == 1:
-        return source, target
-    pad = tf.maximum(1 - tf.shape(source)[0], 0)
-
-    def padded(images):
-        zeros = tf.zeros(
-            tf.concat([[pad], tf.shape(images)[1:]], axis=0), images.dtype
-        )
-        return tf.concat([images, zeros], axis=0)
-
-    return padded(source), padded(target)
 
 
 def _reconstruction_loss(loss):
@@ -405,13 +379,10 @@ class ImageToImageGAN(GAN):
             else:
                 logged = names
                 checked = [*names, "generator gradients"]
-            self._trackers = {
-                name: keras.metrics.Mean(name=name) for name in logged
-            }
-            self._trackers["nonfinite_steps"] = keras.metrics.Sum(
-                name="nonfinite_steps"
-            )
-            self._guard = StepGuard(checked, value_range=self.data_range)
+            self._step_logs = StepLogs([*logged, "nonfinite_steps"],
+                                       sum_keys=("nonfinite_steps",))
+            self._guard = StepGuard(checked, value_range=self.data_range,
+                                    patience=self.nonfinite_patience)
 
     def get_compile_config(self):
         """The `compile` arguments, serialized (`None` if not compiled)."""
@@ -557,8 +528,10 @@ class ImageToImageGAN(GAN):
         source, target = self._unpack(data)
         seed, step = self._step_seed()
         ok, reason, local_n, global_n = self._check_batch(source, target)
+        # After `nonfinite_patience` bad steps, nothing more is updated.
+        ok = tf.logical_and(ok, tf.logical_not(self._guard.tripped()))
         share = share_of_batch(local_n, global_n)
-        source, target = _at_least_one_example(source, target)
+        source, target = at_least_one_example(source, target)
         g_vars = self.generator.trainable_variables
         with tf.GradientTape() as tape:
             fake = self.generator(source, training=True)
@@ -585,9 +558,7 @@ class ImageToImageGAN(GAN):
             self._track(name, value, ok)
         self._count(ok)
         self._guard.record(ok, reason, step)
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics}
-        )
+        return self._logs()
 
     def test_step(self, data):
         """One step of `evaluate`: the losses and logit means, no update.
@@ -603,7 +574,7 @@ class ImageToImageGAN(GAN):
         seed, _ = self._step_seed(self.eval_noise_state)
         ok, _, local_n, global_n = self._check_batch(source, target)
         share = share_of_batch(local_n, global_n)
-        source, target = _at_least_one_example(source, target)
+        source, target = at_least_one_example(source, target)
         fake = self.generator(source, training=False)
         losses = {}
         values = None
@@ -626,9 +597,7 @@ class ImageToImageGAN(GAN):
         for name, value in terms.items():
             self._track(name, value, ok)
         self._count(ok)
-        return logs_for_reduction(
-            {m.name: m.result() for m in self.metrics}
-        )
+        return self._logs()
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """Trains the GAN, as `keras.Model.fit` does (same arguments).
@@ -772,38 +741,6 @@ class ImageToImageGAN(GAN):
         )])
         archive.write_out(str(path), verbose=verbose)
         return path
-
-    def _random_states(self):
-        """The seed-generator states of the networks' layers (e.g. of
-        dropout): in `variables`, but not in `weights`, so that Keras's
-        `.keras` files and `save_weights` leave them out."""
-        states = []
-        for network in (self.generator, self.discriminator):
-            weights = {id(w) for w in network.weights}
-            states += [v for v in network.variables if id(v) not in weights]
-        return states
-
-    def save_own_variables(self, store):
-        """Saves the model's own variables and the networks' random states
-        (the dropout draws), so that a reloaded model trains on exactly as
-        the uninterrupted one."""
-        super().save_own_variables(store)
-        for index, state in enumerate(self._random_states()):
-            store[f"{_RANDOM_STATE}{index}"] = state
-
-    def load_own_variables(self, store):
-        """Loads what `save_own_variables` saved (files without random
-        states load too, leaving the states as they are)."""
-        keys = list(store.keys())
-        super().load_own_variables({
-            key: np.asarray(store[key]) for key in keys
-            if not key.startswith(_RANDOM_STATE)
-        })
-        states = self._random_states()
-        saved = [key for key in keys if key.startswith(_RANDOM_STATE)]
-        if len(saved) == len(states):
-            for index, state in enumerate(states):
-                state.assign(np.asarray(store[f"{_RANDOM_STATE}{index}"]))
 
     def get_config(self):
         """The constructor arguments, with both networks serialized."""

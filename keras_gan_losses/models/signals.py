@@ -24,6 +24,9 @@ import tensorflow as tf
 
 from keras_gan_losses import losses
 from keras_gan_losses.utils.distribute import all_reduce_sum
+from keras_gan_losses.utils.distribute import num_replicas
+from keras_gan_losses.utils.scopes import GUARD
+from keras_gan_losses.utils.scopes import name_scoped
 
 #: Log keys of the signals, for losses with and without a decision rule.
 ACCURACY_KEYS = ("d_acc_real", "d_acc_fake")
@@ -150,20 +153,16 @@ def correct_decisions(rule, real_logits, fake_logits):
             tf.cast(fake_margin < 0, tf.float32))
 
 
-def gradient_norm(grads, optimizer=None):
-    """The global L2 norm of the gradient summed over the replicas.
-
-    Each replica holds its share of the gradient of the global batch's
-    mean loss (the optimizer sums them); the norm is taken of that sum,
-    so it is the same with one replica or several (at the cost of one
-    extra all-reduce of the gradients under a multi-replica strategy).
-    Under a `LossScaleOptimizer` the loss scale is divided out.
+@name_scoped(GUARD)
+def half_squared_norm(grads):
+    """Half the squared L2 norm of this replica's gradients, `sum(‖g‖²)/2`
+    (the first step of `tf.linalg.global_norm`): one pass over each
+    tensor, shared by the non-finite guard and `gradient_norm` (and
+    profiled as the guard's, which needs it whether or not the signals
+    are on).
 
     Args:
-        grads (list[Tensor | None]): One update's gradients (`None` for
-            variables without one).
-        optimizer (keras.Optimizer | None): The optimizer that applies
-            them, to undo its loss scaling.
+        grads (list[Tensor | None]): One update's gradients.
 
     Returns:
         Tensor: A float32 scalar (0 without any gradient).
@@ -171,8 +170,45 @@ def gradient_norm(grads, optimizer=None):
     grads = [tf.cast(g, tf.float32) for g in grads if g is not None]
     if not grads:
         return tf.constant(0.0)
-    grads = all_reduce_sum(grads)
-    norm = tf.linalg.global_norm(grads)
+    return tf.add_n([tf.nn.l2_loss(g) for g in grads])
+
+
+def gradient_norm(grads, optimizer=None, local_half_squared_norm=None):
+    """The global L2 norm of the gradient summed over the replicas.
+
+    Each replica holds its share of the gradient of the global batch's
+    mean loss (the optimizer sums them); the norm is taken of that sum,
+    so it is the same with one replica or several (at the cost of one
+    extra all-reduce of the gradients under a multi-replica strategy).
+    Under a `LossScaleOptimizer` the loss scale is divided out. Sparse
+    gradients (`tf.IndexedSlices`, e.g. an embedding's) count each row
+    once, summed over its repeats, as the optimizer applies them.
+
+    Args:
+        grads (list[Tensor | None]): One update's gradients (`None` for
+            variables without one).
+        optimizer (keras.Optimizer | None): The optimizer that applies
+            them, to undo its loss scaling.
+        local_half_squared_norm (Tensor | None): `half_squared_norm(grads)`
+            if already computed; with one replica it is the norm's only
+            pass over the gradients.
+
+    Returns:
+        Tensor: A float32 scalar (0 without any gradient).
+    """
+    grads = [tf.cast(g, tf.float32) for g in grads if g is not None]
+    if not grads:
+        return tf.constant(0.0)
+    if num_replicas() == 1:
+        if local_half_squared_norm is None:
+            local_half_squared_norm = half_squared_norm(grads)
+        half_squares = local_half_squared_norm
+    else:
+        # Not `tf.linalg.global_norm`: it squares an `IndexedSlices`'
+        # values as they are (an embedding's gradient repeats a row for
+        # each use of it), where `half_squared_norm` sums them first.
+        half_squares = half_squared_norm(all_reduce_sum(grads))
+    norm = tf.sqrt(2.0 * half_squares)
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         norm = norm / tf.cast(optimizer.dynamic_scale, tf.float32)
     return norm

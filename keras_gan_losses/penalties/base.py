@@ -72,6 +72,13 @@ class Penalty:
     returning the unweighted per-example penalty, shape `(batch,)`;
     `__call__` returns `weight` times its mean over the batch.
 
+    A subclass that also needs the discriminator's outputs on `real` and
+    `fake` sets the class attribute `uses_outputs = True`; its `call` then
+    takes an `outputs` argument, the pair `(D(real), D(fake))` that the
+    caller already computed, or `None` to compute them itself. `GAN`
+    passes the outputs its loss computed in the same training update, so
+    the discriminator does not run on the same batches twice.
+
     Args:
         weight (float | LearningRateSchedule): Non-negative float, the
             penalty's coefficient, or a schedule of the training step
@@ -80,6 +87,10 @@ class Penalty:
             number of generator updates so far).
         name (str): The penalty's name, also its log key.
     """
+
+    #: Whether `call` takes the discriminator's outputs on `real` and
+    #: `fake` (`outputs=`), to reuse those the loss computed.
+    uses_outputs = False
 
     def __init__(self, weight=10.0, name="penalty"):
         weight = schedules.deserialize_value(weight)
@@ -110,7 +121,7 @@ class Penalty:
         return ops.cast(self.weight(step), "float32")
 
     def __call__(self, discriminator, real, fake, seed=None,
-                 conditioning=None, step=None):
+                 conditioning=None, outputs=None, step=None):
         """Computes the weighted penalty, a scalar.
 
         Args:
@@ -124,6 +135,12 @@ class Penalty:
             conditioning (Tensor | None): Optional conditioning input (e.g.
                 labels) passed to a conditional discriminator as `[images,
                 conditioning]`.
+            outputs (tuple[Tensor, Tensor] | None): Optional `(D(real),
+                D(fake))`, the discriminator's outputs on these very
+                batches (in training mode), for a penalty with
+                `uses_outputs`; others ignore it. They must be differentiable
+                with respect to the discriminator's weights (computed under
+                the same `GradientTape`).
             step (Tensor | int | None): The training step, for a
                 scheduled `weight`.
 
@@ -143,7 +160,11 @@ class Penalty:
         fake = ops.cast(fake, "float32")
         if conditioning is not None:
             conditioning = ops.convert_to_tensor(conditioning)
-        values = self.call(discriminator, real, fake, seed, conditioning)
+        if self.uses_outputs:
+            values = self.call(discriminator, real, fake, seed, conditioning,
+                               outputs=outputs)
+        else:
+            values = self.call(discriminator, real, fake, seed, conditioning)
         # divide_no_nan: a replica can hold no example of a partial batch.
         count = ops.cast(ops.size(values), values.dtype)
         return self.weight_at(step) * ops.divide_no_nan(ops.sum(values),

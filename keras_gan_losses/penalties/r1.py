@@ -52,7 +52,7 @@ class R1Penalty(Penalty):
                  conditioning=None, step=None):
         # The 1/2 of the paper's (γ/2)·‖∇D‖².
         return 0.5 * super().__call__(
-            discriminator, real, fake, seed, conditioning, step
+            discriminator, real, fake, seed, conditioning, step=step
         )
 
     def call(self, discriminator, real, fake, seed=None, conditioning=None):

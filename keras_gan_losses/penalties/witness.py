@@ -20,12 +20,15 @@ from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.conditional import call_network
 
 
-def _features(discriminator, images, conditioning):
-    features = ops.cast(
-        call_network(discriminator, images, conditioning, training=True),
-        "float32",
-    )
+def _flat(features):
+    features = ops.cast(features, "float32")
     return ops.reshape(features, (ops.shape(features)[0], -1))
+
+
+def _features(discriminator, images, conditioning):
+    return _flat(
+        call_network(discriminator, images, conditioning, training=True)
+    )
 
 
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
@@ -60,6 +63,13 @@ class WitnessGradientPenalty(Penalty):
     only). Use the same kernel arguments as the MMD losses. Under
     `tf.distribute` the real and fake features of all replicas are
     gathered, so the witness is the global batch's.
+
+    The penalty reads the critic's features of the real and fake batches
+    (`uses_outputs`): `GAN` passes those its MMD loss computed in the same
+    update, so a critic update runs the critic on three batches (real,
+    fake, interpolates) rather than five, and the penalty's gradient
+    reaches the critic's weights through the loss's forward pass. Called
+    without them, it computes them itself.
 
     A scalar `GradientPenalty` on an MMD critic would penalise the
     gradient of the sum of its `k` features instead, which is not a
@@ -117,11 +127,16 @@ class WitnessGradientPenalty(Penalty):
         return ops.mean(self._kernel(points, real_features), axis=1) - \
             ops.mean(self._kernel(points, fake_features), axis=1)
 
-    def call(self, discriminator, real, fake, seed=None, conditioning=None):
-        real_features = gather_replicas(
-            _features(discriminator, real, conditioning))
-        fake_features = gather_replicas(
-            _features(discriminator, fake, conditioning))
+    uses_outputs = True
+
+    def call(self, discriminator, real, fake, seed=None, conditioning=None,
+             outputs=None):
+        if outputs is None:
+            outputs = (_features(discriminator, real, conditioning),
+                       _features(discriminator, fake, conditioning))
+        real_features, fake_features = (
+            gather_replicas(_flat(features)) for features in outputs
+        )
         alpha = uniform_per_example(real, seed)
         mixed = real + alpha * (fake - real)
         with tf.GradientTape() as tape:

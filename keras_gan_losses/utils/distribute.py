@@ -17,14 +17,6 @@ def num_replicas():
     return tf.distribute.get_strategy().num_replicas_in_sync
 
 
-def unscale_for_replicas(value):
-    """Multiplies `value` by the number of replicas in sync."""
-    replicas = num_replicas()
-    if replicas > 1:
-        value = value * tf.cast(replicas, value.dtype)
-    return value
-
-
 def replica_id():
     """The id of the current replica as a scalar int tensor (0 outside)."""
     context = tf.distribute.get_replica_context()

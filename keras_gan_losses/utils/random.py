@@ -8,17 +8,40 @@ ourselves.
 """
 
 import math
+import weakref
 
 import tensorflow as tf
 
 ALG = "philox"
 
+#: Per graph being traced: (seed tensor's name, dtype) → the name of the
+#: draw that begins its fold-ins. Names, not tensors, so that nothing here
+#: keeps a graph alive.
+_FOLD_IN_HEADS = weakref.WeakKeyDictionary()
+
 
 def fold_in(seed, value):
-    """A new seed, shape `(2,)` int64, derived from `seed` and an int."""
-    return tf.random.experimental.stateless_fold_in(
-        tf.cast(seed, tf.int64), value, alg=ALG
-    )
+    """A new seed, shape `(2,)` int64, derived from `seed` and an int.
+
+    The same as `tf.random.experimental.stateless_fold_in(seed, value)`,
+    which is `[draw(seed), value]`: the draw depends on `seed` alone, so
+    while a function is traced it is drawn once per seed tensor and shared
+    by every value folded into that seed (a training step folds a dozen
+    values into a few seeds).
+    """
+    value = tf.convert_to_tensor(value)
+    graph = tf.compat.v1.get_default_graph()
+    if not (tf.inside_function() and tf.is_symbolic_tensor(seed)
+            and seed.graph is graph):
+        return tf.random.experimental.stateless_fold_in(
+            tf.cast(seed, tf.int64), value, alg=ALG)
+    heads = _FOLD_IN_HEADS.setdefault(graph, {})
+    key = (seed.name, value.dtype.name)
+    if key not in heads:
+        heads[key] = tf.random.stateless_uniform(
+            [], seed=tf.cast(seed, tf.int64), minval=None, maxval=None,
+            dtype=value.dtype, alg=ALG).name
+    return tf.stack([graph.get_tensor_by_name(heads[key]), value])
 
 
 def stateless_uniform(shape, seed, dtype="float32"):

@@ -444,6 +444,34 @@ def test_logged_gradient_norms_match_closed_forms():
     assert logs["g_grad_norm"][0] == pytest.approx(g_norm, rel=1e-5)
 
 
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_gradient_norm_of_sparse_gradients_sums_repeated_rows(
+        replicas, mirrored_strategy):
+    # An embedding's gradient is an IndexedSlices with a row per use:
+    # rows [0, 0, 1, 0] of a (2, 1) table each get gradient 1 (times the
+    # replica's id + 1), so the dense gradient is [3, 1] per replica and
+    # [3, 1] * (1 + 2) summed over two replicas.
+    table = tf.Variable(tf.ones((2, 1)))
+    strategy = (tf.distribute.get_strategy() if replicas == 1
+                else mirrored_strategy)
+
+    def norm():
+        scale = tf.cast(
+            tf.distribute.get_replica_context().replica_id_in_sync_group + 1,
+            tf.float32)
+        with tf.GradientTape() as tape:
+            y = scale * tf.reduce_sum(tf.gather(table, [0, 0, 1, 0]))
+        grads = tape.gradient(y, [table])
+        assert isinstance(grads[0], tf.IndexedSlices)
+        return signals.gradient_norm(grads)
+
+    with strategy.scope():
+        value = strategy.run(tf.function(norm))
+    value = strategy.experimental_local_results(value)[0]
+    factor = {1: 1.0, 2: 3.0}[replicas]
+    assert float(value) == pytest.approx(factor * np.sqrt(10.0), rel=1e-6)
+
+
 def test_signals_can_be_switched_off():
     gan = kgl.GAN(generator(), discriminator(), seed=0)
     gan.compile(training_signals=False, jit_compile=False)

@@ -284,7 +284,8 @@ def test_evaluate_with_local_inception_weights(run_dir, tmp_path, capsys):
     assert results["extractor"] == "inception"
 
 
-def test_resume_continues_an_interrupted_run(tmp_path, monkeypatch):
+def test_resume_continues_an_interrupted_run(tmp_path, monkeypatch,
+                                            capsys):
     import keras_gan_losses as kgl
 
     out = tmp_path / "run"
@@ -305,6 +306,7 @@ def test_resume_continues_an_interrupted_run(tmp_path, monkeypatch):
     monkeypatch.setattr(kgl.callbacks.SampleGrid, "on_epoch_end", original)
     # A new run may not reuse the directory; --resume takes its settings.
     assert cli.run(args) == 2
+    capsys.readouterr()
     assert cli.run(["train", "--resume", str(out), "--quiet"]) == 0
     rows = read_csv(out / "history.csv")
     assert [row["epoch"] for row in rows] == ["1", "2", "3"]
@@ -313,8 +315,42 @@ def test_resume_continues_an_interrupted_run(tmp_path, monkeypatch):
     d_loss = [int(r["step"]) for r in steps if r["name"] == "d_loss"]
     assert d_loss == [1, 2, 3, 4, 5, 6]
     assert (out / "model.keras").is_file()
+    # The health report covers the whole run, not the resumed part.
+    printed = capsys.readouterr().out
+    assert "from its backup (after epoch 1 of 3)" in printed
+    assert "Health: no problem found over 6 training steps." in printed
+    assert json.loads((out / "health.json").read_text())["steps"] == 6
     # A finished run cannot be resumed.
     assert cli.run(["train", "--resume", str(out)]) == 2
+
+
+def test_full_disk_while_finishing_names_the_file_and_keeps_the_backup(
+        tmp_path, monkeypatch, capsys):
+    import errno
+
+    import keras_gan_losses as kgl
+
+    out = tmp_path / "run"
+    original = kgl.GAN.save
+
+    def disk_full(self, filepath, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(kgl.GAN, "save", disk_full)
+    assert cli.run(["train", "--out", str(out), "--epochs", "1",
+                    "--steps-per-epoch", "2", "--fid-samples", "0",
+                    *TINY]) == 2
+    assert one_error_line(capsys) == (
+        f"kgl: error: No space left on device while writing "
+        f"{out / 'model.keras'}")
+    assert not (out / "model.keras").exists()
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+    assert (out / "backup").is_dir()
+    monkeypatch.setattr(kgl.GAN, "save", original)
+    assert cli.run(["train", "--resume", str(out), "--quiet"]) == 0
+    assert "finishing it" in capsys.readouterr().out
+    assert (out / "model.keras").is_file()
+    assert not (out / "backup").exists()
 
 
 # ----------------------------------------------------------------------

@@ -13,17 +13,21 @@ update, and the two runs can be compared exactly.
 Usage:
     python multi_worker_script.py OUT.json
     python multi_worker_script.py OUT.json --backup DIR [--crash-after-epoch K]
+        [--sigterm-after-step N] [--epochs E]
 
 The first form trains the `RUNS` and writes weights, logs, the rows each
 worker read and a noise draw as JSON. The second trains the `"backup"` case
 with `kgl.callbacks.BackupAndRestore` in `DIR`; with `--crash-after-epoch
 K` the non-chief worker ends its process after epoch `K`, as a preempted
-machine would, once the chief has backed that epoch up.
+machine would, once the chief has backed that epoch up; with
+`--sigterm-after-step N` the non-chief worker sends itself SIGTERM after
+step `N`, and the JSON holds where each worker's training stopped.
 """
 
 import argparse
 import json
 import os
+import signal
 import time
 
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
@@ -33,6 +37,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import keras_gan_losses as kgl  # noqa: E402
+from keras_gan_losses.callbacks.backup_store import BackupStore  # noqa: E402
 from keras_gan_losses.utils.distribute import replica_id  # noqa: E402
 
 GLOBAL_BATCH = 8
@@ -238,24 +243,38 @@ class CrashAfterEpoch(keras.callbacks.Callback):
     def __init__(self, epoch, backup_dir):
         super().__init__()
         self.epoch = epoch
-        self.metadata = os.path.join(backup_dir, "training_metadata.json")
+        self.store = BackupStore(backup_dir)
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch != self.epoch:
             return
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            try:
-                with open(self.metadata) as f:
-                    if json.load(f)["epoch"] > epoch:
-                        break
-            except (OSError, ValueError, KeyError):
-                pass
+            names = self.store.names()
+            if names and names[0].endswith(f"epoch-{epoch + 1:06d}"):
+                break
             time.sleep(0.05)
         os._exit(CRASH_EXIT_CODE)
 
 
-def run_backup(strategy, multi_worker, backup_dir, crash_after_epoch=None):
+class SigtermAfterStep(keras.callbacks.Callback):
+    """Sends SIGTERM to this worker after its `step`-th step; every step
+    then takes `pause` seconds more, so that the preemption handler (which
+    polls every second) stops training before its end."""
+
+    def __init__(self, step, pause=0.4):
+        super().__init__()
+        self.step, self.pause, self.seen = step, pause, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.step:
+            os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(self.pause)
+
+
+def run_backup(strategy, multi_worker, backup_dir, crash_after_epoch=None,
+               sigterm_after_step=None, epochs=None):
     """Trains the `"backup"` case with `BackupAndRestore`."""
     chief = kgl.callbacks.is_chief()
     with strategy.scope():
@@ -263,9 +282,16 @@ def run_backup(strategy, multi_worker, backup_dir, crash_after_epoch=None):
     callbacks = [kgl.callbacks.BackupAndRestore(backup_dir)]
     if crash_after_epoch is not None and not chief:
         callbacks.append(CrashAfterEpoch(crash_after_epoch, backup_dir))
+    if sigterm_after_step is not None and not chief:
+        callbacks.append(SigtermAfterStep(sigterm_after_step))
     data = dataset(strategy, "function" if multi_worker else "single")
-    history = gan.fit(data, epochs=CASES["backup"]["epochs"], verbose=0,
-                      shuffle=False, callbacks=callbacks).history
+    try:
+        history = gan.fit(data, epochs=epochs or CASES["backup"]["epochs"],
+                          verbose=0, shuffle=False,
+                          callbacks=callbacks).history
+    except kgl.callbacks.TrainingInterrupted as interrupted:
+        return {"interrupted": str(interrupted), "epoch": interrupted.epoch,
+                "batch": interrupted.batch}
     return {"weights": weights(gan), "history": history}
 
 
@@ -274,6 +300,8 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--backup")
     parser.add_argument("--crash-after-epoch", type=int)
+    parser.add_argument("--sigterm-after-step", type=int)
+    parser.add_argument("--epochs", type=int)
     args = parser.parse_args()
 
     multi_worker = "TF_CONFIG" in os.environ
@@ -283,7 +311,8 @@ def main():
         strategy = tf.distribute.get_strategy()
     if args.backup:
         results = run_backup(strategy, multi_worker, args.backup,
-                             args.crash_after_epoch)
+                             args.crash_after_epoch,
+                             args.sigterm_after_step, args.epochs)
     else:
         results = run_cases(strategy, multi_worker)
     tmp = args.out + ".tmp"

@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_gan_losses.callbacks.backup_store import BackupStore
+
 SCRIPT = Path(__file__).with_name("multi_worker_script.py")
 ROOT = Path(__file__).resolve().parents[2]
 # Seconds one attempt of the workers may take. About 15 s on an idle
@@ -180,15 +182,17 @@ def test_two_workers_update_like_one_process(tmp_path):
     assert not np.allclose(noise[0]["latents"][0], noise[1]["latents"][0])
 
 
-def test_backup_and_restore_after_a_worker_dies(tmp_path):
+def test_backup_and_restore_after_a_crash_and_a_preemption(tmp_path):
     backup = tmp_path / "backup"
-    crash_epoch = 0
-    with workers(tmp_path, "first",
-                 ["--backup", backup, "--crash-after-epoch", crash_epoch]
+    epochs = 5
+    args = ["--backup", backup, "--epochs", epochs]
+    # 1. The non-chief worker's process ends after the first epoch, once
+    #    the chief has backed it up.
+    with workers(tmp_path, "crashed", [*args, "--crash-after-epoch", 0]
                  ) as started:
         reference = script.run_backup(
             tf.distribute.get_strategy(), multi_worker=False,
-            backup_dir=str(tmp_path / "reference_backup"),
+            backup_dir=str(tmp_path / "reference_backup"), epochs=epochs,
         )
         deadline = time.monotonic() + TIMEOUT
         code = started[1].wait(deadline)
@@ -196,22 +200,39 @@ def test_backup_and_restore_after_a_worker_dies(tmp_path):
         # Worker 0 is now stuck in a collective of the next epoch (it fails
         # with UnavailableError once the heartbeats time out): as a cluster
         # manager would, leaving the block kills it, then all restart.
-    metadata = json.loads((backup / "training_metadata.json").read_text())
-    assert metadata["epoch"] == crash_epoch + 1
+    assert BackupStore(backup).names()[0].endswith("epoch-000001")
 
-    with workers(tmp_path, "second", ["--backup", backup]) as started:
+    # 2. Restarted, the cluster resumes; then SIGTERM reaches the non-chief
+    #    worker only (a preempted machine). TensorFlow's
+    #    PreemptionCheckpointHandler has both workers stop after the same
+    #    step, which the chief backs up.
+    with workers(tmp_path, "preempted",
+                 [*args, "--sigterm-after-step", 2]) as started:
         deadline = time.monotonic() + TIMEOUT
-        outputs = [worker.result(deadline) for worker in started]
+        first, second = (worker.result(deadline) for worker in started)
+    where = (first["epoch"], first["batch"])
+    assert (second["epoch"], second["batch"]) == where
+    step = where[0] * script.STEPS + where[1]
+    assert script.STEPS + 2 < step < epochs * script.STEPS
+    assert "by SIGTERM" in first["interrupted"]
+    assert "a backup of that step is in" in first["interrupted"]
+    assert "the chief worker backs that step up" in second["interrupted"]
+    assert BackupStore(backup).names()[0] == (
+        f"step-{step:012d}-epoch-{where[0]:06d}")
 
+    # 3. Restarted again, it ends as the uninterrupted run does.
+    with workers(tmp_path, "resumed", args) as started:
+        deadline = time.monotonic() + TIMEOUT
+        first, second = (worker.result(deadline) for worker in started)
     # The chief deleted the backup at the end of the completed run.
     assert not backup.exists()
-    first, second = outputs
     assert_same_weights(first["weights"], second["weights"], exact=True)
-    # Weights, optimizer momentum and noise state came back: the result is
-    # the uninterrupted one, and only the remaining epochs ran.
+    # Weights, optimizer momentum and noise state came back, and the data
+    # was read on from the backed-up batch: the result is the uninterrupted
+    # one, with the logs of the epochs from the one resumed.
     assert_same_weights(first["weights"], reference["weights"])
-    resumed = {key: values[crash_epoch + 1:]
+    resumed = {key: values[where[0]:]
                for key, values in reference["history"].items()}
-    assert len(first["history"]["d_loss"]) == len(resumed["d_loss"]) == 2
+    assert len(first["history"]["d_loss"]) == epochs - where[0]
     assert_same_logs(first["history"], resumed)
     assert first["history"] == second["history"]

@@ -472,19 +472,67 @@ def test_one_epoch_equals_single_device(mirrored_strategy):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
+class SeenFeatures(FM):
+    """Feature matching that keeps the features it computes on (the GAN
+    must run eagerly for them to be values)."""
+
+    def __init__(self, layer):
+        super().__init__(layer)
+        self.seen = []
+
+    def call(self, real_features, fake_features):
+        self.seen.append((np.asarray(real_features),
+                          np.asarray(fake_features)))
+        return super().call(real_features, fake_features)
+
+
+#: float16's unit roundoff, 2^-11 (half its machine epsilon 9.8e-4).
+FLOAT16_UNIT_ROUNDOFF = 2.0 ** -11
+
+
+def float16_dense_bound(inputs):
+    """Bounds |h16 - h| for the features h = flat(x) K + A computed by a
+    float16 Dense layer, whatever its kernel: the inputs and K rounded to
+    float16, n = 6 products and the bias summed, possibly with float16
+    accumulation (CPUs with native float16 arithmetic, e.g. oneDNN on
+    avx512_fp16 / AMX), and the result rounded. The standard first-order
+    bound of a float sum of n + 1 terms after two input roundings,
+    gamma_(n+3) * sum |terms| (Higham, Accuracy and Stability of Numerical
+    Algorithms, 3.1), plus the final rounding."""
+    x = flat(inputs)
+    magnitude = np.abs(x) @ np.abs(K) + np.abs(A)
+    exact = x @ K + A
+    n = K.shape[0]
+    return ((n + 3) * magnitude + np.abs(exact)) * FLOAT16_UNIT_ROUNDOFF
+
+
 def test_mixed_float16_features_are_compared_in_float32():
+    # What must hold: the features are the float16 outputs of the layer
+    # (of real images for the target, of generated ones for the other
+    # side), and the loss compares them in float32. The reference is
+    # computed from the very features the loss saw, so its tolerance is
+    # float32's (a float16 computation would be off by ~1e-3 relative);
+    # the features themselves are checked against the exact NumPy
+    # features within float16's error bound, which holds on every CPU.
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         gan = kgl.GAN(generator(), discriminator(), seed=0)
-        gan.compile(g_loss=["non_saturating", FM("features")])
+        fm = SeenFeatures("features")
+        gan.compile(g_loss=["non_saturating", fm], run_eagerly=True)
     finally:
         keras.mixed_precision.set_global_policy("float32")
+    assert gan.discriminator.get_layer("features").compute_dtype == "float16"
     x = real_images()
     logs = gan.evaluate(x, batch_size=len(x), verbose=0, return_dict=True)
-    features = keras.Model(gan.discriminator.inputs[0],
-                           gan.discriminator.get_layer("features").output)
-    h_r = features(x).numpy()
-    h_f = features(FAKE.reshape((1,) + IMAGE).astype("float32")).numpy()
-    assert h_r.dtype == np.float16
+    (h_r, h_f), = fm.seen
+    assert h_r.dtype == h_f.dtype == np.float32
+    for h in (h_r, h_f):
+        # float16 values, widened: nothing was computed on them in float16
+        # and then rounded differently.
+        np.testing.assert_array_equal(h, h.astype(np.float16))
+    fakes = np.broadcast_to(FAKE.reshape((1,) + IMAGE), (len(x),) + IMAGE)
+    for h, images in ((h_r, x), (h_f, fakes)):
+        exact = flat(images) @ K + A
+        assert np.all(np.abs(h - exact) <= float16_dense_bound(images))
     assert logs["g_loss_feature_matching"] == pytest.approx(
-        reference.feature_matching(h_r, h_f), rel=1e-4)
+        reference.feature_matching(h_r, h_f), rel=1e-6)

@@ -141,3 +141,74 @@ def test_mmd_preset_trains_a_dcgan_critic_with_features():
                    ).history
     assert set(logs) >= {"d_loss", "g_loss", "witness_gradient_penalty"}
     assert all(np.isfinite(v[0]) for v in logs.values())
+
+
+def witness_penalty_of(matrix, real, weight):
+    """The witness gradient penalty with the linear kernel k(a, b) = a·b + 1
+    on the features A·x: ∇f = Aᵀ(A·mean(x) − A·FAKE) at every point."""
+    matrix = np.asarray(matrix, np.float64)
+    grad = matrix.T @ (matrix @ real.astype("float64").mean(axis=0)
+                       - matrix @ FAKE)
+    return weight * (np.linalg.norm(grad) - 1.0) ** 2
+
+
+@pytest.mark.parametrize("kwargs,kernel,unbiased", CASES[:1], ids=IDS[:1])
+def test_fit_step_with_the_witness_penalty_equals_sgd(kwargs, kernel,
+                                                      unbiased):
+    # The penalty reads the critic features the loss computed; its
+    # gradient must reach the critic through them (∂P/∂A goes through
+    # A·x and A·FAKE as well as through the interpolates).
+    lr, weight = 0.1, 3.0
+    gan = kgl.GAN(generator(), critic(), latent_dim=LATENT, seed=0)
+    gan.compile(d_optimizer=keras.optimizers.SGD(lr),
+                g_optimizer=keras.optimizers.SGD(lr),
+                d_loss=kgl.losses.MMDDiscriminatorLoss(**kwargs),
+                g_loss=kgl.losses.MMDGeneratorLoss(**kwargs),
+                penalties=[kgl.penalties.WitnessGradientPenalty(
+                    weight=weight, kernel="polynomial", degree=1,
+                    gamma=1.0)])
+    x = real_images(seed=2)
+    history = gan.fit(x, batch_size=len(x), epochs=1, verbose=0,
+                      shuffle=False).history
+    n = len(x)
+    fakes = np.tile(FAKE, (n, 1))
+    d_grad = reference.numerical_gradient(
+        lambda m: -mmd2_of(m, x, fakes, kernel, unbiased)
+        + witness_penalty_of(m, x, weight), A)
+    penalty_grad = reference.numerical_gradient(
+        lambda m: witness_penalty_of(m, x, weight), A)
+    assert np.abs(penalty_grad).max() > 1e-2
+    matrix = A - lr * d_grad
+    kernel_weights = gan.discriminator.get_layer("features").get_weights()[0]
+    np.testing.assert_allclose(kernel_weights.T, matrix, rtol=1e-4,
+                               atol=1e-6)
+    assert history["witness_gradient_penalty"][0] == pytest.approx(
+        witness_penalty_of(A, x, weight), rel=1e-5)
+
+
+class CountingIdentity(keras.layers.Layer):
+    """Counts the critic's calls (run eagerly: one per call)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = 0
+
+    def call(self, inputs):
+        self.calls += 1
+        return inputs
+
+
+def test_the_witness_penalty_reuses_the_loss_features():
+    counter = CountingIdentity()
+    counted = keras.Sequential([keras.Input((SIZE,)), counter,
+                                *critic().layers])
+    gan = kgl.GAN(generator(), counted, latent_dim=LATENT, seed=0)
+    gan.compile(d_loss="mmd", g_loss="mmd", run_eagerly=True,
+                penalties=[kgl.penalties.WitnessGradientPenalty()])
+    x = real_images()
+    counter.calls = 0
+    gan.fit(x, batch_size=len(x), epochs=1, verbose=0)
+    # Critic update: real, generated, interpolates (the penalty's real
+    # and generated features are the loss's); generator update: generated,
+    # and real for the MMD. Recomputing them would make 7.
+    assert counter.calls == 5

@@ -146,8 +146,11 @@ def test_generate_is_deterministic_with_a_seed():
     assert a.shape == (5, 4, 4, 1)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
+    # Calls of 2 + 1 images against one of 5: the same latents, up to the
+    # float32 summation order of each batch size's kernels (a few ulps,
+    # absolute for values near 0).
     np.testing.assert_allclose(
-        gan.generate(3, seed=1, batch_size=2), a[:3], rtol=1e-6)
+        gan.generate(3, seed=1, batch_size=2), a[:3], rtol=1e-5, atol=1e-6)
 
 
 def test_calling_the_gan_runs_the_generator():

@@ -17,6 +17,7 @@ from keras_gan_losses.models import GAN
 #: the override is written against.
 OVERRIDDEN_HOOKS = {
     ("GAN", "_maybe_symbolic_build"): ["self", "iterator", "data_batch"],
+    ("GAN", "_get_metrics_result_or_logs"): ["self", "logs"],
 }
 
 
@@ -67,3 +68,16 @@ def test_keras_fit_and_evaluate_still_call_maybe_symbolic_build():
         assert GAN.__mro__[1] is keras.Model
         source = inspect.getsource(getattr(keras.Model, method))
         assert "self._maybe_symbolic_build(" in source, method
+
+
+def test_keras_epoch_iterator_still_enumerates_through_the_replay_hook():
+    # `models.resume.replay` swaps the `_enumerate_iterator` of the epoch
+    # iterator that `fit` hands to `_maybe_symbolic_build`; Keras's loop
+    # must still reach it through `__iter__`.
+    from keras.src.backend.tensorflow.trainer import TFEpochIterator
+
+    iterate = inspect.getsource(TFEpochIterator.__iter__)
+    assert "self._enumerate_iterator()" in iterate
+    assert "epoch_iterator" in inspect.getsource(keras.Model.fit)
+    for name in ("catch_stop_iteration", "_enumerate_iterator"):
+        assert callable(getattr(TFEpochIterator, name)), name

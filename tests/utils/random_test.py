@@ -37,3 +37,27 @@ def test_same_numbers_under_xla(fn):
     compiled = tf.function(lambda s: fn((64,), s), jit_compile=True)(SEED)
     np.testing.assert_allclose(compiled.numpy(), eager, rtol=1e-5,
                                atol=1e-6)
+
+
+def test_fold_in_equals_tensorflows_in_and_out_of_graphs():
+    values = [0, 1, 7, 1 << 20]
+    expected = [tf.random.experimental.stateless_fold_in(SEED, v,
+                                                         alg="philox")
+                for v in values]
+
+    @tf.function
+    def traced(seed):
+        # Several values folded into one seed share one draw.
+        return [random.fold_in(seed, v) for v in values]
+
+    for got in ([random.fold_in(SEED, v) for v in values], traced(SEED)):
+        for a, b in zip(got, expected, strict=True):
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+    def draws(function):
+        graph = function.get_concrete_function(SEED).graph
+        return sum(op.type.startswith("StatelessRandomUniform")
+                   for op in graph.get_operations())
+
+    one = tf.function(lambda seed: random.fold_in(seed, 3))
+    assert draws(traced) == draws(one) > 0

@@ -292,10 +292,21 @@ def _add_train_settings(train):
     labels.add_argument("--unconditional", action="store_false",
                         dest="conditional",
                         help="ignore the data's labels")
-    train.add_argument("--mixed-precision", action="store_true",
-                       help="use the mixed_float16 policy")
+    train.add_argument("--mixed-precision", nargs="?", const="float16",
+                       default=None, choices=("float16", "bfloat16"),
+                       metavar="{float16,bfloat16}",
+                       help="compute in float16 (the default when given "
+                            "alone; for GPUs) or bfloat16 (for GPUs and "
+                            "CPUs with bfloat16 instructions), keeping "
+                            "float32 weights")
     train.add_argument("--jit", action="store_true",
                        help="compile the steps with XLA")
+    train.add_argument("--steps-per-execution", type=positive_int,
+                       default=None, metavar="N",
+                       help="run N training steps per call into TensorFlow "
+                            "(the callbacks see every N-th step; default: 1 "
+                            "on a CPU, 8 with a GPU; lowered to a divisor "
+                            "of the epoch's steps)")
     train.add_argument("--strategy", default="default",
                        choices=("default", "mirrored", "multi_worker"),
                        help="tf.distribute strategy (default: %(default)s)")

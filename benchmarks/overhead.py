@@ -9,6 +9,9 @@ steps), process CPU milliseconds per generator step, XLA on and off:
 - `kgl-spe10`: the same with `compile(steps_per_execution=10)`, which
   runs 10 steps per `tf.function` call and so removes most of Keras's
   per-step Python work (callbacks, the fit loop);
+- `kgl-cli`, `kgl-cli-spe8`: `GAN.fit` with the callbacks `kgl train`
+  runs at every step (monitor, curves, history), at 1 and at `kgl
+  train`'s 8 steps per execution;
 - `kgl-step`: the package's `GAN.train_step` wrapped in a `tf.function`
   and called in the hand-written cell's Python loop, without `fit`;
 - `hand`: the hand-written step of `speed.py`;
@@ -47,6 +50,46 @@ class KglSpe10(speed.KglCell):
         super().build()
         self.gan.compile(**self.preset.compile_kwargs(),
                          jit_compile=self.xla, steps_per_execution=10)
+
+
+class KglCli(speed.KglCell):
+    """`GAN.fit` with the callbacks `kgl train` runs at every step (the
+    training monitor, the curves and their steps.csv, history.csv), one
+    step per execution."""
+
+    impl = "kgl-cli"
+    steps_per_execution = 1
+
+    def build(self):
+        import tempfile
+
+        from keras_gan_losses.cli.history_csv import HistoryCSV
+
+        super().build()
+        self.gan.compile(**self.preset.compile_kwargs(),
+                         jit_compile=self.xla,
+                         steps_per_execution=self.steps_per_execution)
+        folder = pathlib.Path(tempfile.mkdtemp())
+        self.callbacks = [
+            kgl.callbacks.TrainingMonitor(),
+            HistoryCSV(folder / "history.csv"),
+            kgl.callbacks.TrainingCurves(folder / "curves.png",
+                                         log_path=folder / "steps.csv"),
+        ]
+
+    def run(self, steps):
+        # The timer first: its epoch ends before the curves are drawn.
+        self.gan.fit(self.dataset, epochs=1, steps_per_epoch=steps,
+                     verbose=0, callbacks=[self.timer, *self.callbacks],
+                     shuffle=False)
+        return self.timer.elapsed
+
+
+class KglCliSpe8(KglCli):
+    """`KglCli` at `kgl train`'s default of 8 steps per execution."""
+
+    impl = "kgl-cli-spe8"
+    steps_per_execution = 8
 
 
 class KglStep(speed.KglCell):
@@ -89,7 +132,8 @@ def measure(args, images, xla):
     """CPU ms per generator step of each cell, per repetition, and the
     wall ms of the hand-written cell."""
     cells = [cls(NET, LOSS, xla, args, images) for cls in (
-        speed.KglCell, speed.HandCell, KglSpe10, KglStep, HandKglRng)]
+        speed.KglCell, speed.HandCell, KglSpe10, KglCli, KglCliSpe8,
+        KglStep, HandKglRng)]
     cpu_ms = {cell.impl: [] for cell in cells}
     wall_ms = []
     for cell in cells:
@@ -214,6 +258,9 @@ Reproduce: `.venv/bin/python benchmarks/overhead.py`
 - `kgl`: `GAN.fit` with Keras's default `steps_per_execution=1`;
   `kgl-spe10`: the same with `compile(steps_per_execution=10)`, so Keras's
   Python loop (callbacks, iterator, logs) runs once per 10 steps;
+  `kgl-cli` and `kgl-cli-spe8`: `GAN.fit` with `kgl train`'s per-step
+  callbacks (training monitor, curves, history) at 1 and 8 steps per
+  execution (`kgl train`'s default);
   `kgl-step`: the package's `train_step` in a `tf.function` called once
   per batch in the hand-written loop, without `fit`; `hand`:
   the hand-written `tf.function` step of `speed.py`; `hand-kglrng`: that

@@ -359,13 +359,16 @@ class TrainingMonitor(keras.callbacks.Callback):
                 if key in _NON_NEGATIVE_KEYS:
                     # Running means of values ~0 can come back as -1e-5.
                     value = max(value, 0.0)
-                self._values[key].append(value)
+                # Once per step: under `steps_per_execution` the windows
+                # still span `window` steps (of the group's mean).
+                self._values[key].extend([value] * count)
         if self.steps == count and self._values["d_loss"]:
             # The first discriminator loss comes before any update: a run
             # that diverges at once has grown from it. (The generator's
             # first loss already follows an update of the discriminator.)
             self._low["loss"] = 2.0 * abs(self._values["d_loss"][-1])
-        if self.steps % self._stride == 0:
+        # Every `_stride` steps, or at the first call past such a step.
+        if self.steps // self._stride > (self.steps - count) // self._stride:
             self._update_references()
             if self.steps >= max(self.warmup, self.window):
                 self.check()

@@ -41,7 +41,8 @@ EXPECTED_ERRORS = (CommandError, ValueError, OSError,
 #: Settings saved in `config.json` and restored by `--resume`.
 SAVED_SETTINGS = ("data", "loss", "epochs", "batch_size", "latent_dim",
                   "image_size", "width", "d_steps", "ema", "conditional",
-                  "mixed_precision", "jit", "strategy", "seed",
+                  "mixed_precision", "jit", "steps_per_execution",
+                  "strategy", "seed",
                   "steps_per_epoch", "fid_samples", "eval_every",
                   "task", "l1_weight", "perceptual_weight", "held_out")
 
@@ -210,7 +211,9 @@ def _train(args, run_dir, resuming):
             num_classes=num_classes, seed=args.seed, **ema,
         )
         gan.compile(**preset.compile_kwargs(total_steps=total_steps),
-                    jit_compile=True if args.jit else "auto")
+                    jit_compile=True if args.jit else "auto",
+                    steps_per_execution=steps_per_execution(
+                        args, total_steps and total_steps // args.epochs))
     chief = kgl.callbacks.is_chief()
     out_dir = run_dir if chief else pathlib.Path(tempfile.mkdtemp())
     callbacks = []
@@ -289,13 +292,52 @@ def finish_run(gan, run_dir, out_dir, chief, samples, compute_metrics):
         f"{run_dir}/generator_savedmodel/")
 
 
+#: CPU flags (Linux's /proc/cpuinfo names) of native bfloat16 arithmetic.
+BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def cpu_flags():
+    """The CPU's feature flags as Linux lists them (empty elsewhere)."""
+    try:
+        text = pathlib.Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
 def set_precision(mixed_precision):
-    """Sets the `mixed_float16` policy if asked (warning on a CPU)."""
-    if mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-        if not tf.config.list_physical_devices("GPU"):
-            warn("--mixed-precision on a machine without a GPU: float16 "
-                 "runs slower than float32 on CPUs; it is meant for GPUs.")
+    """Sets the `mixed_float16` or `mixed_bfloat16` policy if asked,
+    warning where it is slower than float32: float16 on a CPU, bfloat16
+    on a CPU without bfloat16 instructions (which emulates it).
+
+    Args:
+        mixed_precision (str | bool | None): `"float16"` (or `True`, as
+            runs before the bfloat16 option saved it), `"bfloat16"`, or
+            None/False for float32.
+    """
+    if not mixed_precision:
+        return
+    dtype = "float16" if mixed_precision is True else mixed_precision
+    keras.mixed_precision.set_global_policy(f"mixed_{dtype}")
+    if tf.config.list_physical_devices("GPU"):
+        return
+    if dtype == "float16":
+        warn("--mixed-precision on a machine without a GPU: float16 "
+             "runs slower than float32 on CPUs; it is meant for GPUs "
+             "(on a CPU with bfloat16 instructions, try "
+             "--mixed-precision bfloat16).")
+    elif not has_native_bfloat16():
+        warn("--mixed-precision bfloat16 on a CPU without bfloat16 "
+             f"instructions ({' or '.join(BFLOAT16_CPU_FLAGS)}): it is "
+             "emulated and runs slower than float32.")
+
+
+def has_native_bfloat16():
+    """Whether this CPU computes in bfloat16 natively."""
+    return bool(cpu_flags() & set(BFLOAT16_CPU_FLAGS))
 
 
 def discard_unless_backed_up(run_dir, created, resuming, epochs_done,
@@ -316,6 +358,47 @@ class _EpochCounter(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.count += 1
+
+
+#: `--steps-per-execution` when none is given, by device: the steps `kgl
+#: train` runs per call into TensorFlow (see `steps_per_execution`). On a
+#: CPU a DCGAN step takes 25-50 ms, of which Keras's per-step loop and
+#: `kgl train`'s per-step callbacks take about 0.5 ms
+#: (`benchmarks/overhead.py`): one step per execution keeps the curves
+#: and a SIGTERM's backup per step for a gain under 2 %. A GPU step takes
+#: a few ms, so there the same 0.5 ms is worth saving.
+DEFAULT_STEPS_PER_EXECUTION = {"CPU": 1, "GPU": 8}
+
+
+def steps_per_execution(args, steps_per_epoch):
+    """The steps per execution of a run: `--steps-per-execution` (by
+    default `DEFAULT_STEPS_PER_EXECUTION` for the machine's device),
+    lowered to the largest divisor of the epoch's steps.
+
+    Keras runs whole executions: with an epoch of 100 steps and 8 steps
+    per execution it trains 104 steps on repeated data (and reports
+    wrong step numbers for the short last execution of a pass over
+    finite data), so an epoch must hold a whole number of executions.
+    With the epoch's length unknown, 1.
+
+    Args:
+        args (argparse.Namespace): The run's settings.
+        steps_per_epoch (int | None): The epoch's training steps.
+
+    Returns:
+        int: The steps per execution.
+    """
+    asked = getattr(args, "steps_per_execution", None)
+    device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+    wanted = asked or DEFAULT_STEPS_PER_EXECUTION[device]
+    if not steps_per_epoch:
+        return 1
+    chosen = max(n for n in range(1, min(wanted, steps_per_epoch) + 1)
+                 if steps_per_epoch % n == 0)
+    if asked and chosen != asked:
+        say(f"Steps per execution: {chosen} (a divisor of the epoch's "
+            f"{steps_per_epoch} steps; {asked} would run past its end).")
+    return chosen
 
 
 def _total_steps(dataset, args):

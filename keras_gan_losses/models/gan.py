@@ -476,8 +476,12 @@ class GAN(keras.Model):
             steps_per_execution (int): Batches per `tf.function` call, as
                 in Keras. Keras's `fit` loop costs about half a
                 millisecond of Python per call (iterator, callbacks,
-                logs): on a CPU step of a few tens of milliseconds a few
-                per cent, which 10 to 50 steps per call remove. What it
+                logs): on a CPU step of a few tens of milliseconds about
+                2 per cent, on a GPU step of a few milliseconds much more;
+                8 to 50 steps per call remove most of it. Keras runs whole
+                calls: with `steps_per_epoch` not a multiple of it, an
+                epoch on repeated data trains past `steps_per_epoch` to
+                the next multiple. What it
                 changes: callbacks' batch hooks (the progress bar,
                 `TrainingCurves`, `TrainingMonitor`, `BackupAndRestore`'s
                 `save_freq`) run once per call and see the last step's
@@ -485,7 +489,9 @@ class GAN(keras.Model):
                 steps, and a SIGTERM or Ctrl-C waits for the call to end.
                 Epoch logs, the guard (its records hold inside a call,
                 `nonfinite_patience` included) and the training itself are
-                the same. `kgl train` uses it (`--steps-per-execution`).
+                the same. `kgl train --steps-per-execution` sets it (by
+                default 8 with a GPU, 1 on a CPU, lowered to a divisor of
+                the epoch's steps).
             auto_scale_loss (bool): Under the `"mixed_float16"` policy, wrap
                 both optimizers in a Keras `LossScaleOptimizer`.
             nonfinite_patience (int | None): A training step whose data,

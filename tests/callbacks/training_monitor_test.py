@@ -54,7 +54,7 @@ def discriminator(width=64, dead=False):
 def train(steps=200, loss="non_saturating", d_lr=2e-4, g_lr=2e-4,
           d_width=64, d_steps=1, ignore_input=False, dead=False,
           nan_from=None, penalties=None, callbacks=(), gate=None,
-          **monitor_kwargs):
+          steps_per_execution=1, **monitor_kwargs):
     """Trains a tiny GAN with a monitor; returns the monitor."""
     keras.utils.set_random_seed(0)
     data = tf.data.Dataset.from_tensor_slices(digits()).shuffle(
@@ -67,7 +67,8 @@ def train(steps=200, loss="non_saturating", d_lr=2e-4, g_lr=2e-4,
     gan.compile(d_optimizer=keras.optimizers.Adam(d_lr, beta_1=0.5),
                 g_optimizer=keras.optimizers.Adam(g_lr, beta_1=0.5),
                 d_loss=loss, g_loss=loss, penalties=penalties,
-                jit_compile=False, nonfinite_patience=None)
+                jit_compile=False, nonfinite_patience=None,
+                steps_per_execution=steps_per_execution)
     monitor = kgl.callbacks.TrainingMonitor(**monitor_kwargs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -117,9 +118,17 @@ def test_a_far_too_high_learning_rate_diverges():
     assert "learning rate" in monitor.findings[0].text()
 
 
-def test_a_generator_that_ignores_its_input_collapses():
-    monitor = train(ignore_input=True)
+@pytest.mark.parametrize("steps_per_execution", [1, 8])
+def test_a_generator_that_ignores_its_input_collapses(steps_per_execution):
+    # With 8 steps per execution the monitor sees the logs of every 8th
+    # step, and its windows still span steps: it finds the collapse at
+    # its first look after the warm-up (100 steps; its stride, 5, is a
+    # multiple of 8 only every 40 steps).
+    monitor = train(steps=192, ignore_input=True,
+                    steps_per_execution=steps_per_execution)
+    assert monitor.steps == 192
     assert names(monitor) == ["mode_collapse"]
+    assert monitor.findings[0].step == {1: 100, 8: 104}[steps_per_execution]
     assert monitor.findings[0].evidence["diversity"] < 1e-3
     # Not before the warm-up.
     assert monitor.findings[0].step >= monitor.warmup

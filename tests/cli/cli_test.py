@@ -141,6 +141,45 @@ def test_steps_per_epoch_trains_exactly_that_many_steps(tmp_path, capsys):
         "conditional"] is False
 
 
+def test_steps_per_execution_trains_the_same_steps_and_curves(tmp_path,
+                                                             capsys):
+    # 6 steps per epoch: 4 steps per execution would run past the epoch's
+    # end (Keras runs whole executions), so kgl train takes 3, and says
+    # so. The run trains the same 12 steps as one step per execution,
+    # and each steps.csv value is the mean of its execution's 3 steps.
+    common = ["train", "--loss", "non_saturating", "--epochs", "2",
+              "--steps-per-epoch", "6", "--fid-samples", "0", *TINY]
+    one, three = tmp_path / "one", tmp_path / "three"
+    assert cli.run([*common, "--out", str(one),
+                    "--steps-per-execution", "1"]) == 0
+    capsys.readouterr()
+    assert cli.run([*common, "--out", str(three),
+                    "--steps-per-execution", "4"]) == 0
+    assert "Steps per execution: 3" in capsys.readouterr().out
+    gans = [keras.models.load_model(run / "model.keras")
+            for run in (one, three)]
+    assert [int(g.g_optimizer.iterations) for g in gans] == [12, 12]
+    for a, b in zip(*(g.generator.get_weights() for g in gans)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+    def d_loss(run):
+        return {int(r["step"]): float(r["value"])
+                for r in read_csv(run / "steps.csv")
+                if r["name"] == "d_loss" and r["level"] == "step"}
+
+    each, grouped = d_loss(one), d_loss(three)
+    assert sorted(each) == list(range(1, 13))
+    assert sorted(grouped) == [3, 6, 9, 12]
+    for step, value in grouped.items():
+        mean = np.mean([each[s] for s in range(step - 2, step + 1)])
+        assert value == pytest.approx(mean, rel=1e-4, abs=1e-6)
+    rows = [read_csv(run / "history.csv") for run in (one, three)]
+    assert [r["step"] for r in rows[1]] == ["6", "12"]
+    for a, b in zip(*rows):
+        assert float(a["d_loss"]) == pytest.approx(float(b["d_loss"]),
+                                                   rel=1e-4)
+
+
 def test_unconditional_ignores_the_labels(tmp_path, capsys):
     out = tmp_path / "run"
     assert cli.run(["train", "--unconditional", "--epochs", "1",
@@ -289,8 +328,10 @@ def test_resume_continues_an_interrupted_run(tmp_path, monkeypatch,
     import keras_gan_losses as kgl
 
     out = tmp_path / "run"
+    # One step per execution: the callbacks (and steps.csv) see each step.
     args = ["train", "--out", str(out), "--loss", "minimax", "--epochs",
-            "3", "--steps-per-epoch", "2", "--fid-samples", "0", *TINY]
+            "3", "--steps-per-epoch", "2", "--steps-per-execution", "1",
+            "--fid-samples", "0", *TINY]
     original = kgl.callbacks.SampleGrid.on_epoch_end
 
     def interrupt_in_epoch_two(self, epoch, logs=None):
@@ -547,7 +588,8 @@ def test_health_findings_print_as_kgl_warnings(capsys):
 
 def test_train_r3gan_presets_schedule_over_the_run(tmp_path):
     # R3GAN's recipe: its schedules span the run's 2 × 3 = 6 steps, the
-    # EMA's half-life among them, and `r3gan` trains its networks.
+    # EMA's half-life among them (`r3gan`; `relativistic_pairing` on the
+    # DCGAN keeps no EMA), and `r3gan` trains its networks.
     import keras_gan_losses as kgl
 
     for loss, network in (("relativistic_pairing", "dcgan_generator"),
@@ -571,7 +613,66 @@ def test_train_r3gan_presets_schedule_over_the_run(tmp_path):
             pytest.approx((0.9, 0.99))
         assert int(gan.g_optimizer.iterations) == 6
         ema = gan.ema_decay
+        if loss == "relativistic_pairing":
+            assert ema is None
+            continue
         assert isinstance(ema, kgl.schedules.HalfLifeDecay)
         assert ema.batch_size == 16
         # Half-life at the end: a tenth of the run's 6 × 16 images.
         assert ema.half_life.final_value == pytest.approx(9.6)
+
+
+@pytest.mark.parametrize("flags, dtype, warned", [
+    # float16 on a CPU: slower than float32, whatever the CPU.
+    ({"avx512_bf16"}, "float16", "float16 runs slower"),
+    # bfloat16: emulated without bfloat16 instructions, native with them.
+    ({"avx2", "avx512f"}, "bfloat16", "emulated"),
+    ({"avx2", "avx512_bf16"}, "bfloat16", None),
+    ({"amx_bf16"}, "bfloat16", None),
+])
+def test_mixed_precision_policy_and_its_cpu_warning(flags, dtype, warned,
+                                                    monkeypatch, capsys):
+    from keras_gan_losses.cli import commands
+
+    monkeypatch.setattr(commands, "cpu_flags", lambda: set(flags))
+    monkeypatch.setattr(commands.tf.config, "list_physical_devices",
+                        lambda kind=None: [])
+    try:
+        commands.set_precision(dtype)
+        assert keras.mixed_precision.global_policy().name == f"mixed_{dtype}"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    err = capsys.readouterr().err
+    if warned is None:
+        assert err == ""
+    else:
+        assert err.startswith("kgl: warning: --mixed-precision")
+        assert warned in err
+
+
+def test_mixed_precision_parses_as_before_and_with_a_type():
+    parse = cli.build_parser().parse_args
+    assert parse(["train"]).mixed_precision is None
+    assert parse(["train", "--mixed-precision"]).mixed_precision == "float16"
+    assert parse(["train", "--mixed-precision",
+                  "bfloat16"]).mixed_precision == "bfloat16"
+
+
+@pytest.mark.parametrize("gpus, asked, epoch, expected", [
+    ([], None, 100, 1),          # a CPU: one step per execution
+    (["GPU:0"], None, 100, 5),   # a GPU: 8, lowered to a divisor of 100
+    (["GPU:0"], None, 96, 8),
+    ([], 8, 96, 8),
+    ([], 8, 937, 1),             # a prime epoch: no larger divisor
+    ([], 4, None, 1),            # the epoch's length unknown
+])
+def test_steps_per_execution_default_and_divisor(gpus, asked, epoch,
+                                                 expected, monkeypatch):
+    import argparse
+
+    from keras_gan_losses.cli import commands
+
+    monkeypatch.setattr(commands.tf.config, "list_physical_devices",
+                        lambda kind=None: list(gpus))
+    args = argparse.Namespace(steps_per_execution=asked)
+    assert commands.steps_per_execution(args, epoch) == expected

@@ -509,6 +509,16 @@ def report(args):
         "of 64 (4,685 steps), unlabelled, so the default is "
         "`relativistic_pairing`. The default before this change "
         "(`non_saturating_lecam`) covered 886 modes with KL 0.99 there.",
+        "- R3GAN's loss ablation (its Table 1) on StackedMNIST: `ns_r1`, "
+        "`ns_r1_r2` and `rpgan_r1` are `relativistic_pairing`'s set-up "
+        "(DCGAN, Adam 2e-3 with β₁ = 0, its schedules, no EMA) with the "
+        "non-saturating loss and/or R1 alone; its RpGAN + R1 + R2 row is "
+        "`relativistic_pairing, lr 0.002, EMA 0`. At this budget all four "
+        "cover the 1,000 modes with KL 0.10-0.13: on this small DCGAN "
+        "the gain over `non_saturating_lecam` comes from the "
+        "zero-centred penalty and the optimiser, not from the pairing; on "
+        "the 2-D grid the presets differ in their penalties too (only "
+        "`relativistic_pairing` has R1 and R2).",
         "",
     ]
     toy = [r for r in _load("toy") if r["steps"] == args.toy_steps]

@@ -362,11 +362,12 @@ class _EpochCounter(keras.callbacks.Callback):
 
 #: `--steps-per-execution` when none is given, by device: the steps `kgl
 #: train` runs per call into TensorFlow (see `steps_per_execution`). On a
-#: CPU a DCGAN step takes 25-50 ms, of which Keras's per-step loop and
+#: CPU a DCGAN step takes 20-50 ms, of which Keras's per-step loop and
 #: `kgl train`'s per-step callbacks take about 0.5 ms
-#: (`benchmarks/overhead.py`): one step per execution keeps the curves
-#: and a SIGTERM's backup per step for a gain under 2 %. A GPU step takes
-#: a few ms, so there the same 0.5 ms is worth saving.
+#: (`benchmarks/overhead.py`: 8 per execution saved 2-5 %, within the
+#: run-to-run noise): one step per execution keeps the curves and a
+#: SIGTERM's backup per step. A GPU step takes a few ms, so there the
+#: same 0.5 ms is worth saving.
 DEFAULT_STEPS_PER_EXECUTION = {"CPU": 1, "GPU": 8}
 
 

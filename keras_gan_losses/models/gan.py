@@ -476,8 +476,8 @@ class GAN(keras.Model):
             steps_per_execution (int): Batches per `tf.function` call, as
                 in Keras. Keras's `fit` loop costs about half a
                 millisecond of Python per call (iterator, callbacks,
-                logs): on a CPU step of a few tens of milliseconds about
-                2 per cent, on a GPU step of a few milliseconds much more;
+                logs): on a CPU step of a few tens of milliseconds 2 to 5
+                per cent, on a GPU step of a few milliseconds much more;
                 8 to 50 steps per call remove most of it. Keras runs whole
                 calls: with `steps_per_epoch` not a multiple of it, an
                 epoch on repeated data trains past `steps_per_epoch` to

@@ -873,6 +873,12 @@ MUTANTS = [
            "    wanted = asked or DEFAULT_STEPS_PER_EXECUTION[device]",
            '    wanted = asked or DEFAULT_STEPS_PER_EXECUTION["GPU"]',
            (CLI + "::test_steps_per_execution_default_and_divisor",)),
+    Mutant("monitor_coverage_history_not_resumed",
+           "keras_gan_losses/callbacks/training_monitor.py",
+           '            "coverage_history": [dict(c) for c in '
+           'self.coverage_history],\n',
+           "",
+           (KILL,)),
     Mutant("monitor_counts_an_execution_as_one_step",
            "keras_gan_losses/callbacks/training_monitor.py",
            "self._values[key].extend([value] * count)",

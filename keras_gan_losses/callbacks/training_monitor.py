@@ -303,6 +303,7 @@ class TrainingMonitor(keras.callbacks.Callback):
             "peak": dict(self._peak),
             "low": dict(self._low),
             "last_coverage": self._last_coverage,
+            "coverage_history": [dict(c) for c in self.coverage_history],
             "step_values": self._step_values.get_state(),
             "snapshots": [[step, weights] for step, weights in
                           self._snapshots],
@@ -320,6 +321,9 @@ class TrainingMonitor(keras.callbacks.Callback):
         self._peak = {k: float(v) for k, v in state["peak"].items()}
         self._low = {k: float(v) for k, v in state["low"].items()}
         self._last_coverage = state["last_coverage"]
+        # (Backups written before mode coverage was measured have none.)
+        self.coverage_history = [dict(c) for c in
+                                 state.get("coverage_history", [])]
         self._snapshots.extend((int(step), list(weights))
                                for step, weights in state["snapshots"])
         # Mid-epoch, the running means go on in the epoch resumed.

@@ -46,8 +46,10 @@ def build(name, images):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--presets", nargs="+",
-                        default=sorted(kgl.presets.PRESETS))
+    # Every preset built on the DCGAN (`r3gan` trains other networks).
+    parser.add_argument("--presets", nargs="+", default=sorted(
+        name for name, preset in kgl.presets.PRESETS.items()
+        if preset.architecture == "dcgan"))
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--write", action="store_true",

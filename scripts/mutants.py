@@ -873,6 +873,12 @@ MUTANTS = [
            "    wanted = asked or DEFAULT_STEPS_PER_EXECUTION[device]",
            '    wanted = asked or DEFAULT_STEPS_PER_EXECUTION["GPU"]',
            (CLI + "::test_steps_per_execution_default_and_divisor",)),
+    Mutant("backup_epoch_means_divided_among_workers",
+           "keras_gan_losses/callbacks/backup_and_restore.py",
+           "                variable.assign(np.asarray(value, variable.dtype))",
+           "                variable.assign(np.asarray(value, variable.dtype)"
+           " * 0.5)",
+           (BACKUP, "tests/distribute/multi_worker_test.py")),
     Mutant("monitor_coverage_history_not_resumed",
            "keras_gan_losses/callbacks/training_monitor.py",
            '            "coverage_history": [dict(c) for c in '

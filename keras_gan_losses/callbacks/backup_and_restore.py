@@ -6,7 +6,6 @@ import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_losses.callbacks import interruption
 from keras_gan_losses.callbacks.backup_store import BackupError
@@ -321,11 +320,13 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self._epoch = self._current_epoch = epoch
         self._first_epoch = False
         if resumed and self._pending_trackers is not None:
-            strategy = self.model.distribute_strategy
+            # The totals are summed over the replicas on read; assigned in
+            # the cross-replica context, TensorFlow gives each replica
+            # value / num_replicas_in_sync (every worker's replicas), so
+            # the sum read back is the value backed up.
             for variable, value in zip(self._trackers(),
                                        self._pending_trackers):
-                variable.assign(np.asarray(value, variable.dtype)
-                                * _share_of_sum(variable, strategy))
+                variable.assign(np.asarray(value, variable.dtype))
             resume.set_means_restored(self.model, True)
         self._pending_trackers = None
         if self._preemption is None:
@@ -454,21 +455,6 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             name, self._epoch, self._batches, self.backup_dir,
             wrote=self._writes(),
         )
-
-
-def _share_of_sum(variable, strategy):
-    """What to assign to a summed, synchronized-on-read variable (Keras's
-    metric totals under a strategy) in the cross-replica context, per unit
-    of its value: TensorFlow divides the value among this worker's
-    devices, and reading sums over every worker's. 1 elsewhere."""
-    value = getattr(variable, "value", variable)
-    if not isinstance(value, tf.distribute.DistributedValues) or getattr(
-            value, "synchronization", None) != \
-            tf.VariableSynchronization.ON_READ or getattr(
-                value, "aggregation", None) != tf.VariableAggregation.SUM:
-        return 1.0
-    local = len(strategy.extended.worker_devices)
-    return local / strategy.num_replicas_in_sync
 
 
 def _one_line(error):

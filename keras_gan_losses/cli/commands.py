@@ -393,6 +393,9 @@ def steps_per_execution(args, steps_per_epoch):
     device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
     wanted = asked or DEFAULT_STEPS_PER_EXECUTION[device]
     if not steps_per_epoch:
+        if asked and asked > 1:
+            say(f"Steps per execution: 1 (the epoch's length is unknown, "
+                f"and {asked} could run past its end).")
         return 1
     chosen = max(n for n in range(1, min(wanted, steps_per_epoch) + 1)
                  if steps_per_epoch % n == 0)

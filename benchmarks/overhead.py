@@ -33,7 +33,6 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _common  # noqa: E402
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import speed  # noqa: E402
 import tensorflow as tf  # noqa: E402
@@ -79,24 +78,13 @@ class KglCli(speed.KglCell):
         ]
 
     def run(self, steps):
-        # The timers first: their epoch ends before the curves are drawn
+        # The timer first: its epoch ends before the curves are drawn
         # (once per epoch, which here would be once per 40 steps).
-        cpu = _CpuTimer()
         self.gan.fit(self.dataset, epochs=1, steps_per_epoch=steps,
-                     verbose=0, callbacks=[self.timer, cpu, *self.callbacks],
+                     verbose=0, callbacks=[self.timer, *self.callbacks],
                      shuffle=False)
-        self.cpu_elapsed = cpu.elapsed
+        self.cpu_elapsed = self.timer.cpu_elapsed
         return self.timer.elapsed
-
-
-class _CpuTimer(keras.callbacks.Callback):
-    """Process CPU time from an epoch's begin to its end."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.process_time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.elapsed = time.process_time() - self.start
 
 
 class KglCliSpe8(KglCli):

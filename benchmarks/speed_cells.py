@@ -232,11 +232,16 @@ class KglCell(Cell):
 
 
 class _EpochTimer(keras.callbacks.Callback):
+    """Wall (`elapsed`) and process CPU (`cpu_elapsed`) seconds from an
+    epoch's begin to its end."""
+
     def on_epoch_begin(self, epoch, logs=None):
         self.start = time.perf_counter()
+        self.cpu_start = time.process_time()
 
     def on_epoch_end(self, epoch, logs=None):
         self.elapsed = time.perf_counter() - self.start
+        self.cpu_elapsed = time.process_time() - self.cpu_start
 
 
 class HandCell(Cell):

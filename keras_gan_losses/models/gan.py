@@ -84,16 +84,31 @@ def _append(callbacks, callback):
     return [*callbacks, callback]
 
 
-def _check_steps(x, epochs, steps_per_epoch, batch_size):
-    """Refuses `steps_per_epoch` beyond what finite data holds.
+def _check_steps(x, epochs, steps_per_epoch, batch_size,
+                 steps_per_execution=1):
+    """Refuses `steps_per_epoch` beyond what finite data holds, or not a
+    multiple of `steps_per_execution`.
 
     Keras (3.15) reads finite data on from epoch to epoch and, once it
     runs out, ends that epoch early with a warning and starts over: with
     4 batches, `steps_per_epoch=3` and 4 epochs it trains 3, 1, 3 and 1
-    steps, under a history of normal-looking epochs.
+    steps, under a history of normal-looking epochs. And it runs whole
+    executions: with `steps_per_epoch=100` and `steps_per_execution=8`
+    it trains 104 steps an epoch.
     """
     if steps_per_epoch is None or epochs < 1:
         return
+    if steps_per_epoch % steps_per_execution:
+        below = steps_per_epoch - steps_per_epoch % steps_per_execution
+        raise ValueError(
+            f"steps_per_epoch={steps_per_epoch} is not a multiple of "
+            f"steps_per_execution={steps_per_execution}: Keras runs whole "
+            f"executions and would train "
+            f"{below + steps_per_execution} steps an epoch. Use a multiple "
+            f"(e.g. {below or steps_per_execution} or "
+            f"{below + steps_per_execution}), or compile with a "
+            f"steps_per_execution that divides {steps_per_epoch}."
+        )
     if isinstance(x, (tuple, list)) and x:
         x = x[0]
     if isinstance(x, tf.data.Dataset):
@@ -479,9 +494,9 @@ class GAN(keras.Model):
                 logs): on a CPU step of a few tens of milliseconds 2 to 5
                 per cent, on a GPU step of a few milliseconds much more;
                 8 to 50 steps per call remove most of it. Keras runs whole
-                calls: with `steps_per_epoch` not a multiple of it, an
-                epoch on repeated data trains past `steps_per_epoch` to
-                the next multiple. What it
+                calls, so `fit` refuses a `steps_per_epoch` that is not a
+                multiple of it (Keras would train on to the next
+                multiple). What it
                 changes: callbacks' batch hooks (the progress bar,
                 `TrainingCurves`, `TrainingMonitor`, `BackupAndRestore`'s
                 `save_freq`) run once per call and see the last step's
@@ -1277,7 +1292,8 @@ class GAN(keras.Model):
             RuntimeError: if `compile` was not called.
             ValueError: for data that does not fit or is empty, out of
                 range or (arrays) not finite, or too short for the steps
-                asked for.
+                asked for; for a `steps_per_epoch` that is not a multiple
+                of `steps_per_execution`.
             FloatingPointError: after `nonfinite_patience` non-finite
                 steps in a row.
         """
@@ -1286,7 +1302,8 @@ class GAN(keras.Model):
         self._check_data(args.get("x"), args.get("y"))
         _check_steps(args.get("x"),
                      args.get("epochs", 1) - args.get("initial_epoch", 0),
-                     args.get("steps_per_epoch"), args.get("batch_size"))
+                     args.get("steps_per_epoch"), args.get("batch_size"),
+                     self.steps_per_execution)
         if "shuffle" not in args and not isinstance(
             shape_checks.split_data(args.get("x"), None)[0], np.ndarray
         ):

@@ -317,6 +317,24 @@ def test_steps_beyond_finite_data_are_refused():
     assert history.epoch == [0, 1]
 
 
+def test_steps_per_epoch_must_be_whole_executions():
+    # Keras runs whole executions: 10 steps an epoch at 4 per execution
+    # would train 12. Refused before training, with the multiples to use.
+    keras.utils.set_random_seed(0)
+    gan = kgl.GAN(generator(), discriminator(), seed=0)
+    gan.compile(steps_per_execution=4)
+    with pytest.raises(ValueError, match=r"steps_per_epoch=10 is not a "
+                                         r"multiple of steps_per_execution=4"
+                                         r".*train 12 steps.*8 or 12"):
+        gan.fit(dataset(images(32)).repeat(), steps_per_epoch=10,
+                verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 0
+    # A multiple trains exactly that many steps an epoch.
+    gan.fit(dataset(images(32)).repeat(), steps_per_epoch=8, epochs=2,
+            verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 16
+
+
 # --- conditional labels ------------------------------------------------------
 
 def conditional_gan():

@@ -14,8 +14,8 @@ from keras_gan_losses.models import pair_checks
 from keras_gan_losses.models.adversarial import adversarial_loss
 from keras_gan_losses.models.empty_replicas import at_least_one_example
 from keras_gan_losses.models.gan import GAN
-from keras_gan_losses.models.gan import _contribution
-from keras_gan_losses.models.gan import _unless_loss_scaled
+from keras_gan_losses.models.gan_step import _contribution
+from keras_gan_losses.models.gan_step import _unless_loss_scaled
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
 from keras_gan_losses.models.step_logs import StepLogs

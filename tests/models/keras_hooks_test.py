@@ -65,7 +65,10 @@ def test_keras_fit_and_evaluate_still_call_maybe_symbolic_build():
     # GAN.fit and GAN.evaluate hand over to Keras's, which must still call
     # the hook for the override to take effect.
     for method in ("fit", "evaluate"):
-        assert GAN.__mro__[1] is keras.Model
+        # GAN's parts (gan_compile, gan_step, gan_sampling) leave them to
+        # Keras: the next definition after GAN's is a Keras class's.
+        owner = next(cls for cls in GAN.__mro__[1:] if method in vars(cls))
+        assert _is_keras_class(owner), (method, owner)
         source = inspect.getsource(getattr(keras.Model, method))
         assert "self._maybe_symbolic_build(" in source, method
 

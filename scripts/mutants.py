@@ -63,11 +63,13 @@ KILL = "tests/cli/kill_resume_test.py"
 EMPTY_REPLICA = "tests/models/gan_empty_replica_test.py"
 ATOMIC = "tests/utils/atomic_test.py"
 STEP_LOGS = "tests/models/step_logs_test.py"
+BACKENDS = "tests/backends"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
 M = "keras_gan_losses/models/"
 CB = "keras_gan_losses/callbacks/"
+BK = "keras_gan_losses/backend/"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +93,24 @@ MUTANTS = [
            "    def _images(self, real, fake):\n        return real",
            "    def _images(self, real, fake):\n        return fake",
            (PENALTIES,)),
+    # --- the per-backend input gradients -----------------------------------
+    Mutant("jax_input_gradients_not_differentiable_again", BK + "jax.py",
+           'return jax.grad(lambda x: jnp.sum(fn(x).astype("float32")))'
+           "(inputs)",
+           'return jax.lax.stop_gradient(jax.grad(lambda x: jnp.sum('
+           'fn(x).astype("float32")))(inputs))',
+           (BACKENDS,)),
+    Mutant("torch_input_gradients_without_create_graph", BK + "torch.py",
+           "(grads,) = torch.autograd.grad(total, inputs, create_graph=True,",
+           "(grads,) = torch.autograd.grad(total, inputs, create_graph=False,",
+           (BACKENDS,)),
+    Mutant("torch_input_gradients_of_the_mean", BK + "torch.py",
+           "total = fn(inputs).to(torch.float32).sum()",
+           "total = fn(inputs).to(torch.float32).mean()", (BACKENDS,)),
+    Mutant("jax_draws_ignore_the_seed", BK + "jax.py",
+           "dtype=like.dtype, seed=_seeds.check(seed))",
+           "dtype=like.dtype, seed=None)",
+           (BACKENDS + "/penalties_backends_test.py",)),
     Mutant("r1_without_half", P + "r1.py",
            "return 0.5 * super().__call__(",
            "return super().__call__(",
@@ -121,10 +141,8 @@ MUTANTS = [
            "perturbed = real + ops.std(real) * noise",
            (PENALTIES,)),
     Mutant("dragan_noise_not_elementwise", P + "dragan.py",
-           "noise = random.stateless_uniform(\n"
-           "                tf.shape(real), noise_seed, real.dtype\n"
-           "            )",
-           "noise = uniform_per_example(real, noise_seed)",
+           "noise = backend.uniform(real, backend.fold_in(seed, 1))",
+           "noise = uniform_per_example(real, backend.fold_in(seed, 1))",
            (PENALTIES,)),
     Mutant("gp_alpha_in_0_half", P + "gradient_penalty.py",
            "alpha = uniform_per_example(real, seed)",

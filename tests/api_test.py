@@ -11,10 +11,18 @@ import pytest
 
 import keras_gan_losses as kgl
 
+#: The modules of the Keras backends not in use import their framework
+#: (jax, torch), which need not be installed.
+OTHER_BACKENDS = {
+    f"keras_gan_losses.backend.{name}" for name in ("tensorflow", "jax",
+                                                     "torch")
+    if name != keras.backend.backend()
+}
 MODULES = sorted(
     name for _, name, _ in pkgutil.walk_packages(
         kgl.__path__, prefix="keras_gan_losses.")
     if not name.startswith("keras_gan_losses.cli")
+    and name not in OTHER_BACKENDS
 )
 
 

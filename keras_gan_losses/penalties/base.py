@@ -1,10 +1,9 @@
 """The base class of the discriminator penalties."""
 
-import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses import schedules
-from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.conditional import call_network
 from keras_gan_losses.utils.shapes import compatible
@@ -16,24 +15,20 @@ def input_gradients(discriminator, images, conditioning=None,
 
     Each example's output depends only on its own input (no batch
     statistics in the discriminator), so the gradient of the sum is the
-    per-example gradient. Uses a nested `tf.GradientTape`, which works
-    eagerly and inside `tf.function`, and whose result is differentiable
-    again for the outer discriminator update.
+    per-example gradient. The result is differentiable again for the
+    outer discriminator update (`backend.input_gradients`: a nested
+    `tf.GradientTape`, `jax.grad` or `torch.autograd.grad` with
+    `create_graph=True`).
 
     Returns:
         A tensor shaped like `images`, in float32.
     """
-    with tf.GradientTape() as tape:
-        tape.watch(images)
+    grads = backend.input_gradients(
         # The penalties differentiate with respect to `images` only.
-        logits = call_network(
-            discriminator, images, conditioning, training=training
-        )
-        total = ops.sum(ops.cast(logits, "float32"))
-    grads = tape.gradient(total, images)
-    if grads is None:
-        # The output does not depend on the input at all.
-        grads = ops.zeros_like(images)
+        lambda x: call_network(discriminator, x, conditioning,
+                               training=training),
+        images,
+    )
     return ops.cast(grads, "float32")
 
 
@@ -47,17 +42,7 @@ def squared_norm_per_example(values):
 
 def uniform_per_example(images, seed=None):
     """One U(0, 1) draw per example, shaped `(batch, 1, ..., 1)`."""
-    batch = tf.shape(images)[0]
-    shape = tf.concat(
-        [[batch], tf.ones([len(images.shape) - 1], tf.int32)], axis=0
-    )
-    return _uniform(shape, seed, images.dtype)
-
-
-def _uniform(shape, seed, dtype):
-    if seed is None:
-        return tf.random.uniform(shape, dtype=dtype)
-    return random.stateless_uniform(shape, seed, dtype)
+    return backend.uniform(images, seed, per_example=True)
 
 
 class Penalty:
@@ -129,9 +114,10 @@ class Penalty:
                 layer.
             real (Tensor): A batch of real images.
             fake (Tensor): A batch of generated images, same shape as `real`.
-            seed (Tensor | None): Optional stateless seed (int tensor of shape
-                `(2,)`) for the penalty's random draws; `None` draws from the
-                global TensorFlow generator.
+            seed (Tensor | int | None): Optional seed of the penalty's
+                random draws: on TensorFlow a stateless seed (int tensor of
+                shape `(2,)`, as `GAN` passes) or an int, on JAX and
+                PyTorch an int; `None` draws from the global generator.
             conditioning (Tensor | None): Optional conditioning input (e.g.
                 labels) passed to a conditional discriminator as `[images,
                 conditioning]`.

@@ -5,14 +5,13 @@ Kodali et al., "On Convergence and Stability of GANs", 2017
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses.penalties.base import Penalty
 from keras_gan_losses.penalties.base import input_gradients
 from keras_gan_losses.penalties.base import uniform_per_example
 from keras_gan_losses.penalties.gradient_penalty import gradient_norm_penalty
-from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_number
 
 
@@ -60,17 +59,8 @@ class DRAGANPenalty(Penalty):
         self.c = check_number("c", c, low=0.0)
 
     def call(self, discriminator, real, fake, seed=None, conditioning=None):
-        if seed is None:
-            noise_seed = alpha_seed = None
-        else:
-            noise_seed = random.fold_in(seed, 1)
-            alpha_seed = random.fold_in(seed, 2)
-        if noise_seed is None:
-            noise = tf.random.uniform(tf.shape(real), dtype=real.dtype)
-        else:
-            noise = random.stateless_uniform(
-                tf.shape(real), noise_seed, real.dtype
-            )
+        noise = backend.uniform(real, backend.fold_in(seed, 1))
+        alpha_seed = backend.fold_in(seed, 2)
         perturbed = real + self.c * ops.std(real) * noise
         alpha = uniform_per_example(real, alpha_seed)
         mixed = real + alpha * (perturbed - real)

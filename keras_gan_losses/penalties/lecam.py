@@ -6,7 +6,6 @@ Data", CVPR 2021 (https://arxiv.org/abs/2104.03310).
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_losses.penalties.base import Penalty
@@ -115,19 +114,19 @@ class LeCamPenalty(Penalty):
     def updated_averages(self, real_mean, fake_mean):
         """`[α_R, α_F]` after one update with the batch means (the
         first update copies them); nothing is assigned."""
-        means = tf.stack([tf.cast(real_mean, tf.float32),
-                          tf.cast(fake_mean, tf.float32)])
+        means = ops.stack([ops.cast(real_mean, "float32"),
+                           ops.cast(fake_mean, "float32")])
         if self.averages is None:
             return means
-        old = tf.convert_to_tensor(self.averages)
-        first = tf.equal(tf.convert_to_tensor(self.count), 0)
-        return tf.where(first, means,
-                        self.decay * old + (1.0 - self.decay) * means)
+        old = ops.convert_to_tensor(self.averages)
+        first = ops.equal(ops.convert_to_tensor(self.count), 0)
+        return ops.where(first, means,
+                         self.decay * old + (1.0 - self.decay) * means)
 
     def assign(self, averages):
         """Stores updated averages and counts the update."""
         self.averages.assign(averages)
-        self.count.assign_add(tf.constant(1, tf.int64))
+        self.count.assign_add(ops.convert_to_tensor(1, "int64"))
 
     def from_logits(self, real_logits, fake_logits, averages, step=None):
         """The weighted penalty from the discriminator's outputs.
@@ -144,7 +143,7 @@ class LeCamPenalty(Penalty):
         """
         real = ops.cast(real_logits, "float32")
         fake = ops.cast(fake_logits, "float32")
-        averages = tf.stop_gradient(tf.cast(averages, tf.float32))
+        averages = ops.stop_gradient(ops.cast(averages, "float32"))
         above = real - averages[1]
         below = averages[0] - fake
         if self.one_sided:
@@ -167,13 +166,13 @@ class LeCamPenalty(Penalty):
         fake_logits = ops.cast(call_network(
             discriminator, ops.convert_to_tensor(fake), conditioning,
             training=True), "float32")
-        means = tf.stack([ops.mean(real_logits), ops.mean(fake_logits)])
+        means = ops.stack([ops.mean(real_logits), ops.mean(fake_logits)])
         if self.averages is None:
             averages = means
         else:
-            averages = tf.where(
-                tf.equal(tf.convert_to_tensor(self.count), 0), means,
-                tf.convert_to_tensor(self.averages),
+            averages = ops.where(
+                ops.equal(ops.convert_to_tensor(self.count), 0), means,
+                ops.convert_to_tensor(self.averages),
             )
         return self.from_logits(real_logits, fake_logits, averages, step)
 

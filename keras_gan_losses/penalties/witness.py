@@ -5,9 +5,9 @@ Bińkowski et al., "Demystifying MMD GANs", 2018
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses.losses.mmd import DEFAULT_ALPHAS
 from keras_gan_losses.losses.mmd import DEFAULT_BANDWIDTHS
 from keras_gan_losses.losses.mmd import check_kernel_arguments
@@ -139,16 +139,12 @@ class WitnessGradientPenalty(Penalty):
         )
         alpha = uniform_per_example(real, seed)
         mixed = real + alpha * (fake - real)
-        with tf.GradientTape() as tape:
-            tape.watch(mixed)
-            witness = self.witness(
-                _features(discriminator, mixed, conditioning),
-                real_features, fake_features)
-            # Each witness value depends on its own interpolate only.
-            total = ops.sum(witness)
-        grads = tape.gradient(total, mixed)
-        if grads is None:
-            grads = ops.zeros_like(mixed)
+        # Each witness value depends on its own interpolate only.
+        grads = backend.input_gradients(
+            lambda x: self.witness(_features(discriminator, x, conditioning),
+                                   real_features, fake_features),
+            mixed,
+        )
         return gradient_norm_penalty(
             ops.cast(grads, "float32"), self.target)
 

@@ -32,6 +32,9 @@ def _private_overrides():
     found = {}
     for info in pkgutil.walk_packages(keras_gan_losses.__path__,
                                       "keras_gan_losses."):
+        if info.name.startswith("keras_gan_losses.backend.") and \
+                info.name.rsplit(".", 1)[1] in ("jax", "torch"):
+            continue  # they import their framework, which need not be here
         module = importlib.import_module(info.name)
         for cls in vars(module).values():
             if not inspect.isclass(cls) or not cls.__module__.startswith(

@@ -93,6 +93,18 @@ MUTANTS = [
            "    def _images(self, real, fake):\n        return real",
            "    def _images(self, real, fake):\n        return fake",
            (PENALTIES,)),
+    # --- ONNX export ----------------------------------------------------------
+    Mutant("onnx_export_overwrites_without_being_asked",
+           "keras_gan_losses/export/onnx.py",
+           "os.path.isdir(path) or (os.path.exists(path) and not overwrite)",
+           "os.path.isdir(path)",
+           (FEATURES + "::test_onnx_export_errors",)),
+    Mutant("onnx_export_of_the_raw_generator", M + "gan_sampling.py",
+           "            return export_generator_onnx(\n"
+           "                generator,",
+           "            return export_generator_onnx(\n"
+           "                self.generator,",
+           (FEATURES + "::test_onnx_export_runs_in_onnx_runtime",)),
     # --- the per-backend input gradients -----------------------------------
     Mutant("jax_input_gradients_not_differentiable_again", BK + "jax.py",
            'return jax.grad(lambda x: jnp.sum(fn(x).astype("float32")))'

@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses.export.onnx import export_generator_onnx
 from keras_gan_losses.export.saved_model import export_generator
 from keras_gan_losses.models import shape_checks
 from keras_gan_losses.utils import random
@@ -151,41 +152,73 @@ class GANSampling:
         return tf.constant(labels, tf.int32)
 
     def export_generator(self, path, use_ema=None, value_range=(-1.0, 1.0),
-                         sample_signature=True, verbose=False,
-                         overwrite=False):
-        """Exports the generator (the EMA copy by default) as a SavedModel.
+                         sample_signature=None, verbose=False,
+                         overwrite=False, format="tf_saved_model"):
+        """Exports the generator (the EMA copy by default) as a SavedModel
+        or an ONNX file.
 
-        See `keras_gan_losses.export.export_generator`: the result loads with
+        `format="tf_saved_model"` (the default): see
+        `keras_gan_losses.export.export_generator`. The result loads with
         plain `tf.saved_model.load(path)`, with a `serving_default(z[,
         labels])` signature and a `sample(batch_size, seed)` signature that
         returns uint8 images. The export refuses a `path` that exists and
         is not an empty folder, unless `overwrite=True` and it holds an
         earlier SavedModel, which is then replaced.
 
+        `format="onnx"`: see `keras_gan_losses.export.export_generator_onnx`.
+        One `.onnx` file, through Keras's ONNX export, with inputs `z` (and
+        `labels`) and the images as output; it runs in ONNX Runtime. On
+        the TensorFlow backend it needs `tf2onnx` (`pip install
+        "keras_gan_losses[onnx]"`).
+
         Args:
-            path (str): Directory to write the SavedModel to.
+            path (str): Directory to write the SavedModel to, or the
+                `.onnx` file to write.
             use_ema (bool | None): Whether to export `ema_generator`. Defaults
                 to `True` when the GAN keeps one; `True` without one raises
                 `ValueError`.
             value_range (tuple[float, float]): `(low, high)`, the range of the
                 generator's outputs, mapped to 0 and 255 by the `sample`
-                signature.
-            sample_signature (bool): Whether to add the `sample(batch_size,
-                seed)` signature.
+                signature (SavedModel only).
+            sample_signature (bool | None): Whether to add the
+                `sample(batch_size, seed)` signature to a SavedModel
+                (default: yes). ONNX has none.
             verbose (bool): Whether to print what is written.
-            overwrite (bool): Whether to replace an earlier SavedModel at
+            overwrite (bool): Whether to replace an earlier export at
                 `path`.
+            format (str): `"tf_saved_model"` or `"onnx"`, as in
+                `keras.Model.export`.
 
         Returns:
             str: `path`.
 
         Raises:
             FileExistsError: if `path` exists and is not an empty folder,
-                unless `overwrite` is set and it holds a SavedModel.
+                unless `overwrite` is set and it holds a SavedModel (an
+                ONNX file, for `format="onnx"`).
+            ValueError: for an unknown `format`, or a `sample_signature`
+                asked of an ONNX export.
         """
+        if format not in ("tf_saved_model", "onnx"):
+            raise ValueError(
+                "`format` must be 'tf_saved_model' or 'onnx'. Received: "
+                f"format={format!r}"
+            )
+        generator = self.pick_generator(use_ema)
+        if format == "onnx":
+            if sample_signature:
+                raise ValueError(
+                    "An ONNX export has no `sample` signature: draw the "
+                    "latent vectors `z` from N(0, 1) and feed them."
+                )
+            return export_generator_onnx(
+                generator, path, self.latent_dim,
+                num_classes=self.num_classes, verbose=verbose,
+                overwrite=overwrite,
+            )
         return export_generator(
-            self.pick_generator(use_ema), path, self.latent_dim,
+            generator, path, self.latent_dim,
             num_classes=self.num_classes, value_range=value_range,
-            sample_signature=sample_signature, verbose=verbose,
+            sample_signature=sample_signature is not False, verbose=verbose,
             overwrite=overwrite,
         )

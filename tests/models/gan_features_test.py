@@ -400,3 +400,63 @@ def test_conditional_export_takes_labels(tmp_path):
     np.testing.assert_allclose(out["images"], g([z, labels_]), rtol=1e-5,
                                atol=1e-6)
     assert out["sample"].shape == (5,) + IMAGE
+
+
+# --- ONNX --------------------------------------------------------------------
+
+def onnx_images(path, **feeds):
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(path))
+    assert {i.name for i in session.get_inputs()} == set(feeds)
+    return session.run(None, feeds)[0]
+
+
+def test_onnx_export_runs_in_onnx_runtime(tmp_path):
+    gan = kgl.GAN(generator(), discriminator(), ema_decay=0.5, seed=0)
+    gan.compile(g_optimizer=keras.optimizers.SGD(1.0))
+    gan.fit(images(16), batch_size=8, epochs=1, verbose=0)
+    path = tmp_path / "generator.onnx"
+    assert gan.export_generator(path, format="onnx") == str(path)
+    z = np.random.default_rng(0).normal(size=(3, LATENT)).astype("float32")
+    out = onnx_images(path, z=z)
+    # The EMA copy, computed by another runtime's float32 kernels.
+    np.testing.assert_allclose(out, gan.ema_generator(z), rtol=1e-5,
+                               atol=1e-6)
+    assert not np.allclose(out, gan.generator(z))
+    gan.export_generator(path, format="onnx", use_ema=False, overwrite=True)
+    np.testing.assert_allclose(onnx_images(path, z=z), gan.generator(z),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_conditional_onnx_export_takes_labels(tmp_path):
+    g, d = conditional_nets()
+    gan = kgl.GAN(g, d, num_classes=CLASSES, seed=0)
+    path = gan.export_generator(tmp_path / "g.onnx", format="onnx")
+    z = np.random.default_rng(1).normal(size=(3, LATENT)).astype("float32")
+    labels_ = np.array([2, 0, 1], "int32")
+    np.testing.assert_allclose(onnx_images(path, z=z, labels=labels_),
+                               g([z, labels_]), rtol=1e-5, atol=1e-6)
+
+
+def test_onnx_export_errors(tmp_path):
+    gan = kgl.GAN(generator(), discriminator(), seed=0)
+    with pytest.raises(ValueError, match="ends in `.onnx`"):
+        gan.export_generator(tmp_path / "generator", format="onnx")
+    with pytest.raises(ValueError, match="'tf_saved_model' or 'onnx'"):
+        gan.export_generator(tmp_path / "g.onnx", format="tflite")
+    with pytest.raises(ValueError, match="no `sample` signature"):
+        gan.export_generator(tmp_path / "g.onnx", format="onnx",
+                             sample_signature=True)
+    existing = tmp_path / "old.onnx"
+    existing.write_bytes(b"not yours")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        gan.export_generator(existing, format="onnx")
+    assert existing.read_bytes() == b"not yours"
+    (tmp_path / "folder.onnx").mkdir()
+    with pytest.raises(FileExistsError, match="is a folder"):
+        gan.export_generator(tmp_path / "folder.onnx", format="onnx",
+                             overwrite=True)
+    # Nothing half-written is left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "folder.onnx", "old.onnx"]

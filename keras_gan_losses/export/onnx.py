@@ -1,0 +1,81 @@
+"""Export a generator as an ONNX file, through Keras's own ONNX export."""
+
+import os
+import warnings
+
+import keras
+
+from keras_gan_losses.utils import atomic
+
+
+def export_generator_onnx(generator, path, latent_dim, num_classes=None,
+                          verbose=False, overwrite=False):
+    """Writes `generator` as an ONNX model (`keras.Model.export(...,
+    format="onnx")`).
+
+    The file runs in ONNX Runtime (`onnxruntime.InferenceSession(path)`)
+    or any other ONNX runtime, without Python's ML frameworks. Its inputs
+    are `z`, float32 `(batch, latent_dim)`, and for a conditional
+    generator `labels`, int32 class ids `(batch,)`; its output is the
+    generator's images, in the generator's own value range. (The
+    SavedModel's uint8 `sample` signature has no ONNX counterpart: draw
+    `z` from N(0, 1) yourself.) On the TensorFlow backend Keras converts
+    with the `tf2onnx` package (`pip install "keras_gan_losses[onnx]"`).
+
+    Args:
+        generator (keras.Model): The Keras generator to export.
+        path (str): The file to write, ending in `.onnx`.
+        latent_dim (int): Size of the latent vectors.
+        num_classes (int | None): Number of classes of a conditional
+            generator, or None.
+        verbose (bool): Whether Keras prints what it writes.
+        overwrite (bool): Whether to replace an existing file at `path`.
+
+    Returns:
+        str: `path`.
+
+    Raises:
+        ValueError: if `path` does not end in `.onnx`.
+        FileExistsError: if `path` exists, unless `overwrite` is set (a
+            folder is never replaced).
+        ImportError: if the converter Keras needs is not installed.
+    """
+    path = os.fspath(path)
+    if not path.endswith(".onnx"):
+        raise ValueError(
+            "An ONNX export is one file whose name ends in `.onnx`. "
+            f"Received: path={path!r}"
+        )
+    if os.path.isdir(path) or (os.path.exists(path) and not overwrite):
+        raise FileExistsError(
+            f"{path} already exists: pass overwrite=True to replace it."
+            if not os.path.isdir(path) else
+            f"{path} is a folder; an ONNX export is one file."
+        )
+    _check_converter()
+    signature = [keras.InputSpec(shape=(None, latent_dim), dtype="float32",
+                                 name="z")]
+    if num_classes is not None:
+        signature = [signature + [keras.InputSpec(
+            shape=(None,), dtype="int32", name="labels")]]
+    with atomic.replacing(path) as temporary, warnings.catch_warnings():
+        # Keras's tf2onnx shim (keras/src/export/tf2onnx_lib.py) probes
+        # `np.object`, which NumPy 2 warns about: not the user's concern.
+        warnings.filterwarnings("ignore", category=FutureWarning,
+                                message=".*np.object.*")
+        generator.export(temporary, format="onnx", verbose=verbose,
+                         input_signature=signature)
+    return path
+
+
+def _check_converter():
+    if keras.backend.backend() != "tensorflow":
+        return
+    try:
+        import tf2onnx  # noqa: F401
+    except ImportError:
+        raise ImportError(
+            "Exporting to ONNX on the TensorFlow backend needs the tf2onnx "
+            "package: pip install \"keras_gan_losses[onnx]\" (or tf2onnx "
+            "and onnxruntime)."
+        ) from None

@@ -24,7 +24,10 @@ LOGIT_PAIRS = [
     tuple((_rng.normal(size=shape) * 3).astype("float32") for _ in "rf")
     for shape in ((6, 1), (6, 3, 3, 1))
 ]
-#: The losses on logits (the MMD loss takes features: its own tests).
+#: Feature batches of the MMD (7 and 5 examples of 3 features).
+MMD_X = _rng.normal(size=(7, 3)).astype("float32")
+MMD_Y = (_rng.normal(size=(5, 3)) * 1.5 + 0.7).astype("float32")
+#: The losses on logits (the MMD loss takes features: `MMD_X`, `MMD_Y`).
 LOSSES = ("hinge", "least_squares", "minimax", "non_saturating",
           "relativistic_average", "relativistic_pairing", "wasserstein")
 

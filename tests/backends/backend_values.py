@@ -122,6 +122,16 @@ def main():
                 values[f"loss_{name}_{role}"] = [
                     number(cls()(real, fake))
                     for real, fake in inputs.LOGIT_PAIRS]
+    for kernel in ("gaussian", "rational_quadratic", "polynomial"):
+        for unbiased in (True, False):
+            values[f"mmd_{kernel}_{unbiased}"] = number(
+                kgl.losses.maximum_mean_discrepancy(
+                    inputs.MMD_X, inputs.MMD_Y, kernel=kernel,
+                    unbiased=unbiased))
+    real, fake = inputs.MMD_X[:5], inputs.MMD_Y
+    values["loss_mmd_d"] = number(kgl.losses.MMDDiscriminatorLoss()(
+        real, fake))
+    values["loss_mmd_g"] = number(kgl.losses.MMDGeneratorLoss()(real, fake))
     print(json.dumps(values))
 
 

@@ -1,5 +1,6 @@
-"""Every loss on logits on every Keras backend, against its NumPy
-reference (each backend in its own process: see `run_backend.py`)."""
+"""Every loss on every Keras backend, against its NumPy reference: the
+losses on logits and the MMD on features (each backend in its own
+process: see `run_backend.py`)."""
 
 import backend_inputs as inputs
 import numpy as np
@@ -33,3 +34,26 @@ def test_loss_matches_its_reference(backend, name):
         # float32 softplus/log-sigmoid of logits of order 10: a few ulps.
         np.testing.assert_allclose(got[f"loss_{name}_{role}"], expected,
                                    rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("kernel", ["gaussian", "rational_quadratic",
+                                    "polynomial"])
+def test_maximum_mean_discrepancy_matches_its_reference(backend, kernel):
+    got = values(backend)
+    ref_kernel = getattr(reference, f"{kernel}_kernel")
+    for unbiased in (True, False):
+        np.testing.assert_allclose(
+            got[f"mmd_{kernel}_{unbiased}"],
+            reference.mmd2(inputs.MMD_X, inputs.MMD_Y, ref_kernel,
+                           unbiased=unbiased),
+            rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_mmd_losses_are_minus_and_plus_the_mmd(backend):
+    got = values(backend)
+    mmd2 = reference.mmd2(inputs.MMD_X[:5], inputs.MMD_Y,
+                          reference.gaussian_kernel)
+    np.testing.assert_allclose(got["loss_mmd_d"], -mmd2, rtol=1e-5)
+    np.testing.assert_allclose(got["loss_mmd_g"], mmd2, rtol=1e-5)

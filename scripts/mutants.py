@@ -105,6 +105,11 @@ MUTANTS = [
            "            return export_generator_onnx(\n"
            "                self.generator,",
            (FEATURES + "::test_onnx_export_runs_in_onnx_runtime",)),
+    Mutant("image_to_image_onnx_export_of_the_raw_generator",
+           M + "image_to_image.py",
+           "return write_onnx(generator, path, [keras.InputSpec(",
+           "return write_onnx(self.generator, path, [keras.InputSpec(",
+           (I2I + "::test_onnx_export_translates_sources_in_onnx_runtime",)),
     # --- the per-backend input gradients -----------------------------------
     Mutant("jax_input_gradients_not_differentiable_again", BK + "jax.py",
            'return jax.grad(lambda x: jnp.sum(fn(x).astype("float32")))'

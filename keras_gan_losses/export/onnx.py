@@ -40,6 +40,18 @@ def export_generator_onnx(generator, path, latent_dim, num_classes=None,
             folder is never replaced).
         ImportError: if the converter Keras needs is not installed.
     """
+    signature = [keras.InputSpec(shape=(None, latent_dim), dtype="float32",
+                                 name="z")]
+    if num_classes is not None:
+        signature = [signature + [keras.InputSpec(
+            shape=(None,), dtype="int32", name="labels")]]
+    return write_onnx(generator, path, signature, verbose, overwrite)
+
+
+def write_onnx(model, path, input_signature, verbose=False, overwrite=False):
+    """Writes `model` to the `.onnx` file `path` with Keras's ONNX export
+    and `input_signature` (named `keras.InputSpec`s), atomically; see
+    `export_generator_onnx` for the checks and errors."""
     path = os.fspath(path)
     if not path.endswith(".onnx"):
         raise ValueError(
@@ -53,18 +65,13 @@ def export_generator_onnx(generator, path, latent_dim, num_classes=None,
             f"{path} is a folder; an ONNX export is one file."
         )
     _check_converter()
-    signature = [keras.InputSpec(shape=(None, latent_dim), dtype="float32",
-                                 name="z")]
-    if num_classes is not None:
-        signature = [signature + [keras.InputSpec(
-            shape=(None,), dtype="int32", name="labels")]]
     with atomic.replacing(path) as temporary, warnings.catch_warnings():
         # Keras's tf2onnx shim (keras/src/export/tf2onnx_lib.py) probes
         # `np.object`, which NumPy 2 warns about: not the user's concern.
         warnings.filterwarnings("ignore", category=FutureWarning,
                                 message=".*np.object.*")
-        generator.export(temporary, format="onnx", verbose=verbose,
-                         input_signature=signature)
+        model.export(temporary, format="onnx", verbose=verbose,
+                     input_signature=input_signature)
     return path
 
 

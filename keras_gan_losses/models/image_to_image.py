@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses.export.onnx import write_onnx
 from keras_gan_losses.export.saved_model import _make_room
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
@@ -694,29 +695,36 @@ class ImageToImageGAN(GAN):
         return np.concatenate(outputs, axis=0)
 
     def export_generator(self, path, use_ema=None, verbose=False,
-                         overwrite=False):
-        """Exports the generator (the EMA copy by default) as a SavedModel.
+                         overwrite=False, format="tf_saved_model"):
+        """Exports the generator (the EMA copy by default) as a SavedModel
+        or an ONNX file.
 
-        The result loads with plain `tf.saved_model.load(path)` in a
+        The SavedModel loads with plain `tf.saved_model.load(path)` in a
         process that imports neither this package nor Keras, with one
         signature, `serving_default(source)` → `{"images": images}`,
         `source` a float32 batch `(batch, *source_shape)`; the generator
-        runs in inference mode.
+        runs in inference mode. With `format="onnx"`, one `.onnx` file
+        with the input `source` and the images as output (see
+        `GAN.export_generator`).
 
         Args:
-            path (str): Directory to write the SavedModel to.
+            path (str): Directory to write the SavedModel to, or the
+                `.onnx` file to write.
             use_ema (bool | None): Whether to export `ema_generator`.
                 Defaults to `True` when the GAN keeps one.
             verbose (bool): Whether to print what is written.
-            overwrite (bool): Whether to replace an earlier SavedModel at
+            overwrite (bool): Whether to replace an earlier export at
                 `path`.
+            format (str): `"tf_saved_model"` or `"onnx"`.
 
         Returns:
             str: `path`.
 
         Raises:
             FileExistsError: if `path` exists and is not an empty folder,
-                unless `overwrite` is set and it holds a SavedModel.
+                unless `overwrite` is set and it holds a SavedModel (an
+                ONNX file, for `format="onnx"`).
+            ValueError: for an unknown `format`.
 
         Example:
 
@@ -728,7 +736,16 @@ class ImageToImageGAN(GAN):
         images = serve(source=tf.constant(source))["images"]
         ```
         """
+        if format not in ("tf_saved_model", "onnx"):
+            raise ValueError(
+                "`format` must be 'tf_saved_model' or 'onnx'. Received: "
+                f"format={format!r}"
+            )
         generator = self.pick_generator(use_ema)
+        if format == "onnx":
+            return write_onnx(generator, path, [keras.InputSpec(
+                shape=(None,) + tuple(self.source_shape), dtype="float32",
+                name="source")], verbose=verbose, overwrite=overwrite)
         _make_room(path, overwrite)
         archive = keras.export.ExportArchive()
         archive.track(generator)

@@ -320,3 +320,23 @@ def test_gan_only_options_are_refused():
     model = kgl.ImageToImageGAN(pair_generator(), pair_discriminator())
     with pytest.raises(ValueError, match="LeCamPenalty"):
         model.compile(penalties=[kgl.penalties.LeCamPenalty()])
+
+
+def test_onnx_export_translates_sources_in_onnx_runtime(tmp_path):
+    import onnxruntime
+
+    # Dropout in the generator: the export runs it in inference mode.
+    gan = make_gan(dropout=0.5, ema_decay=0.5)
+    source, target = pairs(16)
+    gan.fit(source, target, batch_size=8, epochs=1, verbose=0)
+    path = gan.export_generator(tmp_path / "translator.onnx", format="onnx")
+    session = onnxruntime.InferenceSession(path)
+    assert [i.name for i in session.get_inputs()] == ["source"]
+    out = session.run(None, {"source": source[:3]})[0]
+    np.testing.assert_allclose(out, gan.ema_generator(source[:3]),
+                               rtol=1e-5, atol=1e-6)
+    assert not np.allclose(out, gan.generator(source[:3]))
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        gan.export_generator(path, format="onnx")
+    with pytest.raises(ValueError, match="'tf_saved_model' or 'onnx'"):
+        gan.export_generator(tmp_path / "t.onnx", format="onnx_")

@@ -7,7 +7,7 @@ organises its own trainers (`keras/src/backend/<name>/`):
 - `input_gradients(fn, inputs)`: the gradient of `sum(fn(inputs))` with
   respect to `inputs`, itself differentiable with respect to the weights
   `fn` uses (the penalties' double backpropagation);
-- `uniform(shape_like, seed, per_example=False)`: U[0, 1) draws shaped
+- `uniform(like, seed=None, per_example=False)`: U[0, 1) draws shaped
   like a tensor (or one per example), from a stateless seed or Keras's
   global generator;
 - `fold_in(seed, value)`: a seed derived from a seed and an int.

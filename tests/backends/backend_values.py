@@ -73,6 +73,12 @@ def weight_gradient(penalty, critic, real, fake):
     return tape.gradient(value, kernel).numpy()
 
 
+def round_trip(obj):
+    """`obj` after Keras's serialization (what a `.keras` file keeps)."""
+    config = json.loads(json.dumps(keras.saving.serialize_keras_object(obj)))
+    return keras.saving.deserialize_keras_object(config)
+
+
 def number(value):
     return float(ops.convert_to_numpy(ops.stop_gradient(value)))
 
@@ -128,6 +134,22 @@ def main():
                 kgl.losses.maximum_mean_discrepancy(
                     inputs.MMD_X, inputs.MMD_Y, kernel=kernel,
                     unbiased=unbiased))
+    # The same penalties and losses after a serialization round trip.
+    values["round_trip_r2"] = number(round_trip(pk.R2Penalty(2.0))(
+        critic, real, fake))
+    values["round_trip_gradient_penalty_one_sided"] = number(round_trip(
+        pk.GradientPenalty(10.0, one_sided=True))(critic, real, real))
+    values["round_trip_dragan"] = number(round_trip(
+        pk.DRAGANPenalty(10.0, k=0.5, c=0.0))(critic, real, fake, seed=3))
+    values["round_trip_witness"] = number(round_trip(witness)(
+        features, real, real,
+        outputs=(features(inputs.WITNESS_REAL), features(inputs.WITNESS_FAKE))))
+    for name, (d_loss, g_loss) in sorted(kgl.losses.NAMES.items()):
+        if name in inputs.LOSSES:
+            for role, cls in (("d", d_loss), ("g", g_loss)):
+                values[f"round_trip_loss_{name}_{role}"] = [
+                    number(round_trip(cls())(r, f))
+                    for r, f in inputs.LOGIT_PAIRS]
     real, fake = inputs.MMD_X[:5], inputs.MMD_Y
     values["loss_mmd_d"] = number(kgl.losses.MMDDiscriminatorLoss()(
         real, fake))

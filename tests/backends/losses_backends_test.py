@@ -32,8 +32,10 @@ def test_loss_matches_its_reference(backend, name):
         expected = [np.mean(ref(real, fake))
                     for real, fake in inputs.LOGIT_PAIRS]
         # float32 softplus/log-sigmoid of logits of order 10: a few ulps.
-        np.testing.assert_allclose(got[f"loss_{name}_{role}"], expected,
-                                   rtol=1e-5, atol=1e-6)
+        # The same after a serialization round trip.
+        for key in (f"loss_{name}_{role}", f"round_trip_loss_{name}_{role}"):
+            np.testing.assert_allclose(got[key], expected, rtol=1e-5,
+                                       atol=1e-6)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

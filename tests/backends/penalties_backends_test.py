@@ -89,3 +89,16 @@ def test_witness_gradient_penalty(got):
     # The reference differentiates by central differences (error ~1e-10
     # relative at step 1e-5 on these smooth kernels).
     np.testing.assert_allclose(got["witness"], expected, rtol=1e-5)
+
+
+def test_penalties_keep_their_settings_through_serialization(got):
+    grads = inputs.critic_input_gradients(inputs.REAL)
+    np.testing.assert_allclose(got["round_trip_r2"], reference.r1_penalty(
+        inputs.critic_input_gradients(inputs.FAKE), 2.0), rtol=RTOL)
+    np.testing.assert_allclose(
+        got["round_trip_gradient_penalty_one_sided"],
+        reference.gradient_penalty(grads, 10.0, one_sided=True), rtol=RTOL)
+    np.testing.assert_allclose(
+        got["round_trip_dragan"],
+        reference.dragan_penalty(grads, 10.0, k=0.5), rtol=RTOL)
+    assert got["round_trip_witness"] == got["witness"]

@@ -26,16 +26,19 @@ def _shape(like, per_example):
         [shape[:1], tf.ones([len(like.shape) - 1], tf.int32)], axis=0)
 
 
+def _stateless(seed):
+    """A stateless seed tensor; an int seed `s` is `[s, 0]`."""
+    if isinstance(seed, int):
+        return tf.constant([seed, 0], tf.int64)
+    return seed
+
+
 def uniform(like, seed, per_example):
     shape = _shape(like, per_example)
     if seed is None:
         return tf.random.uniform(shape, dtype=like.dtype)
-    if isinstance(seed, int):
-        seed = tf.constant([seed, 0], tf.int64)
-    return random.stateless_uniform(shape, seed, like.dtype)
+    return random.stateless_uniform(shape, _stateless(seed), like.dtype)
 
 
 def fold_in(seed, value):
-    if isinstance(seed, int):
-        seed = tf.constant([seed, 0], tf.int64)
-    return random.fold_in(seed, value)
+    return random.fold_in(_stateless(seed), value)

@@ -7,6 +7,19 @@ import keras
 
 from keras_gan_losses.utils import atomic
 
+#: The formats of `GAN.export_generator` (Keras's names, as in
+#: `keras.Model.export`).
+FORMATS = ("tf_saved_model", "onnx")
+
+
+def check_format(format):
+    """Refuses an export `format` other than `FORMATS`."""
+    if format not in FORMATS:
+        raise ValueError(
+            "`format` must be 'tf_saved_model' or 'onnx'. Received: "
+            f"format={format!r}"
+        )
+
 
 def export_generator_onnx(generator, path, latent_dim, num_classes=None,
                           verbose=False, overwrite=False):

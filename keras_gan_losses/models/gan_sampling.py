@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses.export.onnx import check_format
 from keras_gan_losses.export.onnx import export_generator_onnx
 from keras_gan_losses.export.saved_model import export_generator
 from keras_gan_losses.models import shape_checks
@@ -199,11 +200,7 @@ class GANSampling:
             ValueError: for an unknown `format`, or a `sample_signature`
                 asked of an ONNX export.
         """
-        if format not in ("tf_saved_model", "onnx"):
-            raise ValueError(
-                "`format` must be 'tf_saved_model' or 'onnx'. Received: "
-                f"format={format!r}"
-            )
+        check_format(format)
         generator = self.pick_generator(use_ema)
         if format == "onnx":
             if sample_signature:

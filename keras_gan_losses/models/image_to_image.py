@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses.export.onnx import check_format
 from keras_gan_losses.export.onnx import write_onnx
 from keras_gan_losses.export.saved_model import _make_room
 from keras_gan_losses.losses.base import DISCRIMINATOR
@@ -736,11 +737,7 @@ class ImageToImageGAN(GAN):
         images = serve(source=tf.constant(source))["images"]
         ```
         """
-        if format not in ("tf_saved_model", "onnx"):
-            raise ValueError(
-                "`format` must be 'tf_saved_model' or 'onnx'. Received: "
-                f"format={format!r}"
-            )
+        check_format(format)
         generator = self.pick_generator(use_ema)
         if format == "onnx":
             return write_onnx(generator, path, [keras.InputSpec(

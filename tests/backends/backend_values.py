@@ -119,22 +119,25 @@ def main():
     witness = pk.WitnessGradientPenalty(
         1.0, kernel="gaussian", bandwidths=inputs.BANDWIDTHS)
     features = linear_features()
-    values["witness"] = number(witness(
-        features, real, real,
-        outputs=(features(inputs.WITNESS_REAL), features(inputs.WITNESS_FAKE))))
+    witness_outputs = (features(inputs.WITNESS_REAL),
+                       features(inputs.WITNESS_FAKE))
+    values["witness"] = number(witness(features, real, real,
+                                       outputs=witness_outputs))
+    # Each loss, and the same loss after a serialization round trip.
     for name, (d_loss, g_loss) in sorted(kgl.losses.NAMES.items()):
         if name in inputs.LOSSES:
             for role, cls in (("d", d_loss), ("g", g_loss)):
-                values[f"loss_{name}_{role}"] = [
-                    number(cls()(real, fake))
-                    for real, fake in inputs.LOGIT_PAIRS]
+                for prefix, loss in (("", cls()), ("round_trip_",
+                                                   round_trip(cls()))):
+                    values[f"{prefix}loss_{name}_{role}"] = [
+                        number(loss(r, f)) for r, f in inputs.LOGIT_PAIRS]
     for kernel in ("gaussian", "rational_quadratic", "polynomial"):
         for unbiased in (True, False):
             values[f"mmd_{kernel}_{unbiased}"] = number(
                 kgl.losses.maximum_mean_discrepancy(
                     inputs.MMD_X, inputs.MMD_Y, kernel=kernel,
                     unbiased=unbiased))
-    # The same penalties and losses after a serialization round trip.
+    # The same penalties after a serialization round trip.
     values["round_trip_r2"] = number(round_trip(pk.R2Penalty(2.0))(
         critic, real, fake))
     values["round_trip_gradient_penalty_one_sided"] = number(round_trip(
@@ -142,14 +145,7 @@ def main():
     values["round_trip_dragan"] = number(round_trip(
         pk.DRAGANPenalty(10.0, k=0.5, c=0.0))(critic, real, fake, seed=3))
     values["round_trip_witness"] = number(round_trip(witness)(
-        features, real, real,
-        outputs=(features(inputs.WITNESS_REAL), features(inputs.WITNESS_FAKE))))
-    for name, (d_loss, g_loss) in sorted(kgl.losses.NAMES.items()):
-        if name in inputs.LOSSES:
-            for role, cls in (("d", d_loss), ("g", g_loss)):
-                values[f"round_trip_loss_{name}_{role}"] = [
-                    number(round_trip(cls())(r, f))
-                    for r, f in inputs.LOGIT_PAIRS]
+        features, real, real, outputs=witness_outputs))
     real, fake = inputs.MMD_X[:5], inputs.MMD_Y
     values["loss_mmd_d"] = number(kgl.losses.MMDDiscriminatorLoss()(
         real, fake))

@@ -5,8 +5,12 @@ import keras
 
 
 def check(seed):
-    if seed is None or isinstance(seed, int):
+    """An int seed as the backend's generators take it (non-negative,
+    below 2**63), or None."""
+    if seed is None:
         return seed
+    if isinstance(seed, int):
+        return seed % (1 << 63)
     raise TypeError(
         f"On the {keras.backend.backend()} backend a seed must be an int "
         f"or None (stateless seed tensors are TensorFlow's). Received: "
@@ -21,5 +25,21 @@ def shape(like, per_example):
 
 
 def fold_in(seed, value):
-    """A different int seed for each `value`, the same for the same pair."""
-    return (check(seed) * 1_000_003 + int(value) + 1) % (1 << 31)
+    """A different int seed for each `(seed, value)` pair, the same for
+    the same pair (NumPy's `SeedSequence` mixes them)."""
+    import numpy as np
+
+    state = np.random.SeedSequence(
+        [check(seed) % (1 << 64), int(value) % (1 << 64)])
+    return int(state.generate_state(1)[0] >> 1)
+
+
+def numpy_normal(shape, seed, dtype):
+    """N(0, 1) draws of NumPy's generator from an int seed: the same on
+    every backend that uses it, and the first rows of a larger draw are
+    the draws of a smaller one."""
+    import numpy as np
+
+    values = np.random.default_rng(check(seed)).standard_normal(
+        tuple(int(n) for n in shape), dtype=np.float32)
+    return keras.ops.convert_to_tensor(values, dtype)

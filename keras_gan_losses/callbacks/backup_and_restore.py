@@ -421,7 +421,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if not self._watcher.signals:
             return
         self._watcher.install()
-        strategy = self.model.distribute_strategy
+        strategy = getattr(self.model, "distribute_strategy", None)
         if is_multi_worker(strategy):
             self._preemption, self._preemption_dir = (
                 interruption.preemption_handler(

@@ -1,5 +1,6 @@
 """Export a generator as an ONNX file, through Keras's own ONNX export."""
 
+import importlib
 import os
 import warnings
 
@@ -13,11 +14,19 @@ FORMATS = ("tf_saved_model", "onnx")
 
 
 def check_format(format):
-    """Refuses an export `format` other than `FORMATS`."""
+    """Refuses an export `format` other than `FORMATS`, and a SavedModel
+    outside the TensorFlow backend."""
     if format not in FORMATS:
         raise ValueError(
             "`format` must be 'tf_saved_model' or 'onnx'. Received: "
             f"format={format!r}"
+        )
+    if format == "tf_saved_model" and keras.backend.backend() != "tensorflow":
+        raise ValueError(
+            "A TensorFlow SavedModel is written from the tensorflow backend "
+            f"of Keras; this one is {keras.backend.backend()!r}. Export with "
+            "format=\"onnx\", or save the model (`gan.save(path)`) and "
+            "export it under KERAS_BACKEND=tensorflow."
         )
 
 
@@ -32,8 +41,9 @@ def export_generator_onnx(generator, path, latent_dim, num_classes=None,
     generator `labels`, int32 class ids `(batch,)`; its output is the
     generator's images, in the generator's own value range. (The
     SavedModel's uint8 `sample` signature has no ONNX counterpart: draw
-    `z` from N(0, 1) yourself.) On the TensorFlow backend Keras converts
-    with the `tf2onnx` package (`pip install "keras_gan_losses[onnx]"`).
+    `z` from N(0, 1) yourself.) Keras converts with the `tf2onnx` package
+    on TensorFlow, `jax2onnx` on JAX (`pip install
+    "keras_gan_losses[onnx]"`) and `torch.onnx` on PyTorch.
 
     Args:
         generator (keras.Model): The Keras generator to export.
@@ -83,19 +93,36 @@ def write_onnx(model, path, input_signature, verbose=False, overwrite=False):
         # `np.object`, which NumPy 2 warns about: not the user's concern.
         warnings.filterwarnings("ignore", category=FutureWarning,
                                 message=".*np.object.*")
+        if keras.backend.backend() == "torch":
+            # PyTorch's tracer warns about Keras's shape arithmetic (the
+            # tests run the file at other batch sizes than the trace's),
+            # and its TorchScript exporter, which Keras 3.15 picks without
+            # `onnxscript`, about itself.
+            import torch
+
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
         model.export(temporary, format="onnx", verbose=verbose,
                      input_signature=input_signature)
     return path
 
 
+#: The converter Keras's ONNX export needs on each backend (PyTorch's is
+#: its own `torch.onnx`).
+_CONVERTERS = {"tensorflow": ("tf2onnx", "TensorFlow"),
+               "jax": ("jax2onnx", "JAX")}
+
+
 def _check_converter():
-    if keras.backend.backend() != "tensorflow":
+    backend = keras.backend.backend()
+    if backend not in _CONVERTERS:
         return
+    module, name = _CONVERTERS[backend]
     try:
-        import tf2onnx  # noqa: F401
+        importlib.import_module(module)
     except ImportError:
         raise ImportError(
-            "Exporting to ONNX on the TensorFlow backend needs the tf2onnx "
-            "package: pip install \"keras_gan_losses[onnx]\" (or tf2onnx "
+            f"Exporting to ONNX on the {name} backend needs the {module} "
+            f"package: pip install \"keras_gan_losses[onnx]\" (or {module} "
             "and onnxruntime)."
         ) from None

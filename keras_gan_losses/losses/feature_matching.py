@@ -5,29 +5,19 @@ Salimans et al., "Improved Techniques for Training GANs", 2016
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
-
-
-def _global_sum(value):
-    """`value` summed over the replicas in sync (itself outside a replica
-    context or with one replica). The sum is differentiable: its gradient
-    is the sum of the replicas' gradients."""
-    context = tf.distribute.get_replica_context()
-    if context is None or context.num_replicas_in_sync == 1:
-        return value
-    return context.all_reduce("SUM", value)
 
 
 def _batch_mean(features):
     """The mean over the batch (of every replica) of the features,
     flattened to `(num_features,)`."""
     flat = ops.reshape(features, (ops.shape(features)[0], -1))
-    sums = _global_sum(ops.sum(flat, axis=0))
-    count = _global_sum(ops.cast(ops.shape(flat)[0], flat.dtype))
+    sums = backend.all_reduce_sum(ops.sum(flat, axis=0))
+    count = backend.all_reduce_sum(ops.cast(ops.shape(flat)[0], flat.dtype))
     return ops.divide_no_nan(sums, count)
 
 
@@ -75,7 +65,7 @@ def feature_matching_generator_loss(real_features, fake_features):
             f"{tuple(real_features.shape)}, fake_features.shape="
             f"{tuple(fake_features.shape)}"
         )
-    target = _batch_mean(tf.stop_gradient(real_features))
+    target = _batch_mean(ops.stop_gradient(real_features))
     return ops.mean(ops.square(target - _batch_mean(fake_features)))
 
 

@@ -10,9 +10,9 @@ GANs", 2018 (https://arxiv.org/abs/1801.01401).
 import math
 
 import keras
-import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
 from keras_gan_losses.losses.base import GANLoss
@@ -266,6 +266,8 @@ def maximum_mean_discrepancy(
             )
     if x.shape[0] is None or y.shape[0] is None:
         # Known only when the graph runs (e.g. a short last batch in fit).
+        import tensorflow as tf  # only TensorFlow has unknown batch sizes
+
         for name, values in (("x", x), ("y", y)):
             tf.debugging.assert_greater_equal(
                 tf.shape(values)[0], least, message=(
@@ -289,19 +291,12 @@ def maximum_mean_discrepancy(
 
 
 def gather_replicas(values):
-    """`values` of every replica, concatenated on axis 0 (differentiably).
-
-    Under `tf.distribute` in a replica context with several replicas,
+    """`values` of every replica, concatenated on axis 0 (differentiably):
+    `backend.all_gather` (under `tf.distribute` with several replicas,
     `ReplicaContext.all_gather`, whose gradient sums the upstream gradients
     of every replica and takes this replica's slice; elsewhere `values`
-    unchanged.
-    """
-    if not tf.distribute.has_strategy() or \
-            tf.distribute.in_cross_replica_context():
-        return values
-    if tf.distribute.get_strategy().num_replicas_in_sync == 1:
-        return values
-    return tf.distribute.get_replica_context().all_gather(values, axis=0)
+    unchanged)."""
+    return backend.all_gather(values)
 
 
 def _batch_statistic(value, like):

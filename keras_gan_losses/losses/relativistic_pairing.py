@@ -7,7 +7,6 @@ Modern GAN Baseline", NeurIPS 2024 (https://arxiv.org/abs/2501.05441).
 """
 
 import keras
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_losses.losses.base import DISCRIMINATOR
@@ -26,6 +25,8 @@ def _check_pairs(real_logits, fake_logits):
     """
     real_logits, fake_logits = check_logits(real_logits, fake_logits)
     if real_logits.shape[0] is None or fake_logits.shape[0] is None:
+        import tensorflow as tf  # only TensorFlow has unknown batch sizes
+
         tf.debugging.assert_equal(
             tf.shape(real_logits)[0], tf.shape(fake_logits)[0],
             message=(

@@ -6,8 +6,8 @@ batch, in graph, through the non-finite guard (`guard.py`), which covers
 Python generators and `tf.data` pipelines.
 """
 
+import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_losses.utils.activations import activation_value_range
 from keras_gan_losses.utils.checks import check_value_range
@@ -88,7 +88,7 @@ def check_labels(labels, num_classes):
         TypeError: for float labels.
         ValueError: for one-hot or multi-column labels.
     """
-    dtype = tf.as_dtype(labels.dtype)
+    dtype = keras.backend.standardize_dtype(labels.dtype)
     shape = tuple(labels.shape)
     if len(shape) == 2 and shape[1] not in (None, 1):
         raise ValueError(
@@ -102,10 +102,10 @@ def check_labels(labels, num_classes):
             f"Class labels must be int ids of shape (batch,). Received "
             f"shape {shape}."
         )
-    if not dtype.is_integer:
+    if "int" not in dtype:
         raise TypeError(
             f"Class labels must be int class ids in [0, {num_classes}); "
-            f"received dtype {dtype.name}. Convert them with "
+            f"received dtype {dtype}. Convert them with "
             "`labels.astype('int32')` (or `tf.cast(labels, tf.int32)`) "
             "if they hold whole numbers."
         )

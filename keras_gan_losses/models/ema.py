@@ -1,7 +1,8 @@
 """An exponential moving average of a generator's weights."""
 
 import keras
-import tensorflow as tf
+
+from keras_gan_losses import backend
 
 
 def clone_generator(generator):
@@ -23,24 +24,11 @@ def update_ema(ema_model, model, decay):
     """`ema ← decay · ema + (1 − decay) · w` for the trainable weights;
     the non-trainable ones (e.g. batch-norm statistics) are copied.
 
-    Runs in a cross-replica context through `merge_call`, as an optimizer
-    update does, so that it works inside `tf.distribute` replica functions
-    (the mirrored weights are identical on every replica).
+    Under `tf.distribute` it runs in a cross-replica context, as an
+    optimizer update does, so that it works inside replica functions (the
+    mirrored weights are identical on every replica; see
+    `backend.update_averages`).
     """
     pairs = list(zip(ema_model.weights, model.weights))
-
-    def merge_fn(strategy):
-        for ema_var, var in pairs:
-            rate = (1.0 - decay) if var.trainable else 1.0
-
-            def assign(target, value, rate=rate):
-                value = tf.cast(value, target.dtype)
-                return target.assign_sub(
-                    tf.cast(rate, target.dtype) * (target - value)
-                )
-
-            strategy.extended.update(
-                ema_var.value, assign, args=(var.value,), group=False
-            )
-
-    tf.distribute.get_replica_context().merge_call(merge_fn)
+    rates = [(1.0 - decay) if var.trainable else 1.0 for _, var in pairs]
+    backend.update_averages(pairs, rates)

@@ -22,15 +22,15 @@ replica's). With `BatchNormalization(synchronized=True)` the
 placeholder would count in the synchronized statistics of that step.
 """
 
-import tensorflow as tf
+import keras
+from keras import ops
 
-from keras_gan_losses.utils.distribute import num_replicas
+from keras_gan_losses.backend import num_replicas
 
 
 def _pad(tensor, rows):
-    zeros = tf.zeros(tf.concat([[rows], tf.shape(tensor)[1:]], axis=0),
-                     tensor.dtype)
-    return tf.concat([tensor, zeros], axis=0)
+    zeros = ops.zeros((rows, *ops.shape(tensor)[1:]), tensor.dtype)
+    return ops.concatenate([tensor, zeros], axis=0)
 
 
 def at_least_one_example(*tensors):
@@ -38,7 +38,7 @@ def at_least_one_example(*tensors):
     appended when the batch is empty; unchanged with one replica."""
     if num_replicas() == 1:
         return tensors
-    rows = tf.maximum(1 - tf.shape(tensors[0])[0], 0)
+    rows = ops.maximum(1 - ops.shape(tensors[0])[0], 0)
     return tuple(_pad(t, rows) for t in tensors)
 
 
@@ -49,14 +49,14 @@ def call_on_at_least_one(network, inputs, training):
     gradients flow back to the empty inputs)."""
     many = isinstance(inputs, (list, tuple))
     parts = list(inputs) if many else [inputs]
-    static = parts[0].shape[0] if parts[0].shape.rank else None
+    static = parts[0].shape[0] if len(parts[0].shape) else None
     if num_replicas() == 1 or (static is not None and static > 0):
         return network(inputs, training=training)
-    count = tf.shape(parts[0])[0]
+    count = ops.shape(parts[0])[0]
     padded = at_least_one_example(*parts)
     outputs = network(list(padded) if many else padded[0],
                       training=training)
-    return tf.nest.map_structure(lambda t: t[:count], outputs)
+    return keras.tree.map_structure(lambda t: t[:count], outputs)
 
 
 class OnAtLeastOneExample:

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan_losses import backend
 from keras_gan_losses import schedules
 from keras_gan_losses.augmentation import DiffAugment
 from keras_gan_losses.models import data_checks
@@ -24,6 +25,9 @@ from keras_gan_losses.models.gan_step import GANStep
 from keras_gan_losses.models.guard import GuardMonitor
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
+
+_NO_BATCHES = ("The data yielded no batches: nothing was trained. Check "
+               "that the dataset is not empty (e.g. filtered to nothing).")
 
 
 def _bind(method, model, *args, **kwargs):
@@ -91,6 +95,31 @@ def _check_steps(x, epochs, steps_per_epoch, batch_size,
             f"needs {needed} batches, but {source}: training would stop "
             f"early. Lower `steps_per_epoch` or {fix}."
         )
+
+
+def _check_batch_split(x, batch_size):
+    """Refuses array batches that the devices of a JAX
+    `keras.distribution` cannot split evenly (JAX shards the batch axis
+    and fails deep inside with an `IndivisibleError`)."""
+    devices = backend.batch_devices()
+    if devices == 1:
+        return
+    if isinstance(x, (tuple, list)) and x:
+        x = x[0]
+    if not isinstance(x, np.ndarray):
+        return
+    batch_size = batch_size or 32
+    last = len(x) % batch_size
+    for size, which in ((min(batch_size, len(x)), "batch_size"),
+                        (last, "the last batch")):
+        if size % devices:
+            raise ValueError(
+                f"{which} ({size} images) does not split evenly over the "
+                f"{devices} devices of the distribution: use a batch size "
+                f"that is a multiple of {devices}, and as many images as "
+                "whole batches (or a tf.data.Dataset batched with "
+                "drop_remainder=True)."
+            )
 
 
 def _resolve_augment(augment):
@@ -328,7 +357,7 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
         return self.add_weight(
             name=name,
             shape=(2,),
-            dtype="int64",
+            dtype=backend.counter_dtype(),
             initializer=keras.initializers.Constant([int(base), 0]),
             trainable=False,
             aggregation="only_first_replica",
@@ -413,6 +442,7 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
         self._check_compiled()
         args = _bind(keras.Model.fit, self, x, y, *args, **kwargs)
         self._check_data(args.get("x"), args.get("y"))
+        _check_batch_split(args.get("x"), args.get("batch_size"))
         _check_steps(args.get("x"),
                      args.get("epochs", 1) - args.get("initial_epoch", 0),
                      args.get("steps_per_epoch"), args.get("batch_size"),
@@ -430,6 +460,12 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
         object.__setattr__(self, "_resume_epoch_iterator", None)
         try:
             history = super().fit(**args)
+        except UnboundLocalError as error:
+            # Keras's JAX trainer (3.15) fails so on data that yields no
+            # batch: say what happened.
+            if "'logs'" not in str(error):
+                raise
+            raise ValueError(_NO_BATCHES) from None
         finally:
             resume.stop_watching(args["callbacks"])
             resume.set_means_restored(self, False)
@@ -442,10 +478,7 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
             history.history["nonfinite_steps"] = monitor.epoch_counts
         if not history.history and not resume.finished_before(
                 args["callbacks"], args.get("epochs", 1)):
-            raise ValueError(
-                "The data yielded no batches: nothing was trained. Check "
-                "that the dataset is not empty (e.g. filtered to nothing)."
-            )
+            raise ValueError(_NO_BATCHES)
         return history
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
@@ -485,7 +518,10 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
             GuardMonitor(self, self._guard, self.nonfinite_patience),
         )
         base = self.noise_state.numpy()[0]
-        self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))
+        # A stream of its own, far past any training step (2**30 where
+        # the counters are int32).
+        stream = 1 << (40 if backend.counter_dtype() == "int64" else 30)
+        self.eval_noise_state.assign(np.array([base, stream], np.int64))
         return super().evaluate(**args)
 
     def _check_data(self, x, y):

@@ -3,6 +3,7 @@ step's state and logs, and the compile config saved with the model."""
 
 import keras
 
+from keras_gan_losses import backend
 from keras_gan_losses import penalties as penalties_module
 from keras_gan_losses.models import signals
 from keras_gan_losses.models.adversarial import graph_output_activation
@@ -103,7 +104,7 @@ class GANCompile:
                 `nonfinite_patience` included) and the training itself are
                 the same. `kgl train --steps-per-execution` sets it (by
                 default 8 with a GPU, 1 on a CPU, lowered to a divisor of
-                the epoch's steps).
+                the epoch's steps). Must be 1 on the torch backend.
             auto_scale_loss (bool): Under the `"mixed_float16"` policy, wrap
                 both optimizers in a Keras `LossScaleOptimizer`.
             nonfinite_patience (int | None): A training step whose data,
@@ -171,6 +172,12 @@ class GANCompile:
         ```
         """
         self._refuse_model_compile_arguments(kwargs)
+        if backend.name() == "torch" and steps_per_execution != 1:
+            raise ValueError(
+                "steps_per_execution must be 1 on the torch backend: Keras "
+                "runs PyTorch steps one by one (received "
+                f"steps_per_execution={steps_per_execution!r})."
+            )
         penalties = self._resolve_penalties(penalties)
         d_loss, g_loss = self._resolve_losses(
             d_loss, g_loss, d_loss_weights, g_loss_weights,
@@ -189,6 +196,9 @@ class GANCompile:
         self._jit_compile_arg = jit_compile
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
+        # What Keras's JAX trainer carries as the optimizer's state: both
+        # optimizers' variables (None on the other backends).
+        self.optimizer = backend.optimizer_view(d_optimizer, g_optimizer)
         self.d_loss = d_loss
         self.g_loss = g_loss
         self.d_loss_weights = _as_list(d_loss_weights)
@@ -295,7 +305,7 @@ class GANCompile:
     def _build_training_state(self, penalty_names, component_keys=()):
         """Builds the optimizers, the trackers of the logged values and the
         non-finite step guard, in the strategy's scope."""
-        with self.distribute_strategy.scope():
+        with backend.strategy_scope(self):
             # Optimizer variables must exist before the first step, in the
             # strategy's scope, or MirroredStrategy fails on a placeholder.
             self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -320,9 +330,6 @@ class GANCompile:
                     penalty.build()
                 state += getattr(penalty, "variables", [])
             self._penalty_variables = state
-        # The state updates of the step being traced, applied with the
-        # discriminator's update (see `_logit_penalty`).
-        object.__setattr__(self, "_penalty_updates", {})
 
     @property
     def metrics(self):
@@ -336,7 +343,13 @@ class GANCompile:
         """The variables of the logged values' running means (the views
         in `metrics` own none)."""
         logs = getattr(self, "_step_logs", None)
-        return [] if logs is None else list(logs.metric.variables)
+        if logs is None:
+            return []
+        # The guard's records ride with them where Keras's trainer carries
+        # the state itself (JAX); on TensorFlow they are its own variables.
+        records = ([] if backend.name() == "tensorflow"
+                   else self._guard.variables)
+        return list(logs.metric.variables) + records
 
     def reset_metrics(self):
         """Zeroes the running means of the logged values (Keras calls it

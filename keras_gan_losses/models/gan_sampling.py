@@ -2,14 +2,13 @@
 `export_generator`."""
 
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses.export.onnx import check_format
 from keras_gan_losses.export.onnx import export_generator_onnx
 from keras_gan_losses.export.saved_model import export_generator
 from keras_gan_losses.models import shape_checks
-from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
 
@@ -36,7 +35,9 @@ class GANSampling:
                 ids, one per image (or a single int for all). Defaults to
                 cycling through the classes: 0, 1, ..., num_classes - 1, 0, ...
             seed (int | None): Optional int in [-2**63, 2**63); the same seed
-                gives the same images.
+                gives the same images. (On TensorFlow, the stateless draws
+                that the exported SavedModel's `sample` repeats; on JAX and
+                PyTorch, NumPy's, the same on both.)
             use_ema (bool | None): Whether to use the EMA generator. Defaults to
                 `True` when the GAN keeps one.
             batch_size (int): Images per generator call.
@@ -64,13 +65,9 @@ class GANSampling:
         seed = check_seed(seed)
         generator = self.pick_generator(use_ema)
         labels = self._labels_for(num_images, labels)
-        if latent is None and seed is None:
-            latent = tf.random.normal((num_images, self.latent_dim))
-        elif latent is None:
-            latent = random.stateless_normal(
-                (num_images, self.latent_dim),
-                tf.constant([int(seed), 0], tf.int64),
-            )
+        if latent is None:
+            latent = backend.normal((num_images, self.latent_dim),
+                                    None if seed is None else int(seed))
         return self._generate_from(latent, labels, generator, batch_size)
 
     def _check_latent(self, latent, num_images, seed):
@@ -79,7 +76,7 @@ class GANSampling:
                 "Pass `latent` or `seed`, not both: the seed draws a latent "
                 "batch."
             )
-        latent = tf.convert_to_tensor(latent, tf.float32)
+        latent = ops.convert_to_tensor(latent, "float32")
         shape = tuple(latent.shape)
         if len(shape) != 2 or shape[1] != self.latent_dim or shape[0] < 1:
             raise ValueError(
@@ -98,7 +95,8 @@ class GANSampling:
         calls of `batch_size`."""
         outputs = []
         for i in range(0, len(latent), batch_size):
-            part = None if labels is None else labels[i:i + batch_size]
+            part = (None if labels is None else
+                    ops.convert_to_tensor(labels[i:i + batch_size], "int32"))
             outputs.append(ops.convert_to_numpy(self._g(
                 latent[i:i + batch_size], part, False, generator
             )))
@@ -150,7 +148,7 @@ class GANSampling:
                 f"{len(labels)} labels."
             )
         shape_checks.check_label_range(labels, self.num_classes)
-        return tf.constant(labels, tf.int32)
+        return np.asarray(labels, np.int32)
 
     def export_generator(self, path, use_ema=None, value_range=(-1.0, 1.0),
                          sample_signature=None, verbose=False,
@@ -169,8 +167,10 @@ class GANSampling:
         `format="onnx"`: see `keras_gan_losses.export.export_generator_onnx`.
         One `.onnx` file, through Keras's ONNX export, with inputs `z` (and
         `labels`) and the images as output; it runs in ONNX Runtime. On
-        the TensorFlow backend it needs `tf2onnx` (`pip install
-        "keras_gan_losses[onnx]"`).
+        TensorFlow it needs `tf2onnx`, on JAX `jax2onnx` (`pip install
+        "keras_gan_losses[onnx]"`); PyTorch converts with `torch.onnx`.
+        The SavedModel is TensorFlow's own: on the other backends,
+        `format="tf_saved_model"` is an error that says so.
 
         Args:
             path (str): Directory to write the SavedModel to, or the

@@ -3,9 +3,9 @@ and one generator update per batch, the penalties, the non-finite guard,
 the training signals and the logs."""
 
 import keras
-import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses import schedules
 from keras_gan_losses.losses.base import DISCRIMINATOR
 from keras_gan_losses.losses.base import GENERATOR
@@ -17,12 +17,7 @@ from keras_gan_losses.models.combined import needs_features
 from keras_gan_losses.models.ema import update_ema
 from keras_gan_losses.models.empty_replicas import OnAtLeastOneExample
 from keras_gan_losses.models.guard import share_of_batch
-from keras_gan_losses.utils import random
 from keras_gan_losses.utils.conditional import call_network
-from keras_gan_losses.utils.distribute import all_reduce_sum
-from keras_gan_losses.utils.distribute import num_replicas
-from keras_gan_losses.utils.distribute import replica_id
-from keras_gan_losses.utils.distribute import run_if
 from keras_gan_losses.utils.scopes import NOISE
 from keras_gan_losses.utils.scopes import SIGNALS
 from keras_gan_losses.utils.scopes import name_scoped
@@ -33,13 +28,13 @@ def _contribution(loss, share):
     number of replicas) as the replica's share of the global mean."""
     if share is None:
         return loss
-    return loss * (share * num_replicas())
+    return loss * (share * backend.num_replicas())
 
 
 def _safe_mean(values):
     """The mean, 0 for an empty tensor (an empty replica)."""
-    return tf.math.divide_no_nan(
-        tf.reduce_sum(values), tf.cast(tf.size(values), values.dtype)
+    return ops.divide_no_nan(
+        ops.sum(values), ops.cast(ops.size(values), values.dtype)
     )
 
 
@@ -80,16 +75,12 @@ class GANStep:
     def _step_seed(self, state=None):
         """Returns `(seed, step)`: this step's seed, different on every
         replica, and the step's index (the same on every replica)."""
-        # The state is the same on every replica; fold in the replica id so
-        # that each replica draws its own noise.
-        state = self.noise_state if state is None else state
-        value = tf.identity(state.value)
-        state.assign_add(tf.constant([0, 1], tf.int64))
-        return random.fold_in(value, replica_id()), value[1]
+        return backend.step_seed(
+            self.noise_state if state is None else state)
 
     @name_scoped(NOISE)
     def _latent(self, batch_size, seed):
-        return random.stateless_normal((batch_size, self.latent_dim), seed)
+        return backend.normal((batch_size, self.latent_dim), seed)
 
     def _unpack(self, data):
         """Returns `(images, labels)`; labels are None if unconditional.
@@ -102,10 +93,15 @@ class GANStep:
             if len(data) > 1:
                 labels = data[1]
             data = data[0]
-        if not data.dtype.is_floating:
+        # Keras's JAX trainer hands NumPy batches to an eager step.
+        data = ops.convert_to_tensor(data)
+        if labels is not None:
+            labels = ops.convert_to_tensor(labels)
+        dtype = keras.backend.standardize_dtype(data.dtype)
+        if not keras.backend.is_float_dtype(dtype):
             raise TypeError(
                 "The images must be floats (e.g. scaled to [-1, 1]); "
-                f"received dtype {data.dtype.name}. Convert them first, "
+                f"received dtype {dtype}. Convert them first, "
                 "e.g. `tf.cast(images, tf.float32) / 127.5 - 1`."
             )
         if self.num_classes is None:
@@ -117,7 +113,7 @@ class GANStep:
                 "or pass a dataset of (images, labels)."
             )
         data_checks.check_labels(labels, self.num_classes)
-        return data, tf.reshape(tf.cast(labels, tf.int32), [-1])
+        return data, ops.reshape(ops.cast(labels, "int32"), (-1,))
 
     def _g(self, latent, labels, training, generator=None):
         if generator is None:
@@ -138,15 +134,17 @@ class GANStep:
         without augmentation and outside training."""
         if self.augment is None or not training:
             return None, None
-        return (random.fold_in(seed, _AUGMENT_SALT),
-                random.fold_in(seed, _AUGMENT_SALT + 1))
+        return (backend.fold_in(seed, _AUGMENT_SALT),
+                backend.fold_in(seed, _AUGMENT_SALT + 1))
 
     def _discriminator_losses(self, real, fake, labels, seed, share,
                               training):
         """The discriminator's loss and its terms (the components of a
         combined `d_loss`, weighted, then the penalties, by log key), each
         this replica's contribution to the global batch's mean (see
-        `share_of_batch`), and the logits."""
+        `share_of_batch`), the logits, and the new moving averages of the
+        penalties that keep them (`_logit_penalties`, in order), to be
+        stored with the discriminator's update."""
         real_seed, fake_seed = self._augment_seeds(seed, training)
         real_logits = ops.cast(self._d(real, labels, training, real_seed),
                                "float32")
@@ -167,10 +165,12 @@ class GANStep:
                 discriminator, self.augment, real_seed
             )
             outputs = None
+        averages = []
         for index, penalty in enumerate(self.penalties):
             if getattr(penalty, "uses_logits", False):
-                value = self._logit_penalty(penalty, real_logits,
-                                            fake_logits, share)
+                value, new_averages = self._logit_penalty(
+                    penalty, real_logits, fake_logits)
+                averages.append(new_averages)
                 if share is not None:
                     value = value * share
                 terms[penalty.name] = value
@@ -179,7 +179,7 @@ class GANStep:
                       if getattr(penalty, "uses_outputs", False) else {})
             value = penalty(
                 discriminator, real, fake,
-                seed=random.fold_in(seed, index), conditioning=labels,
+                seed=backend.fold_in(seed, index), conditioning=labels,
                 step=self._schedule_step(), **shared,
             )
             # Penalties are plain means: weight them as the losses are, so
@@ -187,7 +187,7 @@ class GANStep:
             if share is not None:
                 value = value * share
             terms[penalty.name] = value
-        return d_loss, terms, real_logits, fake_logits
+        return d_loss, terms, real_logits, fake_logits, averages
 
     def _generator_loss(self, real, labels, latent, share, training,
                         seed=None):
@@ -209,7 +209,7 @@ class GANStep:
                     self._d(real, labels, training, real_seed), "float32"
                 )
             else:
-                real_logits = tf.stop_gradient(fake_logits)
+                real_logits = ops.stop_gradient(fake_logits)
         if real_seed is not None:
             real, fake = (self.augment(real, real_seed),
                           self.augment(fake, fake_seed))
@@ -241,7 +241,7 @@ class GANStep:
         for term in self._loss_terms[slot]:
             if needs_features(term.loss):
                 value = term.loss(*features[term.loss.layer])
-                value = value / num_replicas()
+                value = value / backend.num_replicas()
             else:
                 value = _contribution(adversarial_loss(
                     term.loss, role, real_logits, fake_logits
@@ -262,20 +262,25 @@ class GANStep:
         checked.update((k, v) for k, v in terms.items() if k not in keys)
         return checked
 
-    def _logit_penalty(self, penalty, real_logits, fake_logits, share):
-        """A penalty that reads the discriminator's outputs (LeCam): its
-        moving averages are updated with the global batch's mean outputs,
-        to be stored with the discriminator's update."""
-        counts = tf.cast(tf.stack([tf.size(real_logits),
-                                   tf.size(fake_logits)]), tf.float32)
-        sums = tf.stack([tf.reduce_sum(real_logits),
-                         tf.reduce_sum(fake_logits)])
-        means = tf.math.divide_no_nan(all_reduce_sum(sums),
-                                      all_reduce_sum(counts))
+    def _logit_penalties(self):
+        """The penalties that read the discriminator's outputs and keep
+        moving averages of them (LeCam)."""
+        return [p for p in self.penalties
+                if getattr(p, "uses_logits", False)]
+
+    def _logit_penalty(self, penalty, real_logits, fake_logits):
+        """A penalty that reads the discriminator's outputs (LeCam):
+        `(value, averages)`, its value with its moving averages updated by
+        the global batch's mean outputs, and those averages (stored with
+        the discriminator's update)."""
+        counts = ops.cast(ops.stack([ops.size(real_logits),
+                                     ops.size(fake_logits)]), "float32")
+        sums = ops.stack([ops.sum(real_logits), ops.sum(fake_logits)])
+        means = ops.divide_no_nan(backend.all_reduce_sum(sums),
+                                  backend.all_reduce_sum(counts))
         averages = penalty.updated_averages(means[0], means[1])
-        self._penalty_updates[penalty.name] = (penalty, averages)
         return penalty.from_logits(real_logits, fake_logits, averages,
-                                   self._schedule_step())
+                                   self._schedule_step()), averages
 
     def _schedule_step(self):
         """The step that scheduled penalty weights and EMA decays read:
@@ -284,9 +289,9 @@ class GANStep:
         return self.g_optimizer.iterations
 
     def _apply_discriminator_update(self, grads, *averages):
-        self.d_optimizer.apply(grads, self.discriminator.trainable_variables)
-        updates = list(self._penalty_updates.values())
-        for (penalty, _), value in zip(updates, averages):
+        backend.apply_gradients(self.d_optimizer, grads,
+                                self.discriminator.trainable_variables)
+        for penalty, value in zip(self._logit_penalties(), averages):
             penalty.assign(value)
 
     def _track(self, name, contribution, ok):
@@ -296,7 +301,8 @@ class GANStep:
         (see `share_of_batch`); the trackers average over the replicas, so
         they get it times the number of replicas.
         """
-        self._step_logs.add(name, contribution, ok, scale=num_replicas())
+        self._step_logs.add(name, contribution, ok,
+                            scale=backend.num_replicas())
 
     def _track_discriminator(self, d_loss, terms, real_logits, fake_logits,
                              share, ok):
@@ -352,31 +358,37 @@ class GANStep:
 
     def _count(self, ok):
         # Every replica knows the same `ok`: count it once.
-        bad = tf.cast(tf.logical_not(ok), tf.float32)
+        bad = ops.cast(ops.logical_not(ok), "float32")
         self._step_logs.add("nonfinite_steps",
-                            tf.where(tf.equal(replica_id(), 0), bad, 0.0))
+                            ops.where(ops.equal(backend.replica_id(), 0),
+                                      bad, 0.0))
 
     def _d_gradients(self, real, labels, latent_seed, penalty_seed, share):
         """One discriminator update's gradients, checked.
 
         Returns:
-            `(ok, reason, grads, values, fake, half_squares)`: the guard's
-            verdict, the gradients, what `_track_discriminator` logs, the
-            generated batch and the gradients' `half_squared_norm`.
+            `(ok, reason, grads, values, fake, half_squares, averages)`:
+            the guard's verdict, the gradients, what `_track_discriminator`
+            logs, the generated batch, the gradients' `half_squared_norm`
+            and the logit penalties' new moving averages.
         """
-        batch_size = tf.shape(real)[0]
+        batch_size = ops.shape(real)[0]
         d_vars = self.discriminator.trainable_variables
         latent = self._latent(batch_size, latent_seed)
-        fake = tf.stop_gradient(self._g(latent, labels, training=True))
-        with tf.GradientTape() as tape:
-            d_loss, terms, real_logits, fake_logits = (
+        fake = ops.stop_gradient(self._g(latent, labels, training=True))
+
+        def loss():
+            d_loss, terms, real_logits, fake_logits, averages = (
                 self._discriminator_losses(
                     real, fake, labels, penalty_seed, share, training=True,
                 )
             )
             total = d_loss + sum(terms[p.name] for p in self.penalties)
-            scaled = self.d_optimizer.scale_loss(total)
-        grads = tape.gradient(scaled, d_vars)
+            return (self.d_optimizer.scale_loss(total),
+                    (d_loss, terms, real_logits, fake_logits, averages))
+
+        _, (d_loss, terms, real_logits, fake_logits, averages), grads = (
+            backend.value_and_grad(loss, d_vars))
         half_squares = signals.half_squared_norm(grads)
         ok, reason = self._guard.check_update(
             self._checked_losses("d_loss", d_loss, terms),
@@ -384,20 +396,24 @@ class GANStep:
             _unless_loss_scaled(self.d_optimizer, grads), half_squares,
         )
         return (ok, reason, grads, (d_loss, terms, real_logits, fake_logits),
-                fake, half_squares)
+                fake, half_squares, averages)
 
-    def train_step(self, data):
+    def train_step(self, *args):
         """One training step of `fit`: `d_steps` discriminator updates,
         then one generator update (and the EMA update, if any).
 
         Args:
-            data (Tensor | tuple): A batch of real images, or `(images,
-                labels)`.
+            *args: What Keras's trainer of the backend passes: `data`, a
+                batch of real images or `(images, labels)` (on JAX,
+                `state, data`; see `backend.train_step`).
 
         Returns:
             dict[str, Tensor]: The logs, a dict of scalars (see the class
-            docstring).
+            docstring); on JAX, `(logs, state)`.
         """
+        return backend.train_step(self, self._train_step, args)
+
+    def _train_step(self, data):
         self._check_compiled()
         real, labels = self._unpack(data)
         seed, step = self._step_seed()
@@ -405,21 +421,21 @@ class GANStep:
             real, labels
         )
         # After `nonfinite_patience` bad steps, nothing more is updated.
-        ok = tf.logical_and(ok, tf.logical_not(self._guard.tripped()))
+        ok = ops.logical_and(ok, ops.logical_not(self._guard.tripped()))
         share = share_of_batch(local_n, global_n)
         g_vars = self.generator.trainable_variables
         # Each update runs only while every check of this step has passed;
         # `reason` keeps the first failure.
         for index in range(self.d_steps):
             (update_ok, update_reason, grads, values, fake,
-             half_squares) = self._d_gradients(
-                real, labels, random.fold_in(seed, 2 * index),
-                random.fold_in(seed, 2 * index + 1), share,
+             half_squares, averages) = self._d_gradients(
+                real, labels, backend.fold_in(seed, 2 * index),
+                backend.fold_in(seed, 2 * index + 1), share,
             )
-            reason = tf.where(ok, update_reason, reason)
-            ok = tf.logical_and(ok, update_ok)
-            averages = [a for _, a in self._penalty_updates.values()]
-            run_if(ok, self._apply_discriminator_update, grads, *averages)
+            reason = ops.where(ok, update_reason, reason)
+            ok = ops.logical_and(ok, update_ok)
+            backend.run_if(ok, self._apply_discriminator_update, grads,
+                           *averages)
             self._track_discriminator(*values, share, ok)
             self._track_d_signals(values[2], values[3], share, ok,
                                   grads=grads, fake=fake, real=real,
@@ -427,25 +443,26 @@ class GANStep:
                                   half_squares=half_squares)
 
         latent = self._latent(
-            tf.shape(real)[0], random.fold_in(seed, 2 * self.d_steps)
+            ops.shape(real)[0], backend.fold_in(seed, 2 * self.d_steps)
         )
-        with tf.GradientTape() as tape:
+
+        def loss():
             g_loss, g_parts = self._generator_loss(
                 real, labels, latent, share, training=True,
-                seed=random.fold_in(seed, 2 * self.d_steps + 1),
+                seed=backend.fold_in(seed, 2 * self.d_steps + 1),
             )
-            scaled = self.g_optimizer.scale_loss(g_loss)
-        grads = tape.gradient(scaled, g_vars)
+            return self.g_optimizer.scale_loss(g_loss), (g_loss, g_parts)
+
+        _, (g_loss, g_parts), grads = backend.value_and_grad(loss, g_vars)
         half_squares = signals.half_squared_norm(grads)
         update_ok, update_reason = self._guard.check_update(
             self._checked_losses("g_loss", g_loss, g_parts),
             "generator gradients",
             _unless_loss_scaled(self.g_optimizer, grads), half_squares,
         )
-        reason = tf.where(ok, update_reason, reason)
-        ok = tf.logical_and(ok, update_ok)
-        run_if(ok, self._apply_generator_update, grads)
-        self._penalty_updates.clear()
+        reason = ops.where(ok, update_reason, reason)
+        ok = ops.logical_and(ok, update_ok)
+        backend.run_if(ok, self._apply_generator_update, grads)
         self._track("g_loss", g_loss, ok)
         for name, value in g_parts.items():
             self._track(name, value, ok)
@@ -456,41 +473,45 @@ class GANStep:
 
     def _apply_generator_update(self, grads):
         g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply(grads, g_vars)
+        backend.apply_gradients(self.g_optimizer, grads, g_vars)
         if self.ema_generator is not None:
             started = self.g_optimizer.iterations > self.ema_start
             # The update just applied was number iterations - 1.
             decay = schedules.value_at(self.ema_decay,
                                        self.g_optimizer.iterations - 1)
-            decay = tf.where(started, tf.cast(decay, tf.float32), 0.0)
+            decay = ops.where(started, ops.cast(decay, "float32"), 0.0)
             update_ema(self.ema_generator, self.generator, decay)
 
-    def test_step(self, data):
+    def test_step(self, *args):
         """One step of `evaluate`: the losses and logit means, no update.
 
         Args:
-            data (Tensor | tuple): A batch of real images, or `(images,
-                labels)`.
+            *args: What Keras's trainer of the backend passes: `data`, a
+                batch of real images or `(images, labels)` (on JAX,
+                `state, data`; see `backend.test_step`).
 
         Returns:
             dict[str, Tensor]: The logs, a dict of scalars (see the class
-            docstring).
+            docstring); on JAX, `(logs, state)`.
         """
+        return backend.test_step(self, self._test_step, args)
+
+    def _test_step(self, data):
         self._check_compiled()
         real, labels = self._unpack(data)
-        batch_size = tf.shape(real)[0]
+        batch_size = ops.shape(real)[0]
         seed, _ = self._step_seed(self.eval_noise_state)
         ok, _, labels, local_n, global_n = self._guard.check_batch(
             real, labels
         )
         share = share_of_batch(local_n, global_n)
-        latent = self._latent(batch_size, random.fold_in(seed, 0))
+        latent = self._latent(batch_size, backend.fold_in(seed, 0))
         fake = self._g(latent, labels, training=False)
         values = self._discriminator_losses(
-            real, fake, labels, random.fold_in(seed, 1), share,
+            real, fake, labels, backend.fold_in(seed, 1), share,
             training=False,
-        )
-        latent = self._latent(batch_size, random.fold_in(seed, 2))
+        )[:4]
+        latent = self._latent(batch_size, backend.fold_in(seed, 2))
         g_loss, g_parts = self._generator_loss(
             real, labels, latent, share, training=False
         )
@@ -498,7 +519,7 @@ class GANStep:
             **self._checked_losses("d_loss", values[0], values[1]),
             **self._checked_losses("g_loss", g_loss, g_parts),
         })
-        ok = tf.logical_and(ok, losses_ok)
+        ok = ops.logical_and(ok, losses_ok)
         self._track_discriminator(*values, share, ok)
         self._track("g_loss", g_loss, ok)
         for name, value in g_parts.items():
@@ -506,6 +527,5 @@ class GANStep:
         self._track_d_signals(values[2], values[3], share, ok, fake=fake,
                               real=real)
         self._count(ok)
-        self._penalty_updates.clear()
         # Nothing is updated: no gradient norm to report.
         return self._logs(exclude=signals.GRADIENT_KEYS)

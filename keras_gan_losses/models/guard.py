@@ -6,7 +6,7 @@ point where something can go wrong: the batch (non-finite pixels, values
 outside the expected range, out-of-range class labels) and each update
 (its losses and gradients). Every replica takes the same decision: the
 flags are summed over the replicas first. An update runs only while every
-check of its step so far has passed (`utils.distribute.run_if`). The guard
+check of its step so far has passed (`backend.run_if`). The guard
 records the current run of bad steps in variables, and `GuardMonitor`, a
 callback that `GAN.fit` and `GAN.evaluate` add, turns them into a warning,
 or an error, in Python.
@@ -16,12 +16,11 @@ import warnings
 
 import keras
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses.models import signals
 from keras_gan_losses.models.data_checks import RANGE_SLACK
-from keras_gan_losses.utils.distribute import all_reduce_sum
-from keras_gan_losses.utils.distribute import num_replicas
 from keras_gan_losses.utils.scopes import GUARD
 from keras_gan_losses.utils.scopes import name_scoped
 
@@ -53,18 +52,19 @@ def _advice(what):
 
 def _is_bad(value):
     """1.0 if `value` has a non-finite entry, else 0.0 (float32 scalar)."""
-    value = tf.convert_to_tensor(value)
-    if not value.dtype.is_floating:
-        return tf.constant(0.0)
-    return 1.0 - tf.cast(tf.reduce_all(tf.math.is_finite(value)), tf.float32)
+    value = ops.convert_to_tensor(value)
+    if not keras.backend.is_float_dtype(
+            keras.backend.standardize_dtype(value.dtype)):
+        return ops.zeros(())
+    return 1.0 - ops.cast(ops.all(ops.isfinite(value)), "float32")
 
 
 def any_bad(values):
     """1.0 if any of the tensors in `values` has a non-finite entry."""
     values = [v for v in values if v is not None]
     if not values:
-        return tf.constant(0.0)
-    return tf.reduce_max(tf.stack([_is_bad(v) for v in values]))
+        return ops.zeros(())
+    return ops.max(ops.stack([_is_bad(v) for v in values]))
 
 
 def gradients_bad(grads, half_squared_norm=None):
@@ -78,13 +78,14 @@ def gradients_bad(grads, half_squared_norm=None):
     are the entries checked one by one, so a finite gradient, however
     large, is never reported as non-finite.
     """
-    grads = [tf.cast(g, tf.float32) for g in grads if g is not None]
+    grads = [ops.cast(backend.dense(g), "float32") for g in grads
+             if g is not None]
     if not grads:
-        return tf.constant(0.0)
+        return ops.zeros(())
     total = (signals.half_squared_norm(grads) if half_squared_norm is None
              else half_squared_norm)
-    return tf.cond(tf.math.is_finite(total), lambda: tf.constant(0.0),
-                   lambda: any_bad(grads))
+    return ops.cond(ops.isfinite(total), lambda: ops.zeros(()),
+                    lambda: any_bad(grads))
 
 
 class StepGuard:
@@ -113,28 +114,35 @@ class StepGuard:
         self.patience = patience
 
         def variable(value, dtype):
-            return tf.Variable(
-                value, dtype=dtype, trainable=False,
-                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
-            )
+            # Written by the first replica only under `tf.distribute`.
+            return keras.Variable(value, dtype=dtype, trainable=False,
+                                  aggregation="only_first_replica")
 
         # The current run of consecutive bad training steps: its length,
         # the training step it began at and the code of its first bad
         # quantity (-1: none yet).
-        self.run_length = variable(0, tf.int64)
-        self.run_start = variable(-1, tf.int64)
-        self.reason = variable(-1, tf.int32)
+        self.run_length = variable(0, backend.counter_dtype())
+        self.run_start = variable(-1, backend.counter_dtype())
+        self.reason = variable(-1, "int32")
         # The first run that began since the monitor last looked (-1: none).
-        self.new_run_start = variable(-1, tf.int64)
-        self.new_run_reason = variable(-1, tf.int32)
+        self.new_run_start = variable(-1, backend.counter_dtype())
+        self.new_run_reason = variable(-1, "int32")
         # The first run that reached `patience` steps (-1: none).
-        self.tripped_start = variable(-1, tf.int64)
-        self.tripped_reason = variable(-1, tf.int32)
+        self.tripped_start = variable(-1, backend.counter_dtype())
+        self.tripped_reason = variable(-1, "int32")
         # What the last refused batch looked like, for the error message.
-        self.batch_problem = variable(-1, tf.int32)
-        self.batch_min = variable(0.0, tf.float32)
-        self.batch_max = variable(0.0, tf.float32)
-        self.bad_label = variable(0, tf.int64)
+        self.batch_problem = variable(-1, "int32")
+        self.batch_min = variable(0.0, "float32")
+        self.batch_max = variable(0.0, "float32")
+        self.bad_label = variable(0, backend.counter_dtype())
+
+    @property
+    def variables(self):
+        """The records' variables (on JAX, part of the step's state)."""
+        return [self.run_length, self.run_start, self.reason,
+                self.new_run_start, self.new_run_reason, self.tripped_start,
+                self.tripped_reason, self.batch_problem, self.batch_min,
+                self.batch_max, self.bad_label]
 
     def code(self, name):
         return self.quantities.index(name)
@@ -148,43 +156,45 @@ class StepGuard:
         `local_n` and `global_n` are this replica's and the global batch
         size, as float32.
         """
-        local_n = tf.cast(tf.shape(images)[0], tf.float32)
-        finite = tf.reduce_all(tf.math.is_finite(images))
-        batch_min = tf.cast(tf.reduce_min(images), tf.float32)
-        batch_max = tf.cast(tf.reduce_max(images), tf.float32)
-        out_of_range = tf.constant(False)
+        local_n = ops.cast(ops.shape(images)[0], "float32")
+        finite = ops.all(ops.isfinite(images))
+        batch_min = ops.cast(ops.min(images), "float32")
+        batch_max = ops.cast(ops.max(images), "float32")
+        out_of_range = ops.convert_to_tensor(False)
         if self.value_range is not None:
             low, high = self.value_range
             slack = RANGE_SLACK * (high - low)
             # NaN compares false: a non-finite batch is reported as such.
-            out_of_range = tf.logical_and(finite, tf.logical_or(
+            out_of_range = ops.logical_and(finite, ops.logical_or(
                 batch_min < low - slack, batch_max > high + slack
             ))
-        label_bad = tf.constant(False)
-        bad_label = tf.constant(0, tf.int64)
+        label_bad = ops.convert_to_tensor(False)
+        bad_label = ops.convert_to_tensor(0, backend.counter_dtype())
         if labels is not None:
-            outside = tf.logical_or(labels < 0, labels >= self.num_classes)
-            label_bad = tf.reduce_any(outside)
-            bad_label = tf.cast(
-                tf.reduce_max(tf.where(outside, labels, tf.int32.min)),
-                tf.int64,
-            )
-            labels = tf.clip_by_value(labels, 0, self.num_classes - 1)
-        flags = all_reduce_sum(tf.stack([
+            outside = ops.logical_or(labels < 0, labels >= self.num_classes)
+            label_bad = ops.any(outside)
+            bad_label = ops.cast(
+                ops.max(ops.where(outside, labels, -(1 << 31))),
+                backend.counter_dtype())
+            labels = ops.clip(labels, 0, self.num_classes - 1)
+        flags = backend.all_reduce_sum(ops.stack([
             local_n,
-            1.0 - tf.cast(finite, tf.float32),
-            tf.cast(out_of_range, tf.float32),
-            tf.cast(label_bad, tf.float32),
+            1.0 - ops.cast(finite, "float32"),
+            ops.cast(out_of_range, "float32"),
+            ops.cast(label_bad, "float32"),
         ]))
         global_n = flags[0]
         bad = flags[1:] > 0
-        ok = tf.logical_not(tf.reduce_any(bad))
+        ok = ops.logical_not(ops.any(bad))
         reason = _first(bad, 0)
-        problem = tf.logical_or(bad[1], bad[2])
-        self.batch_problem.assign(tf.where(problem, reason, -1))
-        self.batch_min.assign(tf.where(problem, batch_min, self.batch_min))
-        self.batch_max.assign(tf.where(problem, batch_max, self.batch_max))
-        self.bad_label.assign(tf.where(label_bad, bad_label, self.bad_label))
+        problem = ops.logical_or(bad[1], bad[2])
+        self.batch_problem.assign(ops.where(problem, reason, -1))
+        self.batch_min.assign(
+            ops.where(problem, batch_min, self.batch_min.value))
+        self.batch_max.assign(
+            ops.where(problem, batch_max, self.batch_max.value))
+        self.bad_label.assign(
+            ops.where(label_bad, bad_label, self.bad_label.value))
         return ok, reason, labels, local_n, global_n
 
     @name_scoped(GUARD)
@@ -210,8 +220,8 @@ class StepGuard:
         if grads is not None:
             flags.append(gradients_bad(grads, half_squared_norm))
             codes.append(self.code(gradients_name))
-        bad = all_reduce_sum(tf.stack(flags)) > 0
-        return tf.logical_not(tf.reduce_any(bad)), _first(bad, codes)
+        bad = backend.all_reduce_sum(ops.stack(flags)) > 0
+        return ops.logical_not(ops.any(bad)), _first(bad, codes)
 
     @name_scoped(GUARD)
     def tripped(self):
@@ -222,27 +232,27 @@ class StepGuard:
     @name_scoped(GUARD)
     def record(self, ok, reason, step):
         """Extends or ends the run of bad steps after a training step."""
-        bad = tf.logical_not(ok)
-        starts = tf.logical_and(bad, tf.equal(self.run_length, 0))
-        run_start = tf.where(starts, step, self.run_start)
-        run_reason = tf.where(starts, reason, self.reason)
-        run_length = tf.where(bad, self.run_length + 1,
-                              tf.zeros_like(self.run_length))
+        bad = ops.logical_not(ok)
+        starts = ops.logical_and(bad, ops.equal(self.run_length, 0))
+        step = ops.cast(step, self.run_start.dtype)
+        run_start = ops.where(starts, step, self.run_start.value)
+        run_reason = ops.where(starts, reason, self.reason.value)
+        run_length = ops.where(bad, self.run_length + 1, 0)
         self.run_start.assign(run_start)
         self.reason.assign(run_reason)
         self.run_length.assign(run_length)
-        first_new = tf.logical_and(starts, self.new_run_start < 0)
+        first_new = ops.logical_and(starts, self.new_run_start < 0)
         self.new_run_start.assign(
-            tf.where(first_new, step, self.new_run_start))
+            ops.where(first_new, step, self.new_run_start.value))
         self.new_run_reason.assign(
-            tf.where(first_new, reason, self.new_run_reason))
+            ops.where(first_new, reason, self.new_run_reason.value))
         if self.patience is not None:
-            trips = tf.logical_and(run_length >= self.patience,
-                                   self.tripped_start < 0)
+            trips = ops.logical_and(run_length >= self.patience,
+                                    self.tripped_start < 0)
             self.tripped_start.assign(
-                tf.where(trips, run_start, self.tripped_start))
+                ops.where(trips, run_start, self.tripped_start.value))
             self.tripped_reason.assign(
-                tf.where(trips, run_reason, self.tripped_reason))
+                ops.where(trips, run_reason, self.tripped_reason.value))
 
     def take_new_run(self):
         """`(start, reason code)` of the first run of bad steps that began
@@ -273,9 +283,9 @@ def _first(bad, codes):
     count = bad.shape[0]
     if isinstance(codes, int):
         codes = [codes + i for i in range(count)]
-    codes = tf.constant(codes, tf.int32)
-    index = tf.argmax(tf.cast(bad, tf.int32), output_type=tf.int32)
-    return tf.where(tf.reduce_any(bad), tf.gather(codes, index), -1)
+    codes = np.array(codes, np.int32)
+    index = ops.argmax(ops.cast(bad, "int32"))
+    return ops.where(ops.any(bad), ops.take(codes, index), -1)
 
 
 def share_of_batch(local_n, global_n):
@@ -287,9 +297,9 @@ def share_of_batch(local_n, global_n):
     mean by its share of the batch makes the sum over replicas the mean
     over the global batch in every case.
     """
-    if num_replicas() == 1:
+    if backend.num_replicas() == 1:
         return None
-    return tf.math.divide_no_nan(local_n, global_n)
+    return ops.divide_no_nan(local_n, global_n)
 
 
 def _as_count(value):
@@ -341,6 +351,7 @@ class GuardMonitor(keras.callbacks.Callback):
         self._hide(logs)
         if not new:
             return
+        self._sync()
         self._raise_for_batch()
         start, code = self.guard.take_new_run()
         if start >= 0 and self._warned_run != start:
@@ -367,7 +378,15 @@ class GuardMonitor(keras.callbacks.Callback):
 
     def on_test_batch_end(self, batch, logs=None):
         if self._new_bad_steps(logs):
+            self._sync()
             self._raise_for_batch()
+
+    def _sync(self):
+        # On JAX, the step's state lives outside the variables during an
+        # epoch: reading `model` writes it back (and has the next step
+        # read what this callback assigns).
+        if getattr(self, "_model", None) is not None:
+            _ = self.model
 
     def _new_bad_steps(self, logs):
         count = (logs or {}).get("nonfinite_steps")

@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses.export.onnx import check_format
 from keras_gan_losses.export.onnx import write_onnx
 from keras_gan_losses.export.saved_model import _make_room
@@ -21,10 +22,8 @@ from keras_gan_losses.models.gan_step import _unless_loss_scaled
 from keras_gan_losses.models.guard import StepGuard
 from keras_gan_losses.models.guard import share_of_batch
 from keras_gan_losses.models.step_logs import StepLogs
-from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.checks import positive_int
-from keras_gan_losses.utils.distribute import run_if
 
 #: Short names accepted in `reconstruction_losses`.
 _RECONSTRUCTION_ALIASES = {
@@ -369,7 +368,7 @@ class ImageToImageGAN(GAN):
 
     def _build_training_state(self, penalty_names, *args):
         names = [name for name, _, _ in self.reconstruction_losses]
-        with self.distribute_strategy.scope():
+        with backend.strategy_scope(self):
             self.g_optimizer.build(self.generator.trainable_variables)
             if self.adversarial:
                 self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -412,12 +411,14 @@ class ImageToImageGAN(GAN):
         """`(source, target)` of a batch, checked when the step is traced."""
         if not isinstance(data, (tuple, list)) or len(data) != 2:
             raise ValueError(pair_checks.PAIRS_NEEDED)
-        source, target = data
+        # Keras's JAX trainer hands NumPy batches to an eager step.
+        source, target = (ops.convert_to_tensor(x) for x in data)
         for name, images in (("source", source), ("target", target)):
-            if not images.dtype.is_floating:
+            dtype = keras.backend.standardize_dtype(images.dtype)
+            if not keras.backend.is_float_dtype(dtype):
                 raise TypeError(
                     f"The {name} images must be floats (e.g. scaled to "
-                    f"[-1, 1]); received dtype {images.dtype.name}. Convert "
+                    f"[-1, 1]); received dtype {dtype}. Convert "
                     "them first, e.g. `tf.cast(x, tf.float32) / 127.5 - 1`."
                 )
         return source, target
@@ -429,15 +430,19 @@ class ImageToImageGAN(GAN):
         Returns:
             `(ok, reason, local_n, global_n)`, as `StepGuard.check_batch`.
         """
-        n = tf.shape(target)[0]
-        values = tf.concat([
-            tf.reshape(tf.cast(source, tf.float32), [-1]),
-            tf.reshape(tf.cast(target, tf.float32), [-1]),
+        n = ops.shape(target)[0]
+        values = ops.concatenate([
+            ops.reshape(ops.cast(source, "float32"), (-1,)),
+            ops.reshape(ops.cast(target, "float32"), (-1,)),
         ], axis=0)
         # One row per example, also for an empty replica (n = 0).
-        per_example = tf.size(values) // tf.maximum(n, 1)
+        dims = (tuple(source.shape[1:]), tuple(target.shape[1:]))
+        if None in dims[0] + dims[1]:
+            per_example = ops.size(values) // ops.maximum(n, 1)
+        else:
+            per_example = sum(int(np.prod(d)) for d in dims)
         ok, reason, _, local_n, global_n = self._guard.check_batch(
-            tf.reshape(values, tf.stack([n, per_example])), None
+            ops.reshape(values, (n, per_example)), None
         )
         return ok, reason, local_n, global_n
 
@@ -460,7 +465,7 @@ class ImageToImageGAN(GAN):
         terms = {}
         for index, penalty in enumerate(self.penalties):
             value = penalty(critic, target, fake,
-                            seed=random.fold_in(seed, index),
+                            seed=backend.fold_in(seed, index),
                             conditioning=source,
                             step=self._schedule_step())
             if share is not None:
@@ -483,7 +488,7 @@ class ImageToImageGAN(GAN):
         if isinstance(self.g_loss, GANLoss) and self.g_loss.needs_real_logits:
             real_logits = self._logits(source, target, training)
         else:
-            real_logits = tf.stop_gradient(fake_logits)
+            real_logits = ops.stop_gradient(fake_logits)
         g_loss = _contribution(adversarial_loss(
             self.g_loss, GENERATOR, real_logits, fake_logits
         ), share)
@@ -495,82 +500,101 @@ class ImageToImageGAN(GAN):
         returns the guard's `(ok, reason)` after them."""
         d_vars = self.discriminator.trainable_variables
         for index in range(self.d_steps):
-            with tf.GradientTape() as tape:
+
+            def loss(index=index):
                 values = self._pair_discriminator_losses(
-                    source, target, fake, random.fold_in(seed, index),
+                    source, target, fake, backend.fold_in(seed, index),
                     share, training=True,
                 )
-                d_loss, terms = values[0], values[1]
-                total = d_loss + sum(terms.values())
-                scaled = self.d_optimizer.scale_loss(total)
-            grads = tape.gradient(scaled, d_vars)
+                total = values[0] + sum(values[1].values())
+                return self.d_optimizer.scale_loss(total), values
+
+            _, values, grads = backend.value_and_grad(loss, d_vars)
+            d_loss, terms = values[0], values[1]
             update_ok, update_reason = self._guard.check_update(
                 {"d_loss": d_loss, **terms}, "discriminator gradients",
                 _unless_loss_scaled(self.d_optimizer, grads),
             )
-            reason = tf.where(ok, update_reason, reason)
-            ok = tf.logical_and(ok, update_ok)
-            run_if(ok, lambda g: self.d_optimizer.apply(g, d_vars), grads)
+            reason = ops.where(ok, update_reason, reason)
+            ok = ops.logical_and(ok, update_ok)
+            backend.run_if(ok, backend.apply_gradients, self.d_optimizer,
+                           grads, d_vars)
             self._track_discriminator(*values, share, ok)
         return ok, reason
 
-    def train_step(self, data):
+    def train_step(self, *args):
         """One training step of `fit`: the generator's output on the
         sources, `d_steps` discriminator updates on it, then one generator
         update (and the EMA update, if any).
 
         Args:
-            data (tuple): A batch `(source, target)`.
+            *args: What Keras's trainer of the backend passes: `data`, a
+                batch `(source, target)` (on JAX, `state, data`; see
+                `backend.train_step`).
 
         Returns:
             dict[str, Tensor]: The logs, a dict of scalars (see the class
-            docstring).
+            docstring); on JAX, `(logs, state)`.
         """
+        return backend.train_step(self, self._train_step, args)
+
+    def _train_step(self, data):
         self._check_compiled()
         source, target = self._unpack(data)
         seed, step = self._step_seed()
         ok, reason, local_n, global_n = self._check_batch(source, target)
         # After `nonfinite_patience` bad steps, nothing more is updated.
-        ok = tf.logical_and(ok, tf.logical_not(self._guard.tripped()))
+        ok = ops.logical_and(ok, ops.logical_not(self._guard.tripped()))
         share = share_of_batch(local_n, global_n)
         source, target = at_least_one_example(source, target)
         g_vars = self.generator.trainable_variables
-        with tf.GradientTape() as tape:
+
+        def loss(ok=ok, reason=reason):
+            # The discriminator's updates see this very output of the
+            # generator (its dropout draws too), and the generator's loss
+            # the updated discriminator.
             fake = self.generator(source, training=True)
             if self.adversarial:
-                with tape.stop_recording():
+                with backend.paused():
                     ok, reason = self._discriminator_updates(
-                        source, target, tf.stop_gradient(fake), seed, share,
-                        ok, reason,
+                        source, target, ops.stop_gradient(fake), seed,
+                        share, ok, reason,
                     )
             g_loss, terms = self._pair_generator_losses(
                 source, target, fake, share, training=True
             )
             losses = terms if g_loss is None else {"g_loss": g_loss, **terms}
-            scaled = self.g_optimizer.scale_loss(sum(losses.values()))
-        grads = tape.gradient(scaled, g_vars)
+            return (self.g_optimizer.scale_loss(sum(losses.values())),
+                    (losses, ok, reason))
+
+        _, (losses, ok, reason), grads = backend.value_and_grad(loss, g_vars)
         update_ok, update_reason = self._guard.check_update(
             losses, "generator gradients",
             _unless_loss_scaled(self.g_optimizer, grads),
         )
-        reason = tf.where(ok, update_reason, reason)
-        ok = tf.logical_and(ok, update_ok)
-        run_if(ok, self._apply_generator_update, grads)
+        reason = ops.where(ok, update_reason, reason)
+        ok = ops.logical_and(ok, update_ok)
+        backend.run_if(ok, self._apply_generator_update, grads)
         for name, value in losses.items():
             self._track(name, value, ok)
         self._count(ok)
         self._guard.record(ok, reason, step)
         return self._logs()
 
-    def test_step(self, data):
+    def test_step(self, *args):
         """One step of `evaluate`: the losses and logit means, no update.
 
         Args:
-            data (tuple): A batch `(source, target)`.
+            *args: What Keras's trainer of the backend passes: `data`, a
+                batch `(source, target)` (on JAX, `state, data`).
 
         Returns:
-            dict[str, Tensor]: The logs, a dict of scalars.
+            dict[str, Tensor]: The logs, a dict of scalars; on JAX,
+            `(logs, state)`.
         """
+        return backend.test_step(self, self._test_step, args)
+
+    def _test_step(self, data):
         self._check_compiled()
         source, target = self._unpack(data)
         seed, _ = self._step_seed(self.eval_noise_state)
@@ -592,7 +616,7 @@ class ImageToImageGAN(GAN):
             losses["g_loss"] = g_loss
         losses.update(terms)
         losses_ok, _ = self._guard.check_update(losses)
-        ok = tf.logical_and(ok, losses_ok)
+        ok = ops.logical_and(ok, losses_ok)
         if values is not None:
             self._track_discriminator(*values, share, ok)
             self._track("g_loss", g_loss, ok)

@@ -20,11 +20,10 @@ is split over replicas (see each function).
 """
 
 import keras
-import tensorflow as tf
+from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses import losses
-from keras_gan_losses.utils.distribute import all_reduce_sum
-from keras_gan_losses.utils.distribute import num_replicas
 from keras_gan_losses.utils.scopes import GUARD
 from keras_gan_losses.utils.scopes import name_scoped
 
@@ -113,11 +112,11 @@ def signal_keys(loss):
 
 def _global_mean(values):
     """The mean of `values` over the global batch (all replicas)."""
-    values = tf.reshape(tf.cast(values, tf.float32), [-1])
-    sums = all_reduce_sum(tf.stack([
-        tf.reduce_sum(values), tf.cast(tf.size(values), tf.float32)
+    values = ops.reshape(ops.cast(values, "float32"), (-1,))
+    sums = backend.all_reduce_sum(ops.stack([
+        ops.sum(values), ops.cast(ops.size(values), "float32")
     ]))
-    return tf.math.divide_no_nan(sums[0], sums[1])
+    return ops.divide_no_nan(sums[0], sums[1])
 
 
 def correct_decisions(rule, real_logits, fake_logits):
@@ -138,8 +137,8 @@ def correct_decisions(rule, real_logits, fake_logits):
         tuple[Tensor, Tensor]: `(real_correct, fake_correct)`, float32.
     """
     threshold, sign = rule
-    real_logits = tf.cast(real_logits, tf.float32)
-    fake_logits = tf.cast(fake_logits, tf.float32)
+    real_logits = ops.cast(real_logits, "float32")
+    fake_logits = ops.cast(fake_logits, "float32")
     if threshold == RELATIVISTIC:
         real_margin = real_logits - _global_mean(fake_logits)
         fake_margin = fake_logits - _global_mean(real_logits)
@@ -149,8 +148,8 @@ def correct_decisions(rule, real_logits, fake_logits):
     else:
         real_margin = sign * (real_logits - threshold)
         fake_margin = sign * (fake_logits - threshold)
-    return (tf.cast(real_margin > 0, tf.float32),
-            tf.cast(fake_margin < 0, tf.float32))
+    return (ops.cast(real_margin > 0, "float32"),
+            ops.cast(fake_margin < 0, "float32"))
 
 
 @name_scoped(GUARD)
@@ -167,10 +166,11 @@ def half_squared_norm(grads):
     Returns:
         Tensor: A float32 scalar (0 without any gradient).
     """
-    grads = [tf.cast(g, tf.float32) for g in grads if g is not None]
+    grads = [ops.cast(backend.dense(g), "float32") for g in grads
+             if g is not None]
     if not grads:
-        return tf.constant(0.0)
-    return tf.add_n([tf.nn.l2_loss(g) for g in grads])
+        return ops.zeros(())
+    return sum(ops.sum(ops.square(g)) for g in grads) * 0.5
 
 
 def gradient_norm(grads, optimizer=None, local_half_squared_norm=None):
@@ -196,10 +196,10 @@ def gradient_norm(grads, optimizer=None, local_half_squared_norm=None):
     Returns:
         Tensor: A float32 scalar (0 without any gradient).
     """
-    grads = [tf.cast(g, tf.float32) for g in grads if g is not None]
+    grads = [g for g in grads if g is not None]
     if not grads:
-        return tf.constant(0.0)
-    if num_replicas() == 1:
+        return ops.zeros(())
+    if backend.num_replicas() == 1:
         if local_half_squared_norm is None:
             local_half_squared_norm = half_squared_norm(grads)
         half_squares = local_half_squared_norm
@@ -207,10 +207,10 @@ def gradient_norm(grads, optimizer=None, local_half_squared_norm=None):
         # Not `tf.linalg.global_norm`: it squares an `IndexedSlices`'
         # values as they are (an embedding's gradient repeats a row for
         # each use of it), where `half_squared_norm` sums them first.
-        half_squares = half_squared_norm(all_reduce_sum(grads))
-    norm = tf.sqrt(2.0 * half_squares)
+        half_squares = half_squared_norm(backend.all_reduce_sum(grads))
+    norm = ops.sqrt(2.0 * half_squares)
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-        norm = norm / tf.cast(optimizer.dynamic_scale, tf.float32)
+        norm = norm / ops.cast(optimizer.dynamic_scale, "float32")
     return norm
 
 
@@ -220,16 +220,16 @@ def _total_variance(images):
     Two passes (the global mean, then the centred squares), so that a
     batch of identical images gives exactly 0.
     """
-    flat = tf.cast(tf.reshape(images, [tf.shape(images)[0], -1]),
-                   tf.float32)
-    n = tf.cast(tf.shape(flat)[0], tf.float32)
-    sums = all_reduce_sum(tf.concat(
-        [tf.reshape(n, [1]), tf.reduce_sum(flat, axis=0)], axis=0
+    flat = ops.cast(ops.reshape(images, (ops.shape(images)[0], -1)),
+                    "float32")
+    n = ops.cast(ops.shape(flat)[0], "float32")
+    sums = backend.all_reduce_sum(ops.concatenate(
+        [ops.reshape(n, (1,)), ops.sum(flat, axis=0)], axis=0
     ))
     count = sums[0]
-    mean = tf.math.divide_no_nan(sums[1:], count)
-    squares = all_reduce_sum(tf.reduce_sum(tf.square(flat - mean)))
-    return tf.math.divide_no_nan(squares, count - 1.0)
+    mean = ops.divide_no_nan(sums[1:], count)
+    squares = backend.all_reduce_sum(ops.sum(ops.square(flat - mean)))
+    return ops.divide_no_nan(squares, count - 1.0)
 
 
 def diversity(fake, real):
@@ -252,6 +252,6 @@ def diversity(fake, real):
     """
     real_variance = _total_variance(real)
     # Rounding leaves ~1e-15 for identical images: count that as none.
-    real_variance = tf.where(real_variance > 1e-12, real_variance, 0.0)
-    return tf.sqrt(tf.math.divide_no_nan(_total_variance(fake),
-                                         real_variance))
+    real_variance = ops.where(real_variance > 1e-12, real_variance, 0.0)
+    return ops.sqrt(ops.divide_no_nan(_total_variance(fake),
+                                      real_variance))

@@ -13,7 +13,8 @@ changes nothing, whatever it is, NaN included.
 """
 
 import keras
-import tensorflow as tf
+import numpy as np
+from keras import ops
 
 from keras_gan_losses.utils.scopes import LOGS
 from keras_gan_losses.utils.scopes import name_scoped
@@ -35,11 +36,11 @@ class _Totals(keras.metrics.Metric):
         self.counts.assign_add(counts)
 
     def reset_state(self):
-        self.totals.assign(tf.zeros_like(self.totals))
-        self.counts.assign(tf.zeros_like(self.counts))
+        self.totals.assign(ops.zeros(self.totals.shape))
+        self.counts.assign(ops.zeros(self.counts.shape))
 
     def result(self):
-        return self.totals, self.counts
+        return self.totals.value, self.counts.value
 
 
 class LoggedValue(keras.metrics.Metric):
@@ -80,7 +81,7 @@ class StepLogs:
     def __init__(self, keys, sum_keys=()):
         self.keys = tuple(keys)
         self._index = {key: i for i, key in enumerate(self.keys)}
-        self._sum_mask = tf.constant([key in sum_keys for key in self.keys])
+        self._sum_mask = np.array([key in sum_keys for key in self.keys])
         self.metric = _Totals(len(self.keys))
         self.views = [LoggedValue(self, key) for key in self.keys]
         self._pending = []
@@ -109,37 +110,37 @@ class StepLogs:
         if not pending:
             return
         ids = [entry[0] for entry in pending]
-        values = tf.stack([tf.reshape(tf.cast(entry[1], tf.float32), [])
-                           for entry in pending])
+        values = ops.stack([ops.reshape(ops.cast(entry[1], "float32"), ())
+                            for entry in pending])
         scales = [entry[3] for entry in pending]
         if any(scale != 1.0 for scale in scales):
-            values = values * tf.constant(scales, tf.float32)
-        weights = tf.stack([
-            tf.constant(1.0) if ok is None else tf.cast(ok, tf.float32)
+            values = values * np.array(scales, np.float32)
+        weights = ops.stack([
+            ops.ones(()) if ok is None else ops.cast(ok, "float32")
             for _, _, ok, _, _ in pending
         ])
         finite_only = [entry[4] for entry in pending]
         if any(finite_only):
-            bad = tf.logical_and(tf.constant(finite_only),
-                                 tf.logical_not(tf.math.is_finite(values)))
-            weights = tf.where(bad, 0.0, weights)
+            bad = ops.logical_and(np.array(finite_only),
+                                  ops.logical_not(ops.isfinite(values)))
+            weights = ops.where(bad, 0.0, weights)
         # A skipped value adds nothing, whatever it is (NaN included).
-        values = tf.where(weights > 0.0, values, 0.0)
+        values = ops.where(weights > 0.0, values, 0.0)
         size = len(self.keys)
-        ids = tf.constant(ids, tf.int32)
+        ids = np.array(ids, np.int32)
         self.metric.update_state(
-            tf.math.unsorted_segment_sum(values, ids, size),
-            tf.math.unsorted_segment_sum(weights, ids, size),
+            ops.segment_sum(values, ids, num_segments=size),
+            ops.segment_sum(weights, ids, num_segments=size),
         )
 
     @name_scoped(LOGS)
     def result(self, exclude=()):
         """The logs: each key's mean (or total), a dict of scalars."""
         totals, counts = self.metric.result()
-        values = tf.where(self._sum_mask, totals,
-                          tf.math.divide_no_nan(totals, counts))
+        values = ops.where(self._sum_mask, totals,
+                           ops.divide_no_nan(totals, counts))
         return {key: value
-                for key, value in zip(self.keys, tf.unstack(values))
+                for key, value in zip(self.keys, ops.unstack(values))
                 if key not in exclude}
 
     def reset(self):

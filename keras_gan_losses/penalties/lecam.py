@@ -8,6 +8,7 @@ Data", CVPR 2021 (https://arxiv.org/abs/2104.03310).
 import keras
 from keras import ops
 
+from keras_gan_losses import backend
 from keras_gan_losses.penalties.base import Penalty
 from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.conditional import call_network
@@ -102,7 +103,8 @@ class LeCamPenalty(Penalty):
             name=f"{self.name}_averages", aggregation="only_first_replica",
         )
         self.count = keras.Variable(
-            0, dtype="int64", trainable=False, name=f"{self.name}_count",
+            0, dtype=backend.counter_dtype(), trainable=False,
+            name=f"{self.name}_count",
             aggregation="only_first_replica",
         )
 
@@ -126,7 +128,7 @@ class LeCamPenalty(Penalty):
     def assign(self, averages):
         """Stores updated averages and counts the update."""
         self.averages.assign(averages)
-        self.count.assign_add(ops.convert_to_tensor(1, "int64"))
+        self.count.assign_add(ops.convert_to_tensor(1, self.count.dtype))
 
     def from_logits(self, real_logits, fake_logits, averages, step=None):
         """The weighted penalty from the discriminator's outputs.

@@ -52,9 +52,10 @@ def logs_for_reduction(logs):
 def all_reduce_sum(value):
     """Sums `value` over the replicas in sync (the value itself outside a
     strategy, or with a single replica)."""
-    if num_replicas() == 1:
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
         return value
-    return tf.distribute.get_replica_context().all_reduce("SUM", value)
+    return context.all_reduce("SUM", value)
 
 
 def run_if(condition, fn, *args):

@@ -32,9 +32,14 @@ dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	$(BIN)/kgl train
 
+# The tests marked `backends` run again on JAX and PyTorch (tests/conftest.py).
+BACKEND_TESTS ?= tests/models
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check --quiet .
 	$(BIN)/python -m pytest -q
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q $(BACKEND_TESTS)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -q $(BACKEND_TESTS)
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 # Plants known bugs one at a time and reports those the tests miss (several

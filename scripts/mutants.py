@@ -74,13 +74,15 @@ BK = "keras_gan_losses/backend/"
 
 @dataclasses.dataclass(frozen=True)
 class Mutant:
-    """One planted bug: `old` is replaced by `new` in `path`."""
+    """One planted bug: `old` is replaced by `new` in `path`; its `tests`
+    run under Keras's `backend` (TensorFlow by default)."""
 
     name: str
     path: str
     old: str
     new: str
     tests: tuple
+    backend: str = "tensorflow"
 
 
 MUTANTS = [
@@ -112,22 +114,59 @@ MUTANTS = [
            (I2I + "::test_onnx_export_translates_sources_in_onnx_runtime",)),
     # --- the per-backend input gradients -----------------------------------
     Mutant("jax_input_gradients_not_differentiable_again", BK + "jax.py",
-           'return jax.grad(lambda x: jnp.sum(fn(x).astype("float32")))'
-           "(inputs)",
-           'return jax.lax.stop_gradient(jax.grad(lambda x: jnp.sum('
-           'fn(x).astype("float32")))(inputs))',
+           "        return jax.grad(total)(inputs)",
+           "        return jax.lax.stop_gradient(jax.grad(total)(inputs))",
            (BACKENDS,)),
+    Mutant("jax_input_gradients_in_a_step_not_differentiable_again",
+           BK + "jax.py",
+           "    grads, values = jax.grad(pure, has_aux=True)(inputs)",
+           "    grads, values = jax.grad(pure, has_aux=True)(inputs)\n"
+           "    grads = jax.lax.stop_gradient(grads)",
+           (GAN_REF + "::test_relativistic_pairing_r1_r2_fit_step_equals_"
+            "closed_form_sgd",), backend="jax"),
     Mutant("torch_input_gradients_without_create_graph", BK + "torch.py",
-           "(grads,) = torch.autograd.grad(total, inputs, create_graph=True,",
-           "(grads,) = torch.autograd.grad(total, inputs, create_graph=False,",
+           "total, inputs, create_graph=torch.is_grad_enabled(),",
+           "total, inputs, create_graph=False,",
            (BACKENDS,)),
     Mutant("torch_input_gradients_of_the_mean", BK + "torch.py",
            "total = fn(inputs).to(torch.float32).sum()",
            "total = fn(inputs).to(torch.float32).mean()", (BACKENDS,)),
     Mutant("jax_draws_ignore_the_seed", BK + "jax.py",
-           "dtype=like.dtype, seed=_seeds.check(seed))",
-           "dtype=like.dtype, seed=None)",
+           "return jax.random.uniform(_key(seed), shape, like.dtype)",
+           "return keras.random.uniform(shape, dtype=like.dtype)",
            (BACKENDS + "/penalties_backends_test.py",)),
+    # --- the GAN's step on JAX and PyTorch ---------------------------------
+    Mutant("jax_data_parallel_counts_devices_as_replicas", BK + "jax.py",
+           "def num_replicas():\n    return 1",
+           "def num_replicas():\n    return jax.device_count()",
+           (BACKENDS + "/data_parallel_test.py",)),
+    Mutant("jax_skipped_update_still_applied", BK + "jax.py",
+           "        variable.assign(jnp.where(condition, new, variable.value))",
+           "        variable.assign(new)",
+           (GUARD + "::test_non_finite_loss_is_skipped_and_named",),
+           backend="jax"),
+    Mutant("jax_gradient_step_drops_state_updates", BK + "jax.py",
+           "    for variable, new in zip(changed, news):\n"
+           "        variable.assign(new)",
+           "    pass",
+           (GAN_REF,), backend="jax"),
+    Mutant("jax_step_state_not_returned", BK + "jax.py",
+           "    return logs, tuple([scope.get_current_value(v) for v in group]",
+           "    return logs, tuple([v.value for v in group]",
+           (GAN_REF,), backend="jax"),
+    Mutant("torch_skipped_update_still_applied", BK + "torch.py",
+           "    if bool(condition):\n        with torch.no_grad():",
+           "    if True:\n        with torch.no_grad():",
+           (GUARD + "::test_non_finite_loss_is_skipped_and_named",),
+           backend="torch"),
+    Mutant("torch_gradients_of_the_wrong_network", BK + "torch.py",
+           "    tensors = [v.value for v in variables]",
+           "    tensors = [v.value for v in variables][::-1]",
+           (GAN_REF,), backend="torch"),
+    Mutant("torch_step_seed_does_not_advance", BK + "torch.py",
+           "    state.assign(value + torch.tensor([0, 1], dtype=value.dtype,",
+           "    state.assign(value + torch.tensor([0, 0], dtype=value.dtype,",
+           (NOISE,), backend="torch"),
     Mutant("r1_without_half", P + "r1.py",
            "return 0.5 * super().__call__(",
            "return super().__call__(",
@@ -260,9 +299,9 @@ MUTANTS = [
            (GAN_REF,)),
     Mutant("gan_penalty_real_fake_swapped", M + "gan_step.py",
            "discriminator, real, fake,\n"
-           "                seed=random.fold_in(seed, index)",
+           "                seed=backend.fold_in(seed, index)",
            "discriminator, fake, real,\n"
-           "                seed=random.fold_in(seed, index)",
+           "                seed=backend.fold_in(seed, index)",
            (GAN_REF,)),
     Mutant("gan_penalty_without_labels", M + "gan_step.py",
            "conditioning=labels,\n                step=",
@@ -274,9 +313,9 @@ MUTANTS = [
            "tf.reverse(labels, [0]), training=False)",
            (GAN_REF,)),
     Mutant("gan_d_step_fakes_take_other_labels", M + "gan_step.py",
-           "fake = tf.stop_gradient(self._g(latent, labels, training=True))",
-           "fake = tf.stop_gradient(self._g(latent, None if labels is None "
-           "else tf.reverse(labels, [0]), training=True))",
+           "fake = ops.stop_gradient(self._g(latent, labels, training=True))",
+           "fake = ops.stop_gradient(self._g(latent, None if labels is None "
+           "else ops.flip(labels, 0), training=True))",
            (GAN_REF,)),
     Mutant("gan_g_step_fakes_take_other_labels", M + "gan_step.py",
            "fake = self._g(latent, labels, training)\n",
@@ -308,7 +347,7 @@ MUTANTS = [
            "started = self.g_optimizer.iterations >= self.ema_start",
            (EMA,)),
     Mutant("gan_ema_before_the_update", M + "gan_step.py",
-           "        self.g_optimizer.apply(grads, g_vars)\n"
+           "        backend.apply_gradients(self.g_optimizer, grads, g_vars)\n"
            "        if self.ema_generator is not None:\n"
            "            started = self.g_optimizer.iterations > "
            "self.ema_start\n",
@@ -317,14 +356,15 @@ MUTANTS = [
            "            update_ema(self.ema_generator, self.generator, "
            "self.ema_decay)\n"
            "            self.g_optimizer.iterations.assign_add(-1)\n"
-           "        self.g_optimizer.apply(grads, g_vars)\n"
+           "        backend.apply_gradients(self.g_optimizer, grads, g_vars)\n"
            "        if self.ema_generator is not None:\n"
            "            started = self.g_optimizer.iterations > "
            "self.ema_start\n",
            (EMA,)),
     Mutant("ema_averages_batch_norm_statistics", M + "ema.py",
-           "rate = (1.0 - decay) if var.trainable else 1.0",
-           "rate = 1.0 - decay",
+           "rates = [(1.0 - decay) if var.trainable else 1.0 for _, var in "
+           "pairs]",
+           "rates = [1.0 - decay for _, var in pairs]",
            ("tests/models/gan_ema_test.py",)),
     Mutant("ema_clone_starts_from_other_weights", M + "ema.py",
            "    clone.set_weights(generator.get_weights())\n",
@@ -344,11 +384,11 @@ MUTANTS = [
            "lambda: tf.constant(1.0))",
            (GUARD,)),
     Mutant("guard_gradient_norm_never_looked_at", M + "guard.py",
-           "return tf.cond(tf.math.is_finite(total), lambda: tf.constant(0.0),",
-           "return tf.cond(tf.constant(True), lambda: tf.constant(0.0),",
+           "return ops.cond(ops.isfinite(total), lambda: ops.zeros(()),",
+           "return ops.cond(True, lambda: ops.zeros(()),",
            (GUARD,)),
     Mutant("guard_steps_after_patience_still_update", M + "gan_step.py",
-           "ok = tf.logical_and(ok, tf.logical_not(self._guard.tripped()))",
+           "ok = ops.logical_and(ok, ops.logical_not(self._guard.tripped()))",
            "ok = ok",
            (GUARD + "::test_patience_holds_inside_one_execution",)),
     Mutant("fit_steps_per_epoch_not_whole_executions_accepted",
@@ -357,32 +397,32 @@ MUTANTS = [
            "    if False:",
            (GUARD + "::test_steps_per_epoch_must_be_whole_executions",)),
     Mutant("guard_run_inside_an_execution_unreported", M + "guard.py",
-           "first_new = tf.logical_and(starts, self.new_run_start < 0)",
-           "first_new = tf.logical_and(starts, False)",
+           "first_new = ops.logical_and(starts, self.new_run_start < 0)",
+           "first_new = ops.logical_and(starts, False)",
            (GUARD,)),
     Mutant("guard_patience_never_reached", M + "guard.py",
-           "trips = tf.logical_and(run_length >= self.patience,",
-           "trips = tf.logical_and(run_length >= self.patience + 99,",
+           "trips = ops.logical_and(run_length >= self.patience,",
+           "trips = ops.logical_and(run_length >= self.patience + 99,",
            (GUARD,)),
     # --- logged values ------------------------------------------------------
     Mutant("step_logs_skipped_nan_counted", M + "step_logs.py",
-           "values = tf.where(weights > 0.0, values, 0.0)",
+           "values = ops.where(weights > 0.0, values, 0.0)",
            "values = values * weights",
            (STEP_LOGS,)),
     Mutant("step_logs_nonfinite_signal_kept", M + "step_logs.py",
-           "weights = tf.where(bad, 0.0, weights)",
+           "weights = ops.where(bad, 0.0, weights)",
            "weights = weights",
            (STEP_LOGS,)),
     Mutant("step_logs_count_averaged", M + "step_logs.py",
-           "values = tf.where(self._sum_mask, totals,",
-           "values = tf.where(tf.zeros_like(self._sum_mask), totals,",
+           "values = ops.where(self._sum_mask, totals,",
+           "values = ops.where(~self._sum_mask, totals,",
            (STEP_LOGS,)),
     Mutant("step_logs_scale_ignored", M + "step_logs.py",
-           "values = values * tf.constant(scales, tf.float32)",
+           "values = values * np.array(scales, np.float32)",
            "values = values",
            (STEP_LOGS,)),
     Mutant("step_logs_not_reset", M + "step_logs.py",
-           "self.totals.assign(tf.zeros_like(self.totals))",
+           "self.totals.assign(ops.zeros(self.totals.shape))",
            "self.totals.assign(self.totals)",
            (STEP_LOGS,)),
     # --- combined losses and feature matching -------------------------------
@@ -399,7 +439,7 @@ MUTANTS = [
            "checked = {}",
            (COMBINED,)),
     Mutant("gan_feature_matching_share_not_divided", M + "gan_step.py",
-           "value = value / num_replicas()",
+           "value = value / backend.num_replicas()",
            "value = value",
            (COMBINED,)),
     Mutant("gan_feature_layer_swapped_for_output", M + "combined.py",
@@ -420,12 +460,13 @@ MUTANTS = [
             )),
     Mutant("feature_matching_real_features_with_gradient",
            L + "feature_matching.py",
-           "target = _batch_mean(tf.stop_gradient(real_features))",
+           "target = _batch_mean(ops.stop_gradient(real_features))",
            "target = _batch_mean(real_features)",
            (FEATURE_MATCHING,)),
     Mutant("feature_matching_means_per_replica", L + "feature_matching.py",
-           "sums = _global_sum(ops.sum(flat, axis=0))\n"
-           "    count = _global_sum(ops.cast(ops.shape(flat)[0], flat.dtype))",
+           "sums = backend.all_reduce_sum(ops.sum(flat, axis=0))\n"
+           "    count = backend.all_reduce_sum(ops.cast(ops.shape(flat)[0], "
+           "flat.dtype))",
            "sums = ops.sum(flat, axis=0)\n"
            "    count = ops.cast(ops.shape(flat)[0], flat.dtype)",
            (FEATURE_MATCHING, COMBINED)),
@@ -440,33 +481,33 @@ MUTANTS = [
            "            terms[penalty.name] = value",
            (DISTRIBUTE,)),
     Mutant("gan_loss_share_of_uneven_batch_dropped", M + "gan_step.py",
-           "return loss * (share * num_replicas())",
+           "return loss * (share * backend.num_replicas())",
            "return loss",
            (DISTRIBUTE,)),
     Mutant("gan_logs_not_unscaled", M + "gan_step.py",
-           "self._step_logs.add(name, contribution, ok, scale=num_replicas())",
+           "self._step_logs.add(name, contribution, ok,\n"
+           "                            scale=backend.num_replicas())",
            "self._step_logs.add(name, contribution, ok)",
            (DISTRIBUTE,)),
-    Mutant("gan_replica_id_not_folded_in", M + "gan_step.py",
+    Mutant("gan_replica_id_not_folded_in", BK + "tensorflow.py",
            "return random.fold_in(value, replica_id()), value[1]",
            "return random.fold_in(value, 0), value[1]",
            (DISTRIBUTE,)),
-    Mutant("gan_noise_state_not_advanced", M + "gan_step.py",
+    Mutant("gan_noise_state_not_advanced", BK + "tensorflow.py",
            "state.assign_add(tf.constant([0, 1], tf.int64))",
            "state.assign_add(tf.constant([0, 0], tf.int64))",
            (NOISE,)),
     Mutant("gan_d_steps_reuse_noise", M + "gan_step.py",
-           "real, labels, random.fold_in(seed, 2 * index),",
-           "real, labels, random.fold_in(seed, 0),",
+           "real, labels, backend.fold_in(seed, 2 * index),",
+           "real, labels, backend.fold_in(seed, 0),",
            (NOISE,)),
     Mutant("gan_g_step_reuses_d_noise", M + "gan_step.py",
-           "tf.shape(real)[0], random.fold_in(seed, 2 * self.d_steps)",
-           "tf.shape(real)[0], random.fold_in(seed, 0)",
+           "ops.shape(real)[0], backend.fold_in(seed, 2 * self.d_steps)",
+           "ops.shape(real)[0], backend.fold_in(seed, 0)",
            (NOISE,)),
     Mutant("gan_guard_applies_bad_d_update", M + "gan_step.py",
-           "run_if(ok, self._apply_discriminator_update, grads, *averages)",
-           "run_if(tf.constant(True), self._apply_discriminator_update, "
-           "grads, *averages)",
+           "backend.run_if(ok, self._apply_discriminator_update, grads,",
+           "backend.run_if(True, self._apply_discriminator_update, grads,",
            (GUARD,)),
     # --- DiffAugment and LeCam inside the GAN ---
     Mutant("gan_penalties_see_plain_discriminator", M + "gan_step.py",
@@ -485,9 +526,9 @@ MUTANTS = [
            "                self._d(fake, labels, training), \"float32\"",
            (AUGMENT,)),
     Mutant("gan_lecam_local_means", M + "gan_step.py",
-           "means = tf.math.divide_no_nan(all_reduce_sum(sums),\n"
-           "                                      all_reduce_sum(counts))",
-           "means = tf.math.divide_no_nan(sums, counts)",
+           "means = ops.divide_no_nan(backend.all_reduce_sum(sums),\n"
+           "                                  backend.all_reduce_sum(counts))",
+           "means = ops.divide_no_nan(sums, counts)",
            (DISTRIBUTE,)),
     Mutant("gan_lecam_averages_never_stored", M + "gan_step.py",
            "            penalty.assign(value)",
@@ -528,9 +569,9 @@ MUTANTS = [
     Mutant("gan_evaluate_trains", M + "gan_step.py",
            "        self._check_compiled()\n"
            "        real, labels = self._unpack(data)\n"
-           "        batch_size = tf.shape(real)[0]\n"
+           "        batch_size = ops.shape(real)[0]\n"
            "        seed, _ = self._step_seed(self.eval_noise_state)",
-           "        return self.train_step(data)",
+           "        return self._train_step(data)",
            (GAN,)),
     Mutant("gan_evaluate_uses_training_noise", M + "gan_step.py",
            "seed, _ = self._step_seed(self.eval_noise_state)",
@@ -597,7 +638,7 @@ MUTANTS = [
            (I2I_SAMPLES,)),
     # --- metrics -----------------------------------------------------------
     Mutant("gan_evaluate_noise_not_reset", M + "gan.py",
-           "self.eval_noise_state.assign(np.array([base, 1 << 40], np.int64))",
+           "self.eval_noise_state.assign(np.array([base, stream], np.int64))",
            "pass",
            (GAN,)),
     Mutant("fid_cross_term_halved", "keras_gan_losses/metrics/frechet.py",
@@ -678,7 +719,7 @@ MUTANTS = [
            "gather_replicas(_flat(tf.stop_gradient(features)))"
            " for features in outputs",
            (GAN_MMD,)),
-    Mutant("mmd_features_not_gathered_over_replicas", L + "mmd.py",
+    Mutant("mmd_features_not_gathered_over_replicas", BK + "tensorflow.py",
            "    if tf.distribute.get_strategy().num_replicas_in_sync == 1:",
            "    if True:",
            (DISTRIBUTE + "::test_mmd_update_equals_single_device",)),
@@ -866,24 +907,23 @@ MUTANTS = [
            '                grads, self.d_optimizer, half_squares), ok)',
            (MONITOR,)),
     Mutant("grad_norm_from_half_the_squares", M + "signals.py",
-           "norm = tf.sqrt(2.0 * half_squares)",
-           "norm = tf.sqrt(half_squares)",
+           "norm = ops.sqrt(2.0 * half_squares)",
+           "norm = ops.sqrt(half_squares)",
            (MONITOR,)),
     Mutant("grad_norm_before_all_reduce", M + "signals.py",
-           "half_squares = half_squared_norm(all_reduce_sum(grads))",
+           "half_squares = half_squared_norm(backend.all_reduce_sum(grads))",
            "half_squares = half_squared_norm(grads)",
            (DISTRIBUTE,)),
     Mutant("grad_norm_of_sparse_rows_unsummed", M + "signals.py",
-           "half_squares = half_squared_norm(all_reduce_sum(grads))",
-           "half_squares = tf.square(tf.linalg.global_norm(\n"
-           "            all_reduce_sum(grads))) / 2.0",
+           "grads = [ops.cast(backend.dense(g), \"float32\") for g in grads",
+           "grads = [ops.cast(g, \"float32\") for g in grads",
            (MONITOR + "::test_gradient_norm_of_sparse_gradients_sums_"
             "repeated_rows",)),
     Mutant("diversity_inverted", M + "signals.py",
-           "tf.sqrt(tf.math.divide_no_nan(_total_variance(fake),\n"
-           "                                         real_variance))",
-           "tf.sqrt(tf.math.divide_no_nan(real_variance,\n"
-           "                                         _total_variance(fake)))",
+           "ops.sqrt(ops.divide_no_nan(_total_variance(fake),\n"
+           "                                      real_variance))",
+           "ops.sqrt(ops.divide_no_nan(real_variance,\n"
+           "                                      _total_variance(fake)))",
            (MONITOR,)),
     Mutant("monitor_recovery_ignores_the_last_window",
            "keras_gan_losses/callbacks/training_monitor.py",
@@ -977,7 +1017,7 @@ MUTANTS = [
            "    if True:",
            (EMPTY_REPLICA,)),
     Mutant("empty_replica_placeholder_not_cut", M + "empty_replicas.py",
-           "    return tf.nest.map_structure(lambda t: t[:count], outputs)",
+           "    return keras.tree.map_structure(lambda t: t[:count], outputs)",
            "    return outputs",
            (EMPTY_REPLICA,)),
     Mutant("resume_without_data_replay", M + "resume.py",
@@ -1104,8 +1144,8 @@ def copy_repository(target):
         shutil.copy2(source, destination)
 
 
-def run_tests(copy, tests, timeout):
-    env = dict(os.environ, PYTHONPATH=str(copy),
+def run_tests(copy, tests, timeout, backend="tensorflow"):
+    env = dict(os.environ, PYTHONPATH=str(copy), KERAS_BACKEND=backend,
                TF_CPP_MIN_LOG_LEVEL="2", PYTHONDONTWRITEBYTECODE="1")
     command = [sys.executable, "-m", "pytest", "-x", "-q",
                "-p", "no:cacheprovider", *tests]
@@ -1200,12 +1240,16 @@ def main(argv=None):
         copy_repository(copy)
         check_copy_is_imported(copy)
         if not args.no_baseline:
-            tests = sorted({t for m in mutants for t in m.tests})
-            print(f"Baseline: {' '.join(tests)}", flush=True)
-            code, output = run_tests(copy, tests, args.timeout * 3)
-            if code != 0:
-                print(output[-3000:])
-                sys.exit("The unmutated tests fail: fix them first.")
+            for backend in sorted({m.backend for m in mutants}):
+                tests = sorted({t for m in mutants if m.backend == backend
+                                for t in m.tests})
+                print(f"Baseline ({backend}): {' '.join(tests)}",
+                      flush=True)
+                code, output = run_tests(copy, tests, args.timeout * 3,
+                                         backend)
+                if code != 0:
+                    print(output[-3000:])
+                    sys.exit("The unmutated tests fail: fix them first.")
         rows = []
         for mutant in mutants:
             start = time.monotonic()
@@ -1215,7 +1259,8 @@ def main(argv=None):
                 print(f"{mutant.name}: ERROR ({error})", flush=True)
                 continue
             try:
-                code, output = run_tests(copy, mutant.tests, args.timeout)
+                code, output = run_tests(copy, mutant.tests, args.timeout,
+                                         mutant.backend)
             finally:
                 (copy / mutant.path).write_text(original)
             seconds = time.monotonic() - start

@@ -62,7 +62,8 @@ def conditional_discriminator():
     image = keras.Input(IMAGE)
     label = keras.Input((), dtype="int32")
     onehot = keras.layers.Lambda(
-        lambda t: keras.ops.one_hot(t, CLASSES))(label)
+        lambda t: keras.ops.one_hot(t, CLASSES),
+        output_shape=(CLASSES,))(label)
     h = keras.layers.Concatenate()([keras.layers.Flatten()(image), onehot])
     return keras.Model([image, label], keras.layers.Dense(1)(h))
 
@@ -107,3 +108,8 @@ def pairs(n=16, source=SOURCE, image=IMAGE, seed=0):
     rng = np.random.default_rng(seed)
     return (rng.uniform(-1, 1, size=(n,) + source).astype("float32"),
             rng.uniform(-1, 1, size=(n,) + image).astype("float32"))
+
+
+def to_numpy(tensor):
+    """A tensor of any backend (PyTorch's may require grad) as NumPy."""
+    return keras.ops.convert_to_numpy(tensor)

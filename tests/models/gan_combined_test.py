@@ -16,6 +16,9 @@ import tensorflow as tf
 import keras_gan_losses as kgl
 from keras_gan_losses.models.signals import SIGNAL_KEYS
 
+# Runs on every Keras backend (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 LATENT = 3
 IMAGE = (2, 3, 1)
 SIZE = 6
@@ -194,7 +197,8 @@ def conditional_nets():
     """G([z, y]) = TABLE[y]; the features h([x, y]) = relu(flat(x) K +
     onehot(y) LABEL_K + A) and D = h·V + C."""
     def onehot():
-        return keras.layers.Lambda(lambda t: keras.ops.one_hot(t, CLASSES))
+        return keras.layers.Lambda(lambda t: keras.ops.one_hot(t, CLASSES),
+                                   output_shape=(CLASSES,))
 
     z = keras.Input((LATENT,))
     label = keras.Input((), dtype="int32")
@@ -452,6 +456,7 @@ def distribute_gan():
     return gan
 
 
+@pytest.mark.backends("tensorflow")
 def test_one_epoch_equals_single_device(mirrored_strategy):
     # A full batch of 8 splits 4/4, the last batch of 1 leaves one replica
     # empty. (Uneven splits: tests/losses/feature_matching_test.py.)

@@ -7,12 +7,16 @@ gan_features_test.py)."""
 
 import keras
 import numpy as np
+import pytest
 from nets import IMAGE
 from nets import LATENT
 from nets import discriminator
 from nets import images
 
 import keras_gan_losses as kgl
+
+# Runs on every Keras backend (see tests/conftest.py).
+pytestmark = pytest.mark.backends
 
 
 def batch_norm_generator():

@@ -7,6 +7,9 @@ import pytest
 
 import keras_gan_losses as kgl
 
+# Runs on every Keras backend (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 LATENT, IMAGE = 3, (2, 2, 1)
 
 

@@ -13,6 +13,9 @@ from nets import images
 import keras_gan_losses as kgl
 from keras_gan_losses.models.guard import gradients_bad
 
+# Runs on every Keras backend (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 
 def make_gan(**kwargs):
     compile_kwargs = {
@@ -129,6 +132,7 @@ def test_a_run_of_bad_steps_stops_fit_where_it_began():
     assert_same(state(reference), state(gan))
 
 
+@pytest.mark.backends("tensorflow", "jax")
 def test_patience_holds_inside_one_execution():
     # steps_per_execution=8: Python looks once per 8 steps. Batch 1 is
     # good, batches 2-6 bad, 7-8 good: the run of 3 bad steps (2-4) stops
@@ -149,6 +153,7 @@ def test_patience_holds_inside_one_execution():
     assert_same(state(reference), state(gan))
 
 
+@pytest.mark.backends("tensorflow", "jax")
 def test_a_run_that_ends_inside_one_execution_is_still_reported():
     x = images(32, seed=4)
     x[8:16, 0, 0, 0] = np.inf
@@ -193,6 +198,7 @@ def test_non_finite_gradients_with_finite_losses_are_skipped_and_named():
     assert_same(before, state(gan))
 
 
+@pytest.mark.backends("tensorflow")
 @pytest.mark.parametrize("bad", [None, np.nan, np.inf, -np.inf],
                          ids=["finite", "nan", "inf", "-inf"])
 def test_gradients_bad_is_exact(bad):
@@ -208,6 +214,7 @@ def test_gradients_bad_is_exact(bad):
     assert float(gradients_bad([])) == 0.0
 
 
+@pytest.mark.backends("tensorflow")
 def test_guard_holds_under_xla():
     gan = make_gan(jit_compile=True)
     before = state(gan)
@@ -218,6 +225,7 @@ def test_guard_holds_under_xla():
     assert_same(before, state(gan))
 
 
+@pytest.mark.backends("tensorflow")
 def test_guard_holds_under_mirrored_strategy(mirrored_strategy):
     # The NaN sits in the second replica's half: both replicas skip.
     with mirrored_strategy.scope():
@@ -317,6 +325,7 @@ def test_steps_beyond_finite_data_are_refused():
     assert history.epoch == [0, 1]
 
 
+@pytest.mark.backends("tensorflow", "jax")
 def test_steps_per_epoch_must_be_whole_executions():
     # Keras runs whole executions: 10 steps an epoch at 4 per execution
     # would train 12. Refused before training, with the multiples to use.
@@ -423,6 +432,7 @@ def test_generate_checks_its_arguments():
     assert not np.allclose(a, gan.generate(3, seed=5))
 
 
+@pytest.mark.backends("tensorflow")
 def test_export_never_mixes_with_other_files(tmp_path):
     gan = make_gan()
     user_folder = tmp_path / "mine"

@@ -13,6 +13,9 @@ import reference  # noqa: I001 - tests/ is on sys.path
 import keras_gan_losses as kgl
 from keras_gan_losses.models.signals import SIGNAL_KEYS
 
+# Runs on every Keras backend (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 LATENT = 3
 SIZE = 4
 FAKE = np.array([0.5, -1.0, 0.25, 2.0])

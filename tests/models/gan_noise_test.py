@@ -4,10 +4,14 @@ for the generator step, new at every batch, N(0, 1), and the same at every
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 from nets import images
 
 import keras_gan_losses as kgl
+
+# Runs on every Keras backend (see tests/conftest.py).
+pytestmark = pytest.mark.backends
 
 LATENT = 8
 IMAGE = (4, 4, 1)

@@ -16,6 +16,9 @@ import reference  # noqa: I001 - tests/ is on sys.path
 import keras_gan_losses as kgl
 from keras_gan_losses.models import signals
 
+# Runs on every Keras backend (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 LATENT = 3
 IMAGE = (2, 3, 1)
 SIZE = 6
@@ -228,7 +231,7 @@ def conditional_nets(scale):
     CLASS_BIAS[y]."""
     def onehot():
         return keras.layers.Lambda(
-            lambda t: keras.ops.one_hot(t, CLASSES))
+            lambda t: keras.ops.one_hot(t, CLASSES), output_shape=(CLASSES,))
 
     z = keras.Input((LATENT,))
     label = keras.Input((), dtype="int32")

@@ -19,6 +19,9 @@ import reference  # noqa: I001 - tests/ is on sys.path
 
 import keras_gan_losses as kgl
 
+# Runs on every Keras backend (see tests/conftest.py).
+pytestmark = pytest.mark.backends
+
 SHAPE = (2, 3, 1)
 SIZE = 6
 K = np.linspace(-0.5, 0.5, SIZE * SIZE).reshape(SIZE, SIZE)
@@ -136,7 +139,12 @@ def assert_weights(gan, expected):
                                    err_msg=key)
 
 
-@pytest.mark.parametrize("jit_compile", [False, True], ids=["graph", "xla"])
+@pytest.mark.parametrize("jit_compile", [
+    pytest.param(False, id="graph"),
+    # (`torch.compile` on the torch backend: not the XLA path this checks.)
+    pytest.param(True, id="xla",
+                 marks=pytest.mark.backends("tensorflow", "jax")),
+])
 def test_fit_step_equals_the_hand_written_update(jit_compile):
     lr, gamma, lam = 0.1, 2.0, 3.0
     gan = kgl.ImageToImageGAN(generator(), discriminator(), seed=0,

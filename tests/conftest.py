@@ -8,8 +8,9 @@ Under `KERAS_BACKEND=tensorflow` (the default) every test runs but
 those marked for other backends only (e.g. an error that only they
 raise). Under `jax` or `torch`, only the tests marked
 `@pytest.mark.backends` (with no names, or with that backend's) are
-collected; the others are deselected, not skipped: they test TensorFlow-only features (`tf.distribute`, XLA
-against graph mode, SavedModel export) or TensorFlow's own numbers.
+collected; the others are deselected, not skipped: they test
+TensorFlow-only features (`tf.distribute`, XLA against graph mode,
+SavedModel export) or TensorFlow's own numbers.
 `make test` runs the suite once, then the marked tests under each of the
 other backends.
 """

@@ -1,0 +1,82 @@
+"""Saves a trained GAN (`save DIR`) or loads those saved by other backends
+(`load DIR...`), under `KERAS_BACKEND`; prints what `save_load_test.py`
+compares, as JSON (one report per model): the images of fixed latents
+and labels, the weights and the optimizers' step counts."""
+
+import json
+import pathlib
+import sys
+
+import keras
+import numpy as np
+
+import keras_gan_losses as kgl
+
+LATENT, CLASSES = 4, 3
+
+
+def nets():
+    z = keras.Input((LATENT,))
+    label = keras.Input((), dtype="int32")
+    embedded = keras.layers.Flatten()(
+        keras.layers.Embedding(CLASSES, 4)(label))
+    h = keras.layers.Dense(8, activation="relu")(
+        keras.layers.Concatenate()([z, embedded]))
+    image = keras.layers.Reshape((2, 2, 2))(
+        keras.layers.Dense(8, activation="tanh")(h))
+    generator = keras.Model([z, label], image)
+    x = keras.Input((2, 2, 2))
+    label_d = keras.Input((), dtype="int32")
+    flat = keras.layers.Concatenate()([
+        keras.layers.Flatten()(x),
+        keras.layers.Flatten()(keras.layers.Embedding(CLASSES, 4)(label_d))])
+    logit = keras.layers.Dense(1)(keras.layers.Dense(8, activation="relu")(
+        flat))
+    return generator, keras.Model([x, label_d], logit)
+
+
+def data():
+    rng = np.random.default_rng(0)
+    return (rng.uniform(-1, 1, (16, 2, 2, 2)).astype("float32"),
+            rng.integers(0, CLASSES, 16).astype("int32"))
+
+
+def report(gan):
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(6, LATENT)).astype("float32")
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    images = {
+        "ema": gan.generate(latent=z, labels=labels).tolist(),
+        "raw": gan.generate(latent=z, labels=labels, use_ema=False).tolist(),
+    }
+    weights = [np.asarray(w, "float64").ravel().tolist()
+               for w in gan.get_weights()]
+    return {"backend": keras.backend.backend(), "images": images,
+            "weights": weights,
+            "iterations": [int(gan.d_optimizer.iterations.numpy()),
+                           int(gan.g_optimizer.iterations.numpy())]}
+
+
+def main():
+    mode, folders = sys.argv[1], [pathlib.Path(f) for f in sys.argv[2:]]
+    if mode == "load":
+        print(json.dumps([report(keras.models.load_model(f / "gan.keras"))
+                          for f in folders]))
+        return
+    x, y = data()
+    folder = folders[0]
+    if mode == "save":
+        keras.utils.set_random_seed(0)
+        generator, discriminator = nets()
+        gan = kgl.GAN(generator, discriminator, num_classes=CLASSES,
+                      ema_decay=0.5, seed=1)
+        gan.compile(d_optimizer=keras.optimizers.Adam(1e-2),
+                    g_optimizer=keras.optimizers.Adam(1e-2),
+                    penalties=[kgl.penalties.R1Penalty(1.0)])
+        gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+        gan.save(folder / "gan.keras")
+    print(json.dumps(report(gan)))
+
+
+if __name__ == "__main__":
+    main()

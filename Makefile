@@ -33,7 +33,7 @@ demo: $(VENV)/.installed
 	$(BIN)/kgl train
 
 # The tests marked `backends` run again on JAX and PyTorch (tests/conftest.py).
-BACKEND_TESTS ?= tests/models
+BACKEND_TESTS ?= tests/models tests/callbacks
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check --quiet .

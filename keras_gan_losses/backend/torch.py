@@ -68,6 +68,8 @@ def step_seed(state):
 def value_and_grad(fn, variables):
     value, aux = fn()
     tensors = [v.value for v in variables]
+    if not tensors:
+        return value, aux, []
     grads = torch.autograd.grad(value, tensors, allow_unused=True)
     return value, aux, list(grads)
 

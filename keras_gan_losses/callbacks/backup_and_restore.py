@@ -283,11 +283,15 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if iterator is not None:
             resume.replay(iterator, epochs, batches)
         elif batches > 0:
+            which = ("not a keras_gan_losses GAN"
+                     if keras.backend.backend() == "tensorflow" else
+                     f"on the {keras.backend.backend()} backend, where the "
+                     "data is not replayed")
             warnings.warn(
                 f"The backup in {self.backup_dir} was taken after batch "
                 f"{batches} of epoch {self._epoch + 1}; this model "
-                "(not a keras_gan_losses GAN) resumes at the start of that "
-                "epoch, as Keras does.", BackupWarning, stacklevel=3,
+                f"({which}) resumes at the start of that epoch, as Keras "
+                "does.", BackupWarning, stacklevel=3,
             )
 
     def _peer_keys(self):

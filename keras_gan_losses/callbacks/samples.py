@@ -4,9 +4,8 @@ range, which epochs to run on, and the callback base class."""
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from keras_gan_losses.utils import random
+from keras_gan_losses import backend
 from keras_gan_losses.utils.activations import activation_value_range
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import check_value_range
@@ -81,10 +80,8 @@ class FixedSamples:
         if self._latent is None or self._latent[0] != key:
             draw = cols if cols is not None else count
             # The latent draw of gan.generate(draw, seed=self.seed).
-            latent = random.stateless_normal(
-                (draw, gan.latent_dim),
-                tf.constant([self.seed, 0], tf.int64),
-            ).numpy()
+            latent = keras.ops.convert_to_numpy(backend.normal(
+                (draw, gan.latent_dim), int(self.seed)))
             if cols is not None:
                 latent = np.tile(latent, (count // cols, 1))
             self._latent = (key, latent)

@@ -1,7 +1,9 @@
-"""Saves a trained GAN (`save DIR`) or loads those saved by other backends
-(`load DIR...`), under `KERAS_BACKEND`; prints what `save_load_test.py`
-compares, as JSON (one report per model): the images of fixed latents
-and labels, the weights and the optimizers' step counts."""
+"""Under `KERAS_BACKEND`: `python save_load_script.py OUT [IN...]` loads
+the GANs that other backends saved in the folders `IN`, then trains one
+and saves it in `OUT` (`-` for none); prints what `save_load_test.py`
+compares, as JSON: `{"saved": report, "loaded": [report, ...]}`, each
+report the images of fixed latents and labels, the weights and the
+optimizers' step counts."""
 
 import json
 import pathlib
@@ -58,14 +60,12 @@ def report(gan):
 
 
 def main():
-    mode, folders = sys.argv[1], [pathlib.Path(f) for f in sys.argv[2:]]
-    if mode == "load":
-        print(json.dumps([report(keras.models.load_model(f / "gan.keras"))
-                          for f in folders]))
-        return
-    x, y = data()
-    folder = folders[0]
-    if mode == "save":
+    out, sources = sys.argv[1], [pathlib.Path(f) for f in sys.argv[2:]]
+    loaded = [report(keras.models.load_model(f / "gan.keras"))
+              for f in sources]
+    saved = None
+    if out != "-":
+        x, y = data()
         keras.utils.set_random_seed(0)
         generator, discriminator = nets()
         gan = kgl.GAN(generator, discriminator, num_classes=CLASSES,
@@ -74,9 +74,9 @@ def main():
                     g_optimizer=keras.optimizers.Adam(1e-2),
                     penalties=[kgl.penalties.R1Penalty(1.0)])
         gan.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
-        gan.save(folder / "gan.keras")
-    print(json.dumps(report(gan)))
-
+        gan.save(pathlib.Path(out) / "gan.keras")
+        saved = report(gan)
+    print(json.dumps({"saved": saved, "loaded": loaded}))
 
 if __name__ == "__main__":
     main()

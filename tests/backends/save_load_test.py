@@ -16,11 +16,11 @@ SCRIPT = pathlib.Path(__file__).with_name("save_load_script.py")
 BACKENDS = ["tensorflow", "jax", "torch"]
 
 
-def run(backend, mode, *folders):
+def run(backend, out, *sources):
     env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu",
            "TF_CPP_MIN_LOG_LEVEL": "2"}
-    done = subprocess.run([sys.executable, str(SCRIPT), mode,
-                           *map(str, folders)],
+    done = subprocess.run([sys.executable, str(SCRIPT), str(out),
+                           *map(str, sources)],
                           env=env, capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -30,17 +30,24 @@ def run(backend, mode, *folders):
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     """`(saved, loaded)`: each backend's report of the model it saved, and
-    each backend's reports of the models the two others saved."""
+    each backend's reports of the models the two others saved. Five
+    processes: each backend loads what the ones before it saved, then
+    saves its own; then each backend but the last loads what the ones
+    after it saved."""
     root = tmp_path_factory.mktemp("save_load")
-    saved = {}
-    for backend in BACKENDS:
+    saved, loaded = {}, {}
+    for index, backend in enumerate(BACKENDS):
         (root / backend).mkdir()
-        saved[backend] = run(backend, "save", root / backend)
-    loaded = {}
-    for target in BACKENDS:
-        sources = [b for b in BACKENDS if b != target]
-        found = run(target, "load", *(root / b for b in sources))
-        loaded.update(((s, target), r) for s, r in zip(sources, found))
+        before = BACKENDS[:index]
+        result = run(backend, root / backend, *(root / b for b in before))
+        saved[backend] = result["saved"]
+        loaded.update(((s, backend), r)
+                      for s, r in zip(before, result["loaded"]))
+    for index, backend in enumerate(BACKENDS[:-1]):
+        after = BACKENDS[index + 1:]
+        result = run(backend, "-", *(root / b for b in after))
+        loaded.update(((s, backend), r)
+                      for s, r in zip(after, result["loaded"]))
     return saved, loaded
 
 

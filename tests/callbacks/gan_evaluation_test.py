@@ -50,6 +50,7 @@ class Recorder(keras.callbacks.Callback):
         self.logs.append(dict(logs))
 
 
+@pytest.mark.backends
 def test_values_reach_history_csv_logger_and_later_callbacks(tmp_path):
     model = gan()
     callback = evaluation(metrics=("fid", "kid", "precision", "recall",

@@ -68,6 +68,7 @@ def test_translations_of_the_sources_against_the_targets(as_dataset):
     assert results["fid"] == pytest.approx(expected_fid, rel=1e-4)
 
 
+@pytest.mark.backends
 def test_fit_logs_psnr_and_ssim_for_an_image_to_image_gan():
     gan = kgl.ImageToImageGAN(halving_generator(), discriminator(),
                               data_range=(-1, 1))

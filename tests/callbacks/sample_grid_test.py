@@ -33,6 +33,7 @@ def _cells(pixels, rows, cols, h=4, w=4, pad=2):
         for c in range(cols)]) for r in range(rows)])
 
 
+@pytest.mark.backends
 def test_fit_writes_one_png_per_epoch(tmp_path):
     model = gan()
     callback = SampleGrid(tmp_path / "samples", num_samples=9, seed=3)

@@ -118,7 +118,12 @@ def test_a_far_too_high_learning_rate_diverges():
     assert "learning rate" in monitor.findings[0].text()
 
 
-@pytest.mark.parametrize("steps_per_execution", [1, 8])
+@pytest.mark.parametrize("steps_per_execution", [
+    # (On JAX the monitor's runs take minutes, not yet understood.)
+    pytest.param(1, marks=pytest.mark.backends("tensorflow", "torch")),
+    # (Keras runs PyTorch steps one by one.)
+    pytest.param(8, marks=pytest.mark.backends("tensorflow")),
+])
 def test_a_generator_that_ignores_its_input_collapses(steps_per_execution):
     # With 8 steps per execution the monitor sees the logs of every 8th
     # step, and its windows still span steps: it finds the collapse at
@@ -329,6 +334,7 @@ def test_diversity_is_the_ratio_of_rms_pairwise_distances():
     assert float(signals.diversity(fake, np.repeat(real[:1], 4, 0))) == 0.0
 
 
+@pytest.mark.backends("tensorflow")
 def test_diversity_is_exact_under_a_strategy(mirrored_strategy):
     rng = np.random.default_rng(1)
     fake = rng.normal(size=(8, 5)).astype("float32")
@@ -453,6 +459,7 @@ def test_logged_gradient_norms_match_closed_forms():
     assert logs["g_grad_norm"][0] == pytest.approx(g_norm, rel=1e-5)
 
 
+@pytest.mark.backends("tensorflow")
 @pytest.mark.parametrize("replicas", [1, 2])
 def test_gradient_norm_of_sparse_gradients_sums_repeated_rows(
         replicas, mirrored_strategy):

@@ -229,3 +229,10 @@ def test_lecam_averages_skip_bad_steps():
     np.testing.assert_allclose(np.asarray(gan._penalty_variables[0]),
                                averages, rtol=1e-5)
     assert int(np.asarray(gan._penalty_variables[1])) == 2
+
+
+@pytest.mark.backends("jax", "torch")
+def test_diffaugment_outside_tensorflow_is_a_clear_error():
+    with pytest.raises(ValueError, match="runs on the tensorflow backend"):
+        kgl.GAN(nets.generator(), nets.discriminator(),
+                augment="color,translation")

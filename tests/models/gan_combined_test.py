@@ -152,6 +152,7 @@ def test_fit_step_equals_numpy():
                                atol=1e-6)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_feature_matching_alone_as_g_loss():
     # g_loss = mean_j (mean_i h(x_i) − h(F))_j²; the generator's bias moves
     # by −lr · K (−2/3) (mean h(x) − h(F)), K unchanged by a D update
@@ -177,6 +178,7 @@ def test_feature_matching_alone_as_g_loss():
         FAKE - 0.1 * grad, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_single_loss_with_a_weight_logs_only_the_weighted_loss():
     gan = kgl.GAN(generator(), discriminator(), seed=0)
     gan.compile(d_loss="wasserstein", d_loss_weights=[2.5],
@@ -335,6 +337,7 @@ def test_bad_input_is_a_clear_error(kwargs, error, match):
         gan.compile(**kwargs)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_two_feature_matching_layers_with_names():
     gan = kgl.GAN(generator(), discriminator(), seed=0)
     gan.compile(g_loss=[FM("features", name="fm_hidden"),
@@ -356,6 +359,7 @@ def nan_generator_loss(real_logits, fake_logits):
     return keras.ops.mean(fake_logits, axis=-1) * float("nan")
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_a_non_finite_component_skips_the_update_and_is_named():
     gan = kgl.GAN(generator(), discriminator(), seed=0)
     broken = kgl.losses.GANLoss(nan_generator_loss, "generator",
@@ -373,6 +377,7 @@ def test_a_non_finite_component_skips_the_update_and_is_named():
 
 # --- saving and resuming -----------------------------------------------------
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_keras_round_trip_continues_identically(tmp_path):
     gan = kgl.GAN(generator(), discriminator(), seed=1)
     compile_combined(gan)
@@ -405,6 +410,7 @@ class Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_backup_and_restore_resumes_like_an_uninterrupted_run(tmp_path):
     x = real_images(16)
 
@@ -511,6 +517,7 @@ def float16_dense_bound(inputs):
     return ((n + 3) * magnitude + np.abs(exact)) * FLOAT16_UNIT_ROUNDOFF
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_mixed_float16_features_are_compared_in_float32():
     # What must hold: the features are the float16 outputs of the layer
     # (of real images for the target, of generated ones for the other

@@ -74,6 +74,7 @@ def test_conditional_fit_generate_and_penalty():
                        .history["d_loss"][0])
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_conditional_label_errors():
     g, d = conditional_nets()
     gan = kgl.GAN(g, d, num_classes=CLASSES)
@@ -283,6 +284,7 @@ def test_keras_round_trip_keeps_optimizer_state_and_loss_configs(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-6)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_model_checkpoint_writes_a_loadable_gan(tmp_path):
     gan = kgl.GAN(generator(), discriminator(), seed=0)
     gan.compile()
@@ -334,6 +336,7 @@ def run_resume_script(tmp_path, name, stop_at, backup):
     return result, out
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_backup_and_restore_resume_is_bit_exact(tmp_path):
     full, full_out = run_resume_script(tmp_path, "full", -1,
                                        tmp_path / "backup_full")

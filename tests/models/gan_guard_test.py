@@ -90,6 +90,7 @@ class BatchLogs(keras.callbacks.Callback):
         self.logs.append({k: float(v) for k, v in logs.items()})
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_good_batches_still_train_around_a_bad_one():
     x = images(24)
     x = with_bad_pixel(x, np.nan, index=9)  # in the second batch of 8
@@ -111,6 +112,7 @@ def test_good_batches_still_train_around_a_bad_one():
         assert history.history[key][0] == pytest.approx(third[key])
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_a_run_of_bad_steps_stops_fit_where_it_began():
     good, bad = images(40, seed=1), images(40, seed=2)
     bad[:, 0, 0, 0] = np.nan
@@ -153,7 +155,7 @@ def test_patience_holds_inside_one_execution():
     assert_same(state(reference), state(gan))
 
 
-@pytest.mark.backends("tensorflow", "jax")
+@pytest.mark.backends("tensorflow")
 def test_a_run_that_ends_inside_one_execution_is_still_reported():
     x = images(32, seed=4)
     x[8:16, 0, 0, 0] = np.inf
@@ -249,6 +251,7 @@ def test_images_on_the_wrong_scale_are_refused():
         gan.fit(x, batch_size=8, verbose=0)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_wrong_scale_from_a_generator_is_refused_before_any_update():
     gan = make_gan()
     before = state(gan)
@@ -263,6 +266,7 @@ def test_wrong_scale_from_a_generator_is_refused_before_any_update():
     assert_same(before, state(gan))
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_uint8_from_a_python_generator_is_refused():
     gan = make_gan()
 
@@ -274,6 +278,7 @@ def test_uint8_from_a_python_generator_is_refused():
         gan.fit(batches(), steps_per_epoch=1, verbose=0)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_data_range_follows_the_generator_and_can_be_turned_off():
     sigmoid_generator = keras.Sequential([
         keras.Input((8,)),
@@ -310,6 +315,7 @@ def test_empty_data_is_an_error():
         gan.fit(filtered, verbose=0)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_steps_beyond_finite_data_are_refused():
     gan = make_gan()
     with pytest.raises(ValueError, match=r"steps_per_epoch=3 over 4 "
@@ -325,7 +331,7 @@ def test_steps_beyond_finite_data_are_refused():
     assert history.epoch == [0, 1]
 
 
-@pytest.mark.backends("tensorflow", "jax")
+@pytest.mark.backends("tensorflow")
 def test_steps_per_epoch_must_be_whole_executions():
     # Keras runs whole executions: 10 steps an epoch at 4 per execution
     # would train 12. Refused before training, with the multiples to use.
@@ -393,6 +399,7 @@ def test_probability_loss_without_from_logits_is_refused():
     kgl.GAN(generator(), sigmoid_critic).compile(d_loss=bce, g_loss=bce)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_a_single_penalty_is_accepted():
     for penalty in ("r1", kgl.penalties.R1Penalty(2.0)):
         gan = make_gan(penalties=penalty)
@@ -401,6 +408,7 @@ def test_a_single_penalty_is_accepted():
         assert history.history["r1_penalty"][0] > 0
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_nonfinite_patience_is_checked_and_saved(tmp_path):
     with pytest.raises(ValueError, match="nonfinite_patience"):
         make_gan(nonfinite_patience=0)
@@ -457,6 +465,7 @@ def test_export_never_mixes_with_other_files(tmp_path):
     assert (empty / "saved_model.pb").is_file()
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_progress_bar_shows_the_count_only_when_there_is_one(capsys):
     gan = make_gan()
     history = gan.fit(dataset(images(16)), epochs=2, verbose=2)
@@ -470,6 +479,7 @@ def test_progress_bar_shows_the_count_only_when_there_is_one(capsys):
     assert history.history["nonfinite_steps"] == [1.0]
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_fit_on_a_dataset_does_not_warn_about_keras_shuffle(recwarn):
     make_gan().fit(dataset(images(8)), verbose=0)
     assert not [w for w in recwarn if "shuffle" in str(w.message)]

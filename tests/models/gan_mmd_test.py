@@ -125,6 +125,7 @@ def test_fit_step_equals_sgd_on_the_reference(kwargs, kernel, unbiased):
         rel=1e-4)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_mmd_preset_trains_a_dcgan_critic_with_features():
     preset = kgl.presets.get("mmd")
     assert preset.d_outputs == 16
@@ -201,6 +202,7 @@ class CountingIdentity(keras.layers.Layer):
         return inputs
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_the_witness_penalty_reuses_the_loss_features():
     counter = CountingIdentity()
     counted = keras.Sequential([keras.Input((SIZE,)), counter,

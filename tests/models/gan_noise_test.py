@@ -55,6 +55,7 @@ def all_different(arrays):
     return True
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_every_step_of_every_batch_draws_fresh_noise():
     gan, record = make_gan(d_steps=2)
     record.seen.clear()

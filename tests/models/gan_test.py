@@ -34,6 +34,7 @@ def make_gan(**kwargs):
     return kgl.GAN(generator(), discriminator(), seed=0, **kwargs)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 @pytest.mark.parametrize("d_loss,g_loss", PAIRS, ids=PAIR_IDS)
 def test_fit_updates_both_networks_without_nan(d_loss, g_loss):
     gan = make_gan()
@@ -69,6 +70,7 @@ def test_logged_values_match_a_manual_computation():
                                            rel=1e-4, abs=1e-5)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_plain_keras_bce_equals_minimax_loss():
     # Label convention: BCE(1, r) + BCE(0, f) is the minimax D loss and
     # BCE(1, f) the non-saturating G loss.
@@ -110,6 +112,7 @@ def test_evaluate_updates_nothing():
     assert again == pytest.approx(logs, rel=1e-6)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_d_steps_discriminator_updates_per_generator_update():
     gan = make_gan(d_steps=3)
     gan.compile(d_loss="wasserstein", g_loss="wasserstein")
@@ -118,6 +121,7 @@ def test_d_steps_discriminator_updates_per_generator_update():
     assert int(gan.d_optimizer.iterations) == 12
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_dataset_of_images_and_labels():
     # An unconditional GAN ignores the labels: the same updates and logs
     # as on the images alone.
@@ -164,6 +168,7 @@ def test_calling_the_gan_runs_the_generator():
                                rtol=1e-6)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_keras_file_round_trip_restores_weights_and_compile(tmp_path):
     gan = make_gan(d_steps=2)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3),

@@ -39,6 +39,7 @@ def make_gan(dropout=0.0, **kwargs):
     return gan
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_keras_file_round_trip_and_exact_resume(tmp_path):
     source, target = pairs(16)
     fit = {"batch_size": 8, "verbose": 0, "shuffle": False}
@@ -68,6 +69,7 @@ def test_keras_file_round_trip_and_exact_resume(tmp_path):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_reconstruction_only_round_trips(tmp_path):
     gan = kgl.ImageToImageGAN(pair_generator(), pair_discriminator())
     gan.compile(d_loss=None, g_loss=None, reconstruction_losses=["l1"])
@@ -114,6 +116,7 @@ def test_export_serves_sources_in_a_process_without_the_package(tmp_path):
         gan.export_generator(tmp_path / "export")
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_generate_batches_numpy_and_picks_the_generator():
     gan = make_gan(dropout=0.5, ema_decay=0.5)
     source, target = pairs(16)
@@ -141,6 +144,7 @@ def test_ema_follows_the_recurrence():
                                    atol=1e-7)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_mixed_precision_trains_with_loss_scaling():
     keras.mixed_precision.set_global_policy("mixed_float16")
     try:

@@ -38,8 +38,14 @@ BACKEND_TESTS ?= tests/models tests/callbacks
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check --quiet .
 	$(BIN)/python -m pytest -q
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -q $(BACKEND_TESTS)
-	KERAS_BACKEND=torch $(BIN)/python -m pytest -q $(BACKEND_TESTS)
+	@# JAX and PyTorch side by side (JAX's pass is mostly compiling).
+	@mkdir -p build
+	KERAS_BACKEND=torch $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  $(BACKEND_TESTS) > build/torch_tests.log 2>&1 & torch=$$!; \
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  $(BACKEND_TESTS); jax=$$?; wait $$torch; status=$$?; \
+	echo "--- PyTorch:"; cat build/torch_tests.log; \
+	test $$jax -eq 0 -a $$status -eq 0
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 
 # Plants known bugs one at a time and reports those the tests miss (several

@@ -228,6 +228,7 @@ def conditional_features(images, labels):
         flat(images) @ K + np.eye(CLASSES)[labels] @ LABEL_K + A, 0.0)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_conditional_feature_matching_uses_the_labels():
     g, d = conditional_nets()
     gan = kgl.GAN(g, d, num_classes=CLASSES, seed=0)
@@ -273,6 +274,7 @@ class WithFeatures(Subclassed):
         return self.hidden(self.flat(inputs))
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_subclassed_discriminator_needs_a_features_method():
     d = Subclassed()
     d(real_images(2))

@@ -137,6 +137,7 @@ def test_ema_follows_the_recurrence(start):
     assert any(not np.allclose(a, b) for a, b in zip(raw, ema))
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_generate_uses_ema_by_default():
     gan = kgl.GAN(generator(), discriminator(), ema_decay=0.9, seed=0)
     gan.compile(g_optimizer=keras.optimizers.SGD(1.0))
@@ -180,6 +181,7 @@ def policy(request):
     keras.mixed_precision.set_global_policy("float32")
 
 
+@pytest.mark.backends("tensorflow", "torch")
 @pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"],
                          indirect=True)
 def test_mixed_precision_trains(policy):

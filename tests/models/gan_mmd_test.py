@@ -156,6 +156,7 @@ def witness_penalty_of(matrix, real, weight):
     return weight * (np.linalg.norm(grad) - 1.0) ** 2
 
 
+@pytest.mark.backends("tensorflow", "torch")
 @pytest.mark.parametrize("kwargs,kernel,unbiased", CASES[:1], ids=IDS[:1])
 def test_fit_step_with_the_witness_penalty_equals_sgd(kwargs, kernel,
                                                       unbiased):

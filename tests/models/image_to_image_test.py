@@ -302,6 +302,7 @@ class Exploding(keras.losses.Loss):
         return keras.ops.mean(y_pred * 0.0 + np.inf, axis=-1)
 
 
+@pytest.mark.backends("tensorflow", "torch")
 def test_non_finite_reconstruction_loss_skips_the_step():
     gan = make_gan()
     gan.compile(reconstruction_losses=[("l1", 1.0),

@@ -3,10 +3,12 @@ DataParallel` on two host devices, from the same weights; prints what
 `data_parallel_test.py` compares, as JSON.
 
 Run with `KERAS_BACKEND=jax XLA_FLAGS=--xla_force_host_platform_device_count=2`
-(set before JAX starts, hence a process of its own).
+(set before JAX starts, hence a process of its own); with `--single`, in
+a process with one device, it runs and prints the single-device fit only.
 """
 
 import json
+import sys
 
 import keras
 import numpy as np
@@ -52,6 +54,9 @@ def main():
     one = build()
     start = one.get_weights()
     one_logs = one.fit(x, batch_size=8, verbose=0, shuffle=False).history
+    if sys.argv[1:] == ["--single"]:  # a process with one device
+        print(json.dumps({"one": state(one), "one_logs": one_logs}))
+        return
     devices = keras.distribution.list_devices("cpu")
     distribution = keras.distribution.DataParallel(devices=devices)
     keras.distribution.set_distribution(distribution)

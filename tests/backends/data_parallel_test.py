@@ -15,11 +15,12 @@ SCRIPT = pathlib.Path(__file__).with_name("data_parallel_script.py")
 
 
 @functools.cache
-def run():
+def run(devices=2):
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
-           "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+           "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
            "TF_CPP_MIN_LOG_LEVEL": "2"}
-    done = subprocess.run([sys.executable, str(SCRIPT)], env=env,
+    args = [] if devices > 1 else ["--single"]
+    done = subprocess.run([sys.executable, str(SCRIPT), *args], env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -51,3 +52,15 @@ def test_two_device_update_equals_the_single_device_update():
 def test_a_batch_the_devices_cannot_split_is_a_clear_error():
     message = run()["odd_batch_error"]
     assert "does not split evenly over the 2 devices" in message
+
+
+def test_the_single_device_update_does_not_depend_on_the_devices_present():
+    # The same single-device fit in a process with one device: a step
+    # that counted the host's devices as replicas would scale its losses
+    # in the two-device process only.
+    one_device, two_devices = run(1), run()
+    for a, b in zip(one_device["one"], two_devices["one"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    for key, values in one_device["one_logs"].items():
+        np.testing.assert_allclose(values, two_devices["one_logs"][key],
+                                   rtol=1e-5, atol=1e-6, err_msg=key)

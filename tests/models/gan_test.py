@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from nets import IMAGE
 from nets import LATENT
 from nets import discriminator
 from nets import generator
@@ -288,3 +289,20 @@ def test_fit_before_compile_is_a_clear_error():
 def test_bad_constructor_arguments(kwargs, error):
     with pytest.raises(error, match=list(kwargs)[0]):
         make_gan(**kwargs)
+
+
+def test_discriminator_batch_norm_statistics_move_in_fit():
+    # The discriminator runs only inside its losses' gradient computations:
+    # the moving statistics it updates there must come out of them (on
+    # JAX, out of the traced function) on every backend.
+    d = keras.Sequential([
+        keras.Input(IMAGE), keras.layers.Flatten(), keras.layers.Dense(8),
+        keras.layers.BatchNormalization(momentum=0.5), keras.layers.Dense(1),
+    ])
+    gan = kgl.GAN(generator(), d, seed=0)
+    gan.compile()
+    gan.fit(images(16), batch_size=8, epochs=1, verbose=0)
+    mean, variance = (w.numpy() for w in d.non_trainable_weights)
+    # From 0 and 1, after two steps at momentum 0.5.
+    assert not np.allclose(mean, 0.0, atol=1e-3)
+    assert not np.allclose(variance, 1.0, atol=1e-3)

@@ -137,8 +137,9 @@ MUTANTS = [
            (BACKENDS + "/penalties_backends_test.py",)),
     # --- the GAN's step on JAX and PyTorch ---------------------------------
     Mutant("jax_data_parallel_counts_devices_as_replicas", BK + "jax.py",
-           "def num_replicas():\n    return 1",
-           "def num_replicas():\n    return jax.device_count()",
+           "from keras_gan_losses.backend._one_replica import num_replicas  "
+           "# noqa: F401",
+           "num_replicas = jax.device_count",
            (BACKENDS + "/data_parallel_test.py",)),
     Mutant("jax_skipped_update_still_applied", BK + "jax.py",
            "        variable.assign(jnp.where(condition, new, variable.value))",

@@ -20,25 +20,15 @@ import keras
 from keras import ops
 
 from keras_gan_losses.backend import _seeds
+from keras_gan_losses.backend._one_replica import all_gather  # noqa: F401
+from keras_gan_losses.backend._one_replica import all_reduce_sum  # noqa: F401
+from keras_gan_losses.backend._one_replica import num_replicas  # noqa: F401
+from keras_gan_losses.backend._one_replica import paused  # noqa: F401
+from keras_gan_losses.backend._one_replica import replica_id  # noqa: F401
+from keras_gan_losses.backend._one_replica import strategy_scope  # noqa: F401
 
 #: The flat list of variables of the step being traced (innermost last).
 _STATES = []
-
-
-def num_replicas():
-    return 1
-
-
-def replica_id():
-    return 0
-
-
-def all_reduce_sum(value):
-    return value
-
-
-def all_gather(values):
-    return values
 
 
 def _key(seed):
@@ -215,10 +205,6 @@ def optimizer_view(d_optimizer, g_optimizer):
     return _OptimizerPair(d_optimizer, g_optimizer)
 
 
-def strategy_scope(model):
-    return contextlib.nullcontext()
-
-
 def apply_gradients(optimizer, grads, variables):
     variables = list(variables)
     new_values, new_state = optimizer.stateless_apply(
@@ -228,7 +214,3 @@ def apply_gradients(optimizer, grads, variables):
         variable.assign(value)
     for variable, value in zip(optimizer.variables, new_state):
         variable.assign(value)
-
-
-def paused():
-    return contextlib.nullcontext()

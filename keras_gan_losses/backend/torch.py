@@ -2,29 +2,17 @@
 result is differentiable again), `keras.random` draws from int seeds, and
 the GAN's step run eagerly on one device."""
 
-import contextlib
-
 import keras
 import torch
 from keras import ops
 
 from keras_gan_losses.backend import _seeds
-
-
-def num_replicas():
-    return 1
-
-
-def replica_id():
-    return 0
-
-
-def all_reduce_sum(value):
-    return value
-
-
-def all_gather(values):
-    return values
+from keras_gan_losses.backend._one_replica import all_gather  # noqa: F401
+from keras_gan_losses.backend._one_replica import all_reduce_sum  # noqa: F401
+from keras_gan_losses.backend._one_replica import num_replicas  # noqa: F401
+from keras_gan_losses.backend._one_replica import paused  # noqa: F401
+from keras_gan_losses.backend._one_replica import replica_id  # noqa: F401
+from keras_gan_losses.backend._one_replica import strategy_scope  # noqa: F401
 
 
 def input_gradients(fn, inputs):
@@ -104,13 +92,5 @@ def optimizer_view(d_optimizer, g_optimizer):
     return None
 
 
-def strategy_scope(model):
-    return contextlib.nullcontext()
-
-
 def apply_gradients(optimizer, grads, variables):
     optimizer.apply(grads, variables)
-
-
-def paused():
-    return contextlib.nullcontext()

@@ -12,10 +12,11 @@ collected; the others are deselected, not skipped: they test
 TensorFlow-only features (`tf.distribute`, XLA against graph mode,
 SavedModel export) or TensorFlow's own numbers.
 `make test` runs the suite once, then the marked tests under each of the
-other backends. Tests marked `backends("tensorflow", "torch")` leave JAX
-out to keep `make test` within its time: each new GAN compiles its step
-under JAX (a second or more), so JAX runs the closed-form tests and one
-test of each feature.
+other backends (on JAX, only the files the Makefile's `JAX_TESTS` names).
+Tests marked `backends("tensorflow", "torch")` leave JAX out to keep
+`make test` within its time: each new GAN compiles its step under JAX (a
+second or more), so JAX runs the closed-form tests and one test of each
+feature.
 """
 
 import os

@@ -50,9 +50,7 @@ def fold_in(seed, value):
 
 
 def uniform(like, seed, per_example):
-    shape = tuple(like.shape)
-    if per_example:
-        shape = shape[:1] + (1,) * (len(shape) - 1)
+    shape = _seeds.shape(like, per_example)
     if seed is None:
         return keras.random.uniform(shape, dtype=like.dtype)
     return jax.random.uniform(_key(seed), shape, like.dtype)
@@ -79,14 +77,17 @@ def _state():
     return _STATES[-1] if _STATES else []
 
 
-def _scoped(fn):
-    """Runs `fn()` in a scope of its own over the step's state; returns
-    `(result, updates)`, the `(variable, new value)` pairs it assigned."""
-    base = [(v, v.value) for v in _state()]
-    with keras.StatelessScope(state_mapping=base) as scope:
+def _scoped(fn, overrides=()):
+    """Runs `fn()` in a scope of its own over the step's state, with the
+    `(variable, value)` pairs of `overrides` replacing their current
+    values; returns `(result, updates)`, the `(variable, new value)`
+    pairs it assigned to the step's state."""
+    mapping = [(v, v.value) for v in _state()] + list(overrides)
+    given = {id(v): x for v, x in mapping}
+    with keras.StatelessScope(state_mapping=mapping) as scope:
         result = fn()
-    updates = [(v, scope.get_current_value(v)) for v, old in base
-               if scope.get_current_value(v) is not old]
+    updates = [(v, scope.get_current_value(v)) for v in _state()
+               if scope.get_current_value(v) is not given[id(v)]]
     return result, updates
 
 
@@ -114,14 +115,9 @@ def value_and_grad(fn, variables):
     changed = []
 
     def pure(values):
-        mapping = [(v, v.value) for v in _state()]
-        mapping += list(zip(variables, values))
-        with keras.StatelessScope(state_mapping=mapping) as scope:
-            value, aux = fn()
-        own = dict((id(v), x) for v, x in mapping)
-        changed[:] = [v for v in _state()
-                      if scope.get_current_value(v) is not own[id(v)]]
-        return value, (aux, [scope.get_current_value(v) for v in changed])
+        (value, aux), updates = _scoped(fn, zip(variables, values))
+        changed[:] = [v for v, _ in updates]
+        return value, (aux, [new for _, new in updates])
 
     (value, (aux, news)), grads = jax.value_and_grad(pure, has_aux=True)(
         [v.value for v in variables])

@@ -310,6 +310,11 @@ def _add_train_settings(train):
     train.add_argument("--strategy", default="default",
                        choices=("default", "mirrored", "multi_worker"),
                        help="tf.distribute strategy (default: %(default)s)")
+    train.add_argument("--backend", default=None,
+                       choices=("tensorflow", "jax", "torch"),
+                       help="Keras backend to train on (default: "
+                            "$KERAS_BACKEND, else Keras's configured one; "
+                            "a resumed run keeps its own)")
 
 
 def _add_train_run(train):
@@ -415,6 +420,30 @@ def quiet_tensorflow_env(environ=None):
     environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def select_backend(args, environ=None):
+    """Sets `KERAS_BACKEND` for `kgl train --backend NAME` before Keras is
+    imported; for `--resume`, to the backend the run was started on (its
+    `config.json`, like every other saved setting).
+
+    Args:
+        args (argparse.Namespace): The parsed arguments.
+        environ: The mapping to change. Defaults to `os.environ`.
+    """
+    environ = os.environ if environ is None else environ
+    backend = getattr(args, "backend", None)
+    resume = getattr(args, "resume", None)
+    if resume:
+        import json
+
+        try:
+            with open(os.path.join(resume, "config.json")) as file:
+                backend = json.load(file).get("backend") or backend
+        except (OSError, ValueError, AttributeError):
+            pass  # `kgl train` names the problem with the run directory
+    if backend:
+        environ["KERAS_BACKEND"] = backend
+
+
 def run(argv=None):
     """Parses `argv` and runs the command in this process.
 
@@ -428,6 +457,7 @@ def run(argv=None):
     """
     args = build_parser().parse_args(argv)
     quiet_tensorflow_env()
+    select_backend(args)
     from keras_gan_losses.cli import commands
 
     return commands.main(args)

@@ -11,10 +11,10 @@ the generator does not learn to produce augmented images.
 """
 
 import keras
-import tensorflow as tf
 
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_number
+from keras_gan_losses.utils.lazy import tf
 
 #: The transforms of each policy name, in the order they are applied.
 POLICIES = {

@@ -18,7 +18,6 @@ import math
 import os
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
 from keras_gan_losses.data.scaling import to_uint8
@@ -222,7 +221,7 @@ def write_png(path, grid):
     path = os.fspath(path)
     directory = os.path.dirname(path)
     if directory:
-        tf.io.gfile.makedirs(directory)
+        atomic.makedirs(directory)
     atomic.write_bytes(path, encode_png(grid))
     return path
 

@@ -64,10 +64,12 @@ EMPTY_REPLICA = "tests/models/gan_empty_replica_test.py"
 ATOMIC = "tests/utils/atomic_test.py"
 STEP_LOGS = "tests/models/step_logs_test.py"
 BACKENDS = "tests/backends"
+NO_TF = "tests/backends/no_tensorflow_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
 M = "keras_gan_losses/models/"
+U = "keras_gan_losses/utils/"
 CB = "keras_gan_losses/callbacks/"
 BK = "keras_gan_losses/backend/"
 
@@ -169,6 +171,24 @@ MUTANTS = [
            "    state.assign(value + torch.tensor([0, 1], dtype=value.dtype,",
            "    state.assign(value + torch.tensor([0, 0], dtype=value.dtype,",
            (NOISE,), backend="torch"),
+    Mutant("dataset_check_imports_tensorflow", U + "lazy.py",
+           "    return module is not None and isinstance(value, "
+           "module.data.Dataset)",
+           "    return isinstance(value, tf.data.Dataset)",
+           (NO_TF,)),
+    Mutant("sample_folder_made_through_tensorflow", U + "atomic.py",
+           "    if is_remote(directory):\n        tf.io.gfile.makedirs",
+           "    if True:\n        tf.io.gfile.makedirs",
+           (NO_TF,)),
+    Mutant("backend_flag_ignored", "keras_gan_losses_cli.py",
+           "    if backend:\n        environ[\"KERAS_BACKEND\"] = backend",
+           "    if False:\n        environ[\"KERAS_BACKEND\"] = backend",
+           ("tests/cli/entry_point_test.py",)),
+    Mutant("resume_forgets_its_backend", "keras_gan_losses_cli.py",
+           "backend = json.load(file).get(\"backend\") or backend",
+           "json.load(file)",
+           ("tests/cli/entry_point_test.py::"
+            "test_train_on_the_torch_backend_and_resume_there",)),
     Mutant("r1_without_half", P + "r1.py",
            "return 0.5 * super().__call__(",
            "return super().__call__(",

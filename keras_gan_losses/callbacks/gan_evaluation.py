@@ -4,7 +4,6 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_losses.callbacks.samples import check_gan
 from keras_gan_losses.callbacks.samples import epoch_due
@@ -25,11 +24,14 @@ from keras_gan_losses.metrics.statistics import FeatureStatistics
 from keras_gan_losses.metrics.statistics import compute_features
 from keras_gan_losses.metrics.statistics import load_feature_cache
 from keras_gan_losses.metrics.statistics import save_feature_cache
+from keras_gan_losses.utils import atomic
+from keras_gan_losses.utils import lazy
 from keras_gan_losses.utils.activations import activation_value_range
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.chief import is_chief
+from keras_gan_losses.utils.lazy import tf
 
 #: The keys added for an image-to-image GAN.
 PAIR_KEYS = ("psnr", "ssim")
@@ -356,7 +358,7 @@ class GANEvaluation(keras.callbacks.Callback):
         holding statistics only, labels None without real labels."""
         if self._real is None:
             path = self.real_statistics_cache
-            if path is not None and tf.io.gfile.exists(path):
+            if path is not None and atomic.exists(path):
                 self._real = self._load_cache(path)
             else:
                 self._real = self._compute_real(gan)
@@ -409,7 +411,7 @@ class GANEvaluation(keras.callbacks.Callback):
 
     def _real_batches(self, gan):
         data = self.real_data
-        if not isinstance(data, tf.data.Dataset):
+        if not lazy.is_dataset(data):
             images, labels = data
             for start in range(0, len(images), self.batch_size):
                 stop = start + self.batch_size
@@ -461,7 +463,7 @@ class GANEvaluation(keras.callbacks.Callback):
 
 def _check_real_data(real_data):
     """`real_data` as a dataset or as `(images, labels or None)`."""
-    if isinstance(real_data, tf.data.Dataset):
+    if lazy.is_dataset(real_data):
         return real_data
     labels = None
     if isinstance(real_data, (tuple, list)) and len(real_data) == 2:

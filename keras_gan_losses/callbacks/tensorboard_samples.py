@@ -2,9 +2,8 @@
 
 import os
 
-import tensorflow as tf
-
 from keras_gan_losses.callbacks.samples import PeriodicSamples
+from keras_gan_losses.utils.lazy import tf
 from keras_gan_losses.visualization import encode_png
 
 #: `DATA_CLASS_BLOB_SEQUENCE` of TensorFlow's `summary.proto`, the data class

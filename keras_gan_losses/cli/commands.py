@@ -42,7 +42,7 @@ EXPECTED_ERRORS = (CommandError, ValueError, OSError,
 SAVED_SETTINGS = ("data", "loss", "epochs", "batch_size", "latent_dim",
                   "image_size", "width", "d_steps", "ema", "conditional",
                   "mixed_precision", "jit", "steps_per_execution",
-                  "strategy", "seed",
+                  "strategy", "backend", "seed",
                   "steps_per_epoch", "fid_samples", "eval_every",
                   "task", "l1_weight", "perceptual_weight", "held_out")
 
@@ -161,6 +161,7 @@ def _train(args, run_dir, resuming):
     if args.eval_every and args.fid_samples == 0:
         raise CommandError("--eval-every needs --fid-samples > 0 (the "
                            "samples of each evaluation).")
+    _check_backend(args)
     keras.utils.set_random_seed(args.seed)
     set_precision(args.mixed_precision)
     strategy = _strategy(args.strategy)
@@ -277,9 +278,11 @@ def finish_run(gan, run_dir, out_dir, chief, samples, compute_metrics):
     with atomic.replacing(out_dir / "model.keras") as path:
         gan.save(path)
     # The run's own export: a resumed run replaces it.
-    with atomic.replacing(out_dir / "generator_savedmodel",
-                          directory=True) as path:
-        gan.export_generator(path)
+    saved_model = keras.backend.backend() == "tensorflow"
+    if saved_model:
+        with atomic.replacing(out_dir / "generator_savedmodel",
+                              directory=True) as path:
+            gan.export_generator(path)
     metrics = compute_metrics()
     atomic.write_json(out_dir / "metrics.json", metrics)
     if chief:
@@ -287,9 +290,12 @@ def finish_run(gan, run_dir, out_dir, chief, samples, compute_metrics):
         resuming_lib.remove_stale(run_dir)
     else:
         shutil.rmtree(out_dir, ignore_errors=True)
+    export = (f"SavedModel: {run_dir}/generator_savedmodel/" if saved_model
+              else f"no SavedModel (TensorFlow's format: the model file "
+                   f"loads on any backend, and `export_generator(path, "
+                   f"format=\"onnx\")` exports from {keras.backend.backend()})")
     say(f"Done. {samples}: {run_dir}/samples/, curves: {run_dir}/curves.png, "
-        f"model: {run_dir}/model.keras, SavedModel: "
-        f"{run_dir}/generator_savedmodel/")
+        f"model: {run_dir}/model.keras, {export}")
 
 
 #: CPU flags (Linux's /proc/cpuinfo names) of native bfloat16 arithmetic.
@@ -512,6 +518,23 @@ def _first_unreadable_image(folder):
         except Exception as error:  # noqa: BLE001 - any decoding failure
             return path, " ".join(str(error).split()) or type(error).__name__
     return None
+
+
+def _check_backend(args):
+    """Records the Keras backend in `args.backend` (saved with the run);
+    refuses the TensorFlow-only flags on the others."""
+    args.backend = keras.backend.backend()
+    if args.backend == "tensorflow":
+        return
+    if args.strategy != "default":
+        raise CommandError(
+            f"--strategy {args.strategy} is a tf.distribute strategy: it "
+            f"needs --backend tensorflow (the run is on {args.backend}).")
+    if args.jit and args.backend == "torch":
+        raise CommandError(
+            "--jit compiles the steps with XLA, which the torch backend "
+            "does not have (JAX always does): drop --jit or use --backend "
+            "jax or tensorflow.")
 
 
 def _strategy(name):

@@ -10,10 +10,10 @@ import collections
 import os
 import pathlib
 
-import tensorflow as tf
 from PIL import Image
 
 from keras_gan_losses.data.errors import NoLabelsError
+from keras_gan_losses.utils.lazy import tf
 
 #: File extensions read (those TensorFlow can decode), lower-case.
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")

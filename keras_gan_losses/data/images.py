@@ -5,7 +5,6 @@ import pathlib
 import types
 
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_losses.data import folder as folder_lib
 from keras_gan_losses.data import idx as idx_lib
@@ -18,6 +17,7 @@ from keras_gan_losses.utils.checks import check_bool
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import is_int
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.lazy import tf
 
 #: The source name of the MNIST test split embedded in the package.
 EMBEDDED = "mnist_10k"
@@ -26,7 +26,7 @@ SINGLE_SPLITS = ("train", "test", "all")
 #: Memory budget of the shuffle buffer of streamed sources (TFDS).
 SHUFFLE_BUFFER_BYTES = 2**27
 MAX_SHUFFLE_BUFFER = 10_000
-AUTOTUNE = tf.data.AUTOTUNE
+AUTOTUNE = -1  # tf.data.AUTOTUNE, without importing TensorFlow
 
 
 def load_images(

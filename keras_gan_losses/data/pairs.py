@@ -15,7 +15,6 @@ source is a degraded copy:
 """
 
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_losses.data.images import EMBEDDED
 from keras_gan_losses.data.mnist import load_mnist_10k
@@ -25,13 +24,14 @@ from keras_gan_losses.utils.checks import check_bool
 from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.lazy import tf
 
 #: The pairing tasks of `make_pairs` and `load_pairs`.
 TASKS = ("super_resolution", "inpainting")
 INTERPOLATIONS = ("bilinear", "nearest")
 HALVES = ("bottom", "top", "left", "right")
 SUBSETS = ("training", "validation", "both")
-AUTOTUNE = tf.data.AUTOTUNE
+AUTOTUNE = -1  # tf.data.AUTOTUNE, without importing TensorFlow
 
 
 def _check_task(task, factor, interpolation, masked_half, fill_value):

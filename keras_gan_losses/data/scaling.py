@@ -1,13 +1,14 @@
 """Conversions between stored pixel values and the model range [-1, 1]."""
 
 import numpy as np
-import tensorflow as tf
 
+from keras_gan_losses.utils import lazy
 from keras_gan_losses.utils.checks import check_value_range
+from keras_gan_losses.utils.lazy import tf
 
 
 def _is_tensor(x):
-    return tf.is_tensor(x) and not isinstance(x, np.ndarray)
+    return lazy.is_tf_tensor(x) and not isinstance(x, np.ndarray)
 
 
 def affine_for_range(value_range):

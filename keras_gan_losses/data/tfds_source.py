@@ -1,8 +1,7 @@
 """Images from TensorFlow Datasets, with a clear error when offline."""
 
-import tensorflow as tf
-
 from keras_gan_losses.data.errors import NoLabelsError
+from keras_gan_losses.utils.lazy import tf
 
 
 class DatasetUnavailableError(OSError):

@@ -4,11 +4,11 @@ import os
 import shutil
 
 import keras
-import tensorflow as tf
 
 from keras_gan_losses.data.scaling import to_uint8
 from keras_gan_losses.utils import random
 from keras_gan_losses.utils.checks import check_value_range
+from keras_gan_losses.utils.lazy import tf
 
 
 def export_generator(generator, path, latent_dim, num_classes=None,

@@ -12,8 +12,9 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
+
+from keras_gan_losses.utils.lazy import tf
 
 #: The convolution and pooling layers of the Keras VGG networks, in order.
 #: Keras's convolutions include their ReLU, so `block2_conv2` is relu2_2.

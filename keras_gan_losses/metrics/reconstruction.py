@@ -6,10 +6,10 @@ average over the batch.
 """
 
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_losses.utils.checks import check_value_range
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.lazy import tf
 
 #: Values this far (as a fraction of the range) outside `value_range` are
 #: rounding, not an error.

@@ -5,10 +5,12 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_losses.metrics.checks import check_features
 from keras_gan_losses.metrics.frechet import frechet_distance_from_stats
+from keras_gan_losses.utils import atomic
+from keras_gan_losses.utils import lazy
+from keras_gan_losses.utils.lazy import tf
 
 
 class FeatureStatistics:
@@ -170,9 +172,8 @@ def save_feature_cache(path, features, stats, labels=None):
     np.savez(buffer, **arrays)
     directory = os.path.dirname(path)
     if directory:
-        tf.io.gfile.makedirs(directory)
-    with tf.io.gfile.GFile(path, "wb") as file:
-        file.write(buffer.getvalue())
+        atomic.makedirs(directory)
+    atomic.write_bytes(path, buffer.getvalue())
 
 
 def load_feature_cache(path):
@@ -186,15 +187,15 @@ def load_feature_cache(path):
         `None` for a file holding statistics only, their
         `FeatureStatistics`, and the labels or `None`.
     """
-    with tf.io.gfile.GFile(path, "rb") as file:
-        arrays = np.load(io.BytesIO(file.read()), allow_pickle=False)
-        files = set(arrays.files)
-        if "features" in files:
-            features = np.array(arrays["features"], dtype=np.float64)
-            stats = FeatureStatistics()
-            stats.update_state(features)
-            labels = np.array(arrays["labels"]) if "labels" in files else None
-            return features, stats, labels
+    arrays = np.load(io.BytesIO(atomic.read_bytes(path)),
+                     allow_pickle=False)
+    files = set(arrays.files)
+    if "features" in files:
+        features = np.array(arrays["features"], dtype=np.float64)
+        stats = FeatureStatistics()
+        stats.update_state(features)
+        labels = np.array(arrays["labels"]) if "labels" in files else None
+        return features, stats, labels
     return None, FeatureStatistics.load(path), None
 
 
@@ -310,7 +311,7 @@ def _feature_batches(extractor, images, batch_size):
         )
     batch_size = int(batch_size)
     rank = _input_rank(extractor)
-    if isinstance(images, tf.data.Dataset):
+    if lazy.is_dataset(images):
         batches = _dataset_batches(images, batch_size, rank)
     else:
         images = np.asarray(images)

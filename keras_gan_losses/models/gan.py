@@ -9,7 +9,6 @@ import inspect
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_gan_losses import backend
 from keras_gan_losses import schedules
@@ -23,6 +22,7 @@ from keras_gan_losses.models.gan_compile import GANCompile
 from keras_gan_losses.models.gan_sampling import GANSampling
 from keras_gan_losses.models.gan_step import GANStep
 from keras_gan_losses.models.guard import GuardMonitor
+from keras_gan_losses.utils import lazy
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
 
@@ -76,7 +76,7 @@ def _check_steps(x, epochs, steps_per_epoch, batch_size,
         )
     if isinstance(x, (tuple, list)) and x:
         x = x[0]
-    if isinstance(x, tf.data.Dataset):
+    if lazy.is_dataset(x):
         batches = int(x.cardinality())
         if batches < 0:  # infinite or unknown
             return
@@ -540,7 +540,7 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
         images, labels = shape_checks.split_data(x, y)
         if isinstance(images, np.ndarray):
             data_checks.check_values(images, self.data_range)
-        elif isinstance(images, tf.data.Dataset) and int(
+        elif lazy.is_dataset(images) and int(
             images.cardinality()
         ) == 0:
             raise ValueError(

@@ -3,7 +3,6 @@ images to target images."""
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_losses import backend
@@ -24,6 +23,7 @@ from keras_gan_losses.models.guard import share_of_batch
 from keras_gan_losses.models.step_logs import StepLogs
 from keras_gan_losses.utils.checks import check_number
 from keras_gan_losses.utils.checks import positive_int
+from keras_gan_losses.utils.lazy import tf
 
 #: Short names accepted in `reconstruction_losses`.
 _RECONSTRUCTION_ALIASES = {

@@ -5,8 +5,8 @@ The same checks run on every batch, in graph, through the non-finite
 guard (`guard.py`), which covers `tf.data` pipelines.
 """
 
+import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from keras_gan_losses.models.data_checks import check_values
@@ -15,6 +15,7 @@ from keras_gan_losses.models.shape_checks import _fmt
 from keras_gan_losses.models.shape_checks import _input_shape
 from keras_gan_losses.models.shape_checks import _num_inputs
 from keras_gan_losses.models.shape_checks import _output_shape
+from keras_gan_losses.utils import lazy
 from keras_gan_losses.utils.shapes import compatible
 
 PAIRS_NEEDED = (
@@ -115,10 +116,10 @@ def _call_discriminator(discriminator, source_shape, image_shape):
 
 def _spec(value):
     """`(shape, dtype)` of an array, tensor or `tf.TensorSpec`, or None."""
-    if isinstance(value, np.ndarray) or tf.is_tensor(value) or isinstance(
-        value, tf.TensorSpec
-    ):
-        return tuple(value.shape), tf.as_dtype(value.dtype)
+    if (isinstance(value, np.ndarray) or ops.is_tensor(value)
+            or lazy.is_tf_tensor(value) or lazy.is_tensor_spec(value)):
+        return tuple(value.shape), keras.backend.standardize_dtype(
+            value.dtype)
     return None
 
 
@@ -135,7 +136,7 @@ def check_data(x, y, source_shape, image_shape, data_range):
             outside `data_range`.
         TypeError: for integer images.
     """
-    is_dataset = isinstance(x, tf.data.Dataset)
+    is_dataset = lazy.is_dataset(x)
     if is_dataset:
         spec = x.element_spec
         if not isinstance(spec, (tuple, list)) or len(spec) != 2:
@@ -167,10 +168,10 @@ def check_data(x, y, source_shape, image_shape, data_range):
                 f"batches of shape {_fmt(shape)} vs the {role} "
                 f"{_fmt((None,) + tuple(expected))}.{hint}"
             )
-        if not dtype.is_floating:
+        if not keras.backend.is_float_dtype(dtype):
             raise TypeError(
                 f"The {name} images must be floats (e.g. scaled to "
-                f"[-1, 1]); received dtype {dtype.name}. Convert them "
+                f"[-1, 1]); received dtype {dtype}. Convert them "
                 "first, e.g. `images.astype('float32') / 127.5 - 1`."
             )
     if is_dataset:

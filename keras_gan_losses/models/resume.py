@@ -27,7 +27,8 @@ reached at that step.
 import warnings
 
 import keras
-import tensorflow as tf
+
+from keras_gan_losses.utils.lazy import tf
 
 #: The attribute of a callback that backs up training (runs last).
 BACKS_UP = "backs_up_training"

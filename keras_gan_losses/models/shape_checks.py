@@ -1,10 +1,11 @@
 """Shape checks that catch a mismatched generator, discriminator or data
 before training, with errors that name both shapes."""
 
+import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
+from keras_gan_losses.utils import lazy
 from keras_gan_losses.utils.checks import positive_int
 from keras_gan_losses.utils.shapes import compatible
 
@@ -187,7 +188,7 @@ def split_data(x, y):
         if len(x) > 1 and y is None:
             y = x[1]
         x = x[0]
-    if isinstance(x, tf.data.Dataset) and y is None:
+    if lazy.is_dataset(x) and y is None:
         spec = x.element_spec
         if isinstance(spec, (tuple, list)) and len(spec) > 1:
             y = spec[1]
@@ -212,16 +213,16 @@ def check_data(x, y, discriminator, image_shape, num_classes=None):
         x = x[0]
     has_labels = y is not None
     if isinstance(x, np.ndarray):
-        shape, dtype = tuple(x.shape), tf.as_dtype(x.dtype)
-    elif isinstance(x, tf.data.Dataset):
+        shape, dtype = tuple(x.shape), x.dtype
+    elif lazy.is_dataset(x):
         spec = x.element_spec
         if isinstance(spec, (tuple, list)):
             has_labels = len(spec) > 1
             spec = spec[0]
-        if not isinstance(spec, tf.TensorSpec):
+        if not lazy.is_tensor_spec(spec):
             return
         shape, dtype = tuple(spec.shape), spec.dtype
-    elif tf.is_tensor(x):
+    elif ops.is_tensor(x) or lazy.is_tf_tensor(x):
         shape, dtype = tuple(x.shape), x.dtype
     else:
         return
@@ -245,9 +246,10 @@ def check_data(x, y, discriminator, image_shape, num_classes=None):
             f"input: data batches of shape {_fmt(shape)} vs discriminator "
             f"input {_fmt((None,) + tuple(expected))}.{hint}"
         )
-    if not dtype.is_floating:
+    dtype = keras.backend.standardize_dtype(dtype)
+    if not keras.backend.is_float_dtype(dtype):
         raise TypeError(
             f"The images must be floats (e.g. scaled to [-1, 1]); received "
-            f"dtype {dtype.name}. Convert them first, e.g. "
+            f"dtype {dtype}. Convert them first, e.g. "
             "`(images.astype('float32') - 127.5) / 127.5`."
         )

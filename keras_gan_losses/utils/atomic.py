@@ -24,6 +24,8 @@ import os
 import shutil
 import uuid
 
+from keras_gan_losses.utils.lazy import tf
+
 
 def is_remote(path):
     """Whether `path` is a URL (`gs://...`) rather than a local path."""
@@ -186,13 +188,36 @@ def write_bytes(path, data):
     """Writes `data` to `path` atomically (see the module docstring)."""
     with replacing(path) as temporary:
         if is_remote(path):
-            import tensorflow as tf
-
             with tf.io.gfile.GFile(temporary, "wb") as file:
                 file.write(data)
         else:
             with open(temporary, "wb") as file:
                 file.write(data)
+
+
+def makedirs(directory):
+    """Creates `directory` and its parents (a `gs://` URL through
+    `tf.io.gfile`; TensorFlow is imported only for URLs)."""
+    if is_remote(directory):
+        tf.io.gfile.makedirs(directory)
+    else:
+        os.makedirs(directory, exist_ok=True)
+
+
+def exists(path):
+    """Whether `path` exists (a local path, or a URL through `tf.io.gfile`)."""
+    return tf.io.gfile.exists(path) if is_remote(path) else os.path.exists(
+        path)
+
+
+def read_bytes(path):
+    """The bytes of the file at `path` (local, or a URL through
+    `tf.io.gfile`)."""
+    if is_remote(path):
+        with tf.io.gfile.GFile(path, "rb") as file:
+            return file.read()
+    with open(path, "rb") as file:
+        return file.read()
 
 
 def write_text(path, text):

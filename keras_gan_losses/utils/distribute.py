@@ -9,7 +9,8 @@ too, and un-scales logged values. Keras keeps its helpers private, so we
 keep our own.
 """
 
-import tensorflow as tf
+from keras_gan_losses.utils import lazy
+from keras_gan_losses.utils.lazy import tf
 
 
 def num_replicas():
@@ -27,6 +28,8 @@ def replica_id():
 
 def is_multi_worker(strategy=None):
     """Whether `strategy` (default: the current one) spans several workers."""
+    if strategy is None and not lazy.tf_imported():
+        return False  # no strategy without TensorFlow
     strategy = strategy or tf.distribute.get_strategy()
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return False

@@ -10,7 +10,7 @@ ourselves.
 import math
 import weakref
 
-import tensorflow as tf
+from keras_gan_losses.utils.lazy import tf
 
 ALG = "philox"
 

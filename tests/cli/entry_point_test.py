@@ -111,6 +111,58 @@ def test_multi_worker_run_through_the_entry_point(tmp_path):
     assert not result.stderr.strip(), result.stderr
 
 
+def test_train_on_the_torch_backend_and_resume_there(tmp_path):
+    """`--backend torch` trains there and says the run has no SavedModel;
+    the model file loads here (TensorFlow) with the steps it trained; the
+    backend is saved with the run and `--resume` picks it from there."""
+    import json
+
+    import keras
+
+    import keras_gan_losses  # noqa: F401 - registers the GAN class
+
+    result = python("-m", "keras_gan_losses_cli", "train", "--out", "run",
+                    "--backend", "torch", "--unconditional", *TINY,
+                    env=clean_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run = tmp_path / "run"
+    assert json.loads((run / "config.json").read_text())["backend"] == "torch"
+    assert "no SavedModel" in result.stdout
+    assert not (run / "generator_savedmodel").exists()
+    gan = keras.models.load_model(run / "model.keras")
+    assert int(gan.g_optimizer.iterations.numpy()) == 2
+    args = cli.build_parser().parse_args(["train", "--resume", str(run)])
+    environ = {"KERAS_BACKEND": "jax"}
+    cli.select_backend(args, environ)
+    assert environ["KERAS_BACKEND"] == "torch"
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--strategy", "mirrored"], "needs --backend tensorflow"),
+    (["--jit"], "does not have"),
+])
+def test_tensorflow_only_flags_are_refused_on_torch(flags, message,
+                                                    tmp_path):
+    result = python("-m", "keras_gan_losses_cli", "train", "--out", "run",
+                    "--backend", "torch", *flags, *TINY, env=clean_env(),
+                    cwd=tmp_path)
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_backend_flag_sets_keras_backend_before_keras_is_imported():
+    args = cli.build_parser().parse_args(["train", "--backend", "jax"])
+    environ = {}
+    cli.select_backend(args, environ)
+    assert environ == {"KERAS_BACKEND": "jax"}
+    args = cli.build_parser().parse_args(["train"])
+    environ = {"KERAS_BACKEND": "torch"}
+    cli.select_backend(args, environ)
+    assert environ == {"KERAS_BACKEND": "torch"}
+
+
 @pytest.mark.parametrize("line", [
     ("WARNING: All log messages before absl::InitializeLog() is called are "
      "written to STDERR"),

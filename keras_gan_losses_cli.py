@@ -292,6 +292,14 @@ def _add_train_settings(train):
     labels.add_argument("--unconditional", action="store_false",
                         dest="conditional",
                         help="ignore the data's labels")
+    train.add_argument("--clusters", type=non_negative_int, default=None,
+                       metavar="K",
+                       help="without class labels (or with "
+                            "--unconditional), condition the GAN on K "
+                            "k-means clusters of the images "
+                            "(self-conditioning; default: 40, fewer "
+                            "below 100 images a cluster; 0 for a plain "
+                            "unconditional GAN)"),
     train.add_argument("--mixed-precision", nargs="?", const="float16",
                        default=None, choices=("float16", "bfloat16"),
                        metavar="{float16,bfloat16}",

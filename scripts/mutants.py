@@ -65,11 +65,14 @@ ATOMIC = "tests/utils/atomic_test.py"
 STEP_LOGS = "tests/models/step_logs_test.py"
 BACKENDS = "tests/backends"
 NO_TF = "tests/backends/no_tensorflow_test.py"
+CLUSTERS = "tests/data/clusters_test.py"
+GENERATE = "tests/models/gan_generate_test.py"
 
 P = "keras_gan_losses/penalties/"
 L = "keras_gan_losses/losses/"
 M = "keras_gan_losses/models/"
 U = "keras_gan_losses/utils/"
+D = "keras_gan_losses/data/"
 CB = "keras_gan_losses/callbacks/"
 BK = "keras_gan_losses/backend/"
 
@@ -189,6 +192,43 @@ MUTANTS = [
            "json.load(file)",
            ("tests/cli/entry_point_test.py::"
             "test_train_on_the_torch_backend_and_resume_there",)),
+    # --- self-conditioning: k-means clusters and their frequencies ---
+    Mutant("kmeans_assigns_the_farthest_centre", D + "clusters.py",
+           "    labels = distances.argmin(axis=1)",
+           "    labels = distances.argmax(axis=1)",
+           (CLUSTERS,)),
+    Mutant("kmeans_centres_never_move", D + "clusters.py",
+           "        centres = _means(points, labels, num_clusters)",
+           "        centres = centres",
+           (CLUSTERS,)),
+    Mutant("kmeans_leaves_clusters_empty", D + "clusters.py",
+           "    empty = list(np.flatnonzero(counts == 0))",
+           "    empty = []",
+           (CLUSTERS,)),
+    Mutant("generate_ignores_label_frequencies", M + "gan_sampling.py",
+           "        if labels is None and self.label_frequencies is not None:",
+           "        if False:",
+           (GENERATE,)),
+    Mutant("saved_model_sample_ignores_label_frequencies",
+           "keras_gan_losses/export/saved_model.py",
+           "            if label_frequencies is None:\n"
+           "                labels = tf.range",
+           "            if True:\n                labels = tf.range",
+           (FEATURES + "::test_exported_sample_draws_classes_with_the_"
+            "label_frequencies",)),
+    Mutant("kgl_train_forgets_the_cluster_sizes", "keras_gan_losses/cli/"
+           "commands.py",
+           "            label_frequencies=None if clusters is None else",
+           "            label_frequencies=None if True else",
+           (CLI + "::test_unconditional_runs_condition_on_kmeans_clusters",)),
+    Mutant("resumed_run_clusters_again", "keras_gan_losses/cli/commands.py",
+           "    if resuming and saved.is_file():",
+           "    if False:",
+           (CLI + "::test_clustered_data_pairs_each_image_with_its_cluster",)),
+    Mutant("sample_grid_of_clusters_one_per_row", CB + "samples.py",
+           "        if getattr(gan, \"label_frequencies\", None) is not None:",
+           "        if False:",
+           (GENERATE,)),
     Mutant("r1_without_half", P + "r1.py",
            "return 0.5 * super().__call__(",
            "return super().__call__(",

@@ -45,7 +45,9 @@ class FixedSamples:
     Conditional GANs get one row per class with
     `max(1, num_samples // num_classes)` columns; column `j` uses the same
     latent vector in every row, so a column shows one latent code across
-    the classes.
+    the classes. A GAN with `label_frequencies` (classes that are clusters
+    of unlabelled images, often dozens) gets the near-square grid, its
+    images taking the classes 0, 1, 2, ... in turn.
 
     The value range (`value_range=None`) is resolved once, at the first
     grid, from the generator's last activation or else from the sample
@@ -71,6 +73,9 @@ class FixedSamples:
         """`(rows, cols, labels)`; labels is None for unconditional GANs."""
         if gan.num_classes is None:
             return None, None, None
+        if getattr(gan, "label_frequencies", None) is not None:
+            labels = np.arange(self.num_samples) % gan.num_classes
+            return None, None, labels.astype("int32")
         cols = max(1, self.num_samples // gan.num_classes)
         labels = np.repeat(np.arange(gan.num_classes), cols).astype("int32")
         return gan.num_classes, cols, labels

@@ -7,6 +7,7 @@ into one line, `kgl: error: ...`, with exit status 2.
 
 import contextlib
 import datetime
+import io
 import json
 import os
 import pathlib
@@ -41,13 +42,15 @@ EXPECTED_ERRORS = (CommandError, ValueError, OSError,
 #: Settings saved in `config.json` and restored by `--resume`.
 SAVED_SETTINGS = ("data", "loss", "epochs", "batch_size", "latent_dim",
                   "image_size", "width", "d_steps", "ema", "conditional",
+                  "clusters",
                   "mixed_precision", "jit", "steps_per_execution",
                   "strategy", "backend", "seed",
                   "steps_per_epoch", "fid_samples", "eval_every",
                   "task", "l1_weight", "perceptual_weight", "held_out")
 
 #: Files and folders `kgl train` writes into the run directory.
-RUN_FILES = ("config.json", "history.csv", "steps.csv", "curves.png",
+RUN_FILES = ("config.json", "clusters.npy", "history.csv", "steps.csv",
+             "curves.png",
              "samples", "backup", "model.keras", "generator_savedmodel",
              "metrics.json", "health.json")
 
@@ -165,14 +168,25 @@ def _train(args, run_dir, resuming):
     keras.utils.set_random_seed(args.seed)
     set_precision(args.mixed_precision)
     strategy = _strategy(args.strategy)
+    if args.clusters:
+        if args.conditional:
+            raise CommandError(
+                "--clusters conditions the GAN on clusters of the images "
+                "instead of their labels: drop --conditional (or "
+                "--clusters).")
+        args.conditional = False
     dataset = _training_data(args)
     if args.loss is None:
         args.loss = (DEFAULT_LOSS if args.conditional
                      else DEFAULT_UNCONDITIONAL_LOSS)
+    clusters = _clusters(args, run_dir, resuming)
+    if clusters is not None:
+        dataset = _clustered_data(args, *clusters)
     spec = dataset.element_spec
-    image_shape = tuple((spec[0] if args.conditional else spec).shape[1:])
-    num_classes = _num_classes(dataset, args.data) if args.conditional \
-        else None
+    image_shape = tuple((spec[0] if isinstance(spec, tuple) else spec)
+                        .shape[1:])
+    num_classes = (_num_classes(dataset, args.data) if args.conditional
+                   else None if clusters is None else args.clusters)
     if args.eval_every and image_shape != (28, 28, 1):
         raise CommandError(
             f"--eval-every needs 28×28×1 images (the shipped MNIST "
@@ -210,6 +224,8 @@ def _train(args, run_dir, resuming):
         gan = kgl.GAN(
             generator, discriminator, d_steps=args.d_steps or preset.d_steps,
             num_classes=num_classes, seed=args.seed, **ema,
+            label_frequencies=None if clusters is None else np.bincount(
+                clusters[1], minlength=args.clusters),
         )
         gan.compile(**preset.compile_kwargs(total_steps=total_steps),
                     jit_compile=True if args.jit else "auto",
@@ -241,6 +257,8 @@ def _train(args, run_dir, resuming):
     callbacks.append(epochs_done)
     # Set-up succeeded: only now does the run directory get written.
     created = _start_run_dir(run_dir, args, resuming) if chief else False
+    if chief and clusters is not None and not resuming:
+        atomic.write_bytes(run_dir / "clusters.npy", _npy(clusters[1]))
     steps = (f"{args.steps_per_epoch} steps" if args.steps_per_epoch
              else "one pass over the data")
     epochs = "1 epoch" if args.epochs == 1 else f"{args.epochs} epochs"
@@ -592,6 +610,85 @@ def _training_data(args):
     return dataset
 
 
+#: `--clusters` when not given, for unlabelled data (see `_clusters`):
+#: 40, or fewer for fewer than 100 images per cluster (none below 2).
+DEFAULT_CLUSTERS = 40
+IMAGES_PER_CLUSTER = 100
+#: Images larger than this (height or width) are clustered downsampled.
+CLUSTER_SIZE = 32
+
+
+def _clusters(args, run_dir, resuming):
+    """`(pixels, labels)` for a self-conditioned run, else None.
+
+    Without class labels the GAN is conditioned on `--clusters` k-means
+    clusters of the training images (`kgl.data.kmeans_labels`) and
+    samples them in proportion to their sizes: on mnist_10k 40 clusters
+    lift the recognisable samples from 70 % to 92 % at the same budget
+    (`benchmarks/mode_coverage.py`). `pixels` are the training images as
+    uint8, in a fixed order, `labels` their cluster ids; a resumed run
+    reads the ids it started with from `clusters.npy`. By default 40
+    clusters, fewer for small data (`IMAGES_PER_CLUSTER`).
+    """
+    conditional_form = kgl.presets.get(args.loss).d_outputs == 1
+    if args.conditional or (args.clusters is None and not conditional_form):
+        args.clusters = 0 if args.clusters is None else args.clusters
+        return None
+    if args.clusters == 0:
+        return None
+    if not conditional_form:
+        raise CommandError(
+            f"--clusters conditions the GAN on clusters, but --loss "
+            f"{args.loss} trains a critic with feature outputs, which has "
+            "no conditional form: use --clusters 0.")
+    pixels = _training_pixels(args)
+    if args.clusters is None:
+        args.clusters = min(DEFAULT_CLUSTERS,
+                            len(pixels) // IMAGES_PER_CLUSTER)
+        if args.clusters < 2:
+            args.clusters = 0
+            return None
+    saved = run_dir / "clusters.npy"
+    if resuming and saved.is_file():
+        labels = np.load(saved)
+    else:
+        if len(pixels) < args.clusters:
+            raise CommandError(
+                f"--clusters {args.clusters}, but {args.data} has only "
+                f"{len(pixels)} images: use fewer clusters (or 0).")
+        small = pixels
+        if max(pixels.shape[1:3]) > CLUSTER_SIZE:
+            small = tf.image.resize(pixels, (CLUSTER_SIZE, CLUSTER_SIZE),
+                                    "area").numpy()
+        labels = kgl.data.kmeans_labels(small, args.clusters,
+                                        seed=args.seed)
+    say(f"Conditional on {args.clusters} k-means clusters of the images "
+        "(self-conditioning; --clusters 0 for none).")
+    return pixels, labels
+
+
+def _training_pixels(args):
+    """All training images as uint8 `(n, h, w, c)`, in the source's order."""
+    images = kgl.data.load_images(
+        _data_source(args.data), split="train", image_size=args.image_size,
+        batch_size=256, shuffle=False, drop_remainder=False)
+    return np.concatenate([kgl.data.to_uint8(np.asarray(batch))
+                           for batch in images])
+
+
+def _clustered_data(args, pixels, labels):
+    """The training dataset of `(images, cluster ids)`."""
+    return kgl.data.load_images(
+        (pixels, labels), batch_size=args.batch_size, with_labels=True,
+        seed=args.seed)
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
 def _num_classes(dataset, data):
     names = getattr(dataset, "class_names", None)
     if names:
@@ -645,12 +742,14 @@ def _classifier_scores(real, fake, gan):
     classifier; the real images' scores are the ceiling. For a
     conditional GAN, whose `generate` asks for the classes 0, 1, 2, … in
     turn, `label_accuracy` is the share of samples classified as the
-    class they were generated for.
+    class they were generated for (not for clusters: their ids are not
+    digits).
     """
     classifier = kgl.metrics.mnist_classifier()
     probabilities = kgl.metrics.classifier_probabilities(fake, classifier)
     fake_scores = kgl.metrics.classifier_scores(probabilities)
-    if gan.num_classes is not None:
+    if gan.num_classes is not None and getattr(
+            gan, "label_frequencies", None) is None:
         asked = np.arange(len(probabilities)) % gan.num_classes
         fake_scores["label_accuracy"] = float(
             np.mean(probabilities.argmax(axis=1) == asked))

@@ -6,8 +6,11 @@ and NumPy arrays, and returns a batched dataset ready for `GAN.fit`.
 `scale_images` and `to_uint8` convert between 8-bit pixels and [-1, 1].
 `load_pairs` and `make_pairs` make `(source, target)` pairs for
 image-to-image translation (super-resolution, inpainting).
+`kmeans_labels` clusters unlabelled images, for a GAN conditioned on the
+clusters (self-conditioning).
 """
 
+from keras_gan_losses.data.clusters import kmeans_labels
 from keras_gan_losses.data.errors import NoLabelsError
 from keras_gan_losses.data.idx import read_idx
 from keras_gan_losses.data.images import load_images
@@ -30,4 +33,5 @@ __all__ = [
     "NoLabelsError",
     "load_pairs",
     "make_pairs",
+    "kmeans_labels",
 ]

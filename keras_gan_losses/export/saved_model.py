@@ -13,7 +13,7 @@ from keras_gan_losses.utils.lazy import tf
 
 def export_generator(generator, path, latent_dim, num_classes=None,
                      value_range=(-1.0, 1.0), sample_signature=True,
-                     verbose=False, overwrite=False):
+                     verbose=False, overwrite=False, label_frequencies=None):
     """Writes `generator` as a TensorFlow SavedModel.
 
     The SavedModel loads with plain `tf.saved_model.load(path)` in a process
@@ -24,7 +24,8 @@ def export_generator(generator, path, latent_dim, num_classes=None,
       `serving_default(z, labels)` with int32 class ids `(batch,)`.
     - `sample(batch_size, seed)` (if `sample_signature`) → `{"images":
       uint8 images in [0, 255]}` from `N(0, 1)` noise drawn with the int64
-      `seed`; a conditional generator cycles through the classes.
+      `seed`; a conditional generator cycles through the classes, or
+      draws them with `label_frequencies` (from the same seed).
 
     Args:
         generator (keras.Model): The Keras generator to export.
@@ -38,6 +39,9 @@ def export_generator(generator, path, latent_dim, num_classes=None,
         verbose (bool): Whether to print the endpoints.
         overwrite (bool): Whether to replace a SavedModel already at `path`.
             A folder that holds anything else is never written into.
+        label_frequencies (Sequence[float] | None): The classes' shares
+            that `sample` draws a conditional generator's labels from
+            (`GAN.label_frequencies`); None cycles through the classes.
 
     Returns:
         str: `path`.
@@ -74,7 +78,14 @@ def export_generator(generator, path, latent_dim, num_classes=None,
             return {"images": generator([z, labels], training=False)}
 
         def sample(batch_size, seed):
-            labels = tf.range(batch_size, dtype=tf.int32) % num_classes
+            if label_frequencies is None:
+                labels = tf.range(batch_size, dtype=tf.int32) % num_classes
+            else:
+                labels = tf.random.stateless_categorical(
+                    tf.math.log(tf.constant([label_frequencies],
+                                            tf.float32)),
+                    batch_size, tf.stack([seed, tf.constant(1, tf.int64)]),
+                    dtype=tf.int32)[0]
             images = generator([noise(batch_size, seed), labels],
                                training=False)
             return {"images": to_uint8(images, value_range)}

@@ -148,6 +148,26 @@ def _resolve_augment(augment):
     return augment
 
 
+def _check_label_frequencies(frequencies, num_classes):
+    """`label_frequencies` as a tuple of shares summing to 1, or None."""
+    if frequencies is None:
+        return None
+    if num_classes is None:
+        raise ValueError("`label_frequencies` is for a conditional GAN: "
+                         "pass num_classes too.")
+    values = np.asarray(frequencies, dtype=np.float64)
+    if values.shape != (num_classes,):
+        raise ValueError(
+            f"`label_frequencies` must hold one share per class "
+            f"({num_classes}); received shape {values.shape}.")
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or not (
+            values.sum() > 0):
+        raise ValueError(
+            "`label_frequencies` must be finite, non-negative and not all "
+            f"zero; received {frequencies!r}.")
+    return tuple(float(v) for v in values / values.sum())
+
+
 @keras.saving.register_keras_serializable(package="keras_gan_losses")
 class GAN(GANCompile, GANStep, GANSampling, keras.Model):
     """A generator and a discriminator trained with `compile()`/`fit()`.
@@ -214,6 +234,16 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
             un-augmented images (as in the DiffAugment and StyleGAN2-ADA
             code). `evaluate`, like Keras's augmentation layers at
             inference, does not augment.
+        label_frequencies (array-like | None): For a conditional GAN,
+            optional non-negative shares of the classes in the data (any
+            scale; normalised to sum to 1). `generate` without `labels`
+            then draws the classes with these frequencies instead of
+            cycling through them, so that its samples follow the data's
+            class balance, as needed when the classes are clusters of
+            unlabelled images (self-conditioning, see
+            `keras_gan_losses.data.kmeans_labels`). Training is
+            unchanged: generated images take the labels of the real
+            batch.
         **kwargs (dict): Passed on to `keras.Model` (e.g. `name`).
 
     Attributes:
@@ -235,6 +265,9 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
             `(28, 28, 1)`.
         d_steps (int): Discriminator updates per generator update.
         num_classes (int | None): Number of classes of a conditional GAN.
+        label_frequencies (tuple[float] | None): The classes' shares
+            (summing to 1) that `generate` draws from, or `None` (it
+            cycles through the classes).
         data_range (tuple[float, float] | None): The range the real images
             are checked against (`None`: not checked).
         augment (Callable | None): The augmentation of the discriminator's
@@ -279,7 +312,8 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
 
     def __init__(self, generator, discriminator, latent_dim=None, d_steps=1,
                  num_classes=None, ema_decay=None, ema_start=0, seed=None,
-                 data_range="auto", augment=None, **kwargs):
+                 data_range="auto", augment=None, label_frequencies=None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.augment = _resolve_augment(augment)
         self._check_networks(generator, discriminator)
@@ -288,6 +322,8 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
             None if num_classes is None
             else positive_int("num_classes", num_classes)
         )
+        self.label_frequencies = _check_label_frequencies(
+            label_frequencies, self.num_classes)
         check_seed(seed)
         ema_decay, ema_start = self._check_ema(ema_decay, ema_start)
         self.generator = generator
@@ -580,6 +616,8 @@ class GAN(GANCompile, GANStep, GANSampling, keras.Model):
             "latent_dim": self.latent_dim,
             "d_steps": self.d_steps,
             "num_classes": self.num_classes,
+            "label_frequencies": (None if self.label_frequencies is None
+                                  else list(self.label_frequencies)),
             "ema_decay": schedules.serialize_value(self.ema_decay),
             "ema_start": self.ema_start,
             "seed": self.seed,

@@ -12,6 +12,10 @@ from keras_gan_losses.models import shape_checks
 from keras_gan_losses.utils.checks import check_seed
 from keras_gan_losses.utils.checks import positive_int
 
+#: Second word of the seed of `generate`'s label draws (any constant: it
+#: keeps them apart from the latent draws of the same seed).
+LABEL_STREAM = 0x1ABE1
+
 
 class GANSampling:
     """`GAN`'s `generate` and `export_generator` (a part of `GAN`; see
@@ -33,7 +37,9 @@ class GANSampling:
                 to `len(latent)` when `latent` is given.
             labels (int | array-like | None): For a conditional GAN, int class
                 ids, one per image (or a single int for all). Defaults to
-                cycling through the classes: 0, 1, ..., num_classes - 1, 0, ...
+                cycling through the classes: 0, 1, ..., num_classes - 1, 0,
+                ..., or, for a GAN given `label_frequencies`, to classes
+                drawn with those frequencies (from `seed`).
             seed (int | None): Optional int in [-2**63, 2**63); the same seed
                 gives the same images. (On TensorFlow, the stateless draws
                 that the exported SavedModel's `sample` repeats; on JAX and
@@ -64,7 +70,7 @@ class GANSampling:
         batch_size = positive_int("batch_size", batch_size)
         seed = check_seed(seed)
         generator = self.pick_generator(use_ema)
-        labels = self._labels_for(num_images, labels)
+        labels = self._labels_for(num_images, labels, seed)
         if latent is None:
             latent = backend.normal((num_images, self.latent_dim),
                                     None if seed is None else int(seed))
@@ -124,7 +130,7 @@ class GANSampling:
             )
         return self.ema_generator if use_ema else self.generator
 
-    def _labels_for(self, num_images, labels):
+    def _labels_for(self, num_images, labels, seed=None):
         if self.num_classes is None:
             if labels is not None:
                 raise ValueError(
@@ -132,7 +138,13 @@ class GANSampling:
                     "(num_classes=None)."
                 )
             return None
-        if labels is None:
+        if labels is None and self.label_frequencies is not None:
+            # A stream of its own, not the latent draws of the same seed.
+            rng = np.random.default_rng(
+                None if seed is None else [int(seed) % 2**64, LABEL_STREAM])
+            labels = rng.choice(self.num_classes, size=num_images,
+                                p=self.label_frequencies)
+        elif labels is None:
             labels = np.arange(num_images) % self.num_classes
         labels = np.asarray(labels)
         if labels.ndim == 0:
@@ -217,5 +229,5 @@ class GANSampling:
             generator, path, self.latent_dim,
             num_classes=self.num_classes, value_range=value_range,
             sample_signature=sample_signature is not False, verbose=verbose,
-            overwrite=overwrite,
+            overwrite=overwrite, label_frequencies=self.label_frequencies,
         )

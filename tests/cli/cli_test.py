@@ -180,22 +180,85 @@ def test_steps_per_execution_trains_the_same_steps_and_curves(tmp_path,
                                                    rel=1e-4)
 
 
-def test_unconditional_ignores_the_labels(tmp_path, capsys):
+def test_unconditional_runs_condition_on_kmeans_clusters(tmp_path, capsys):
+    # Without labels (here: --unconditional) the GAN is conditioned on 40
+    # k-means clusters of the images, sampled in proportion to their sizes.
+    from keras_gan_losses.data import kmeans_labels
+    from keras_gan_losses.data import load_mnist_10k
+
     out = tmp_path / "run"
     assert cli.run(["train", "--unconditional", "--epochs", "1",
                     "--steps-per-epoch", "1", "--fid-samples", "0",
                     "--out", str(out), *TINY]) == 0
-    gan = keras.models.load_model(out / "model.keras")
-    assert gan.num_classes is None
     config = json.loads((out / "config.json").read_text())
-    assert config["conditional"] is False
+    assert config["conditional"] is False and config["clusters"] == 40
     # Without --loss an unconditional GAN takes R3GAN's objective.
     assert config["loss"] == "relativistic_pairing"
+    clusters = np.load(out / "clusters.npy")
+    pixels, _ = load_mnist_10k()
+    np.testing.assert_array_equal(clusters, kmeans_labels(pixels, 40))
+    gan = keras.models.load_model(out / "model.keras")
+    assert gan.num_classes == 40
     assert [p.name for p in gan.penalties] == ["r1_penalty", "r2_penalty"]
+    np.testing.assert_allclose(
+        gan.label_frequencies,
+        np.bincount(clusters, minlength=40) / len(clusters))
+    assert "Conditional on 40 k-means clusters" in capsys.readouterr().out
+
+
+def test_clusters_zero_trains_a_plain_unconditional_gan(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.run(["train", "--unconditional", "--clusters", "0",
+                    "--epochs", "1", "--steps-per-epoch", "1",
+                    "--fid-samples", "0", "--out", str(out), *TINY]) == 0
+    gan = keras.models.load_model(out / "model.keras")
+    assert gan.num_classes is None and gan.label_frequencies is None
+    assert not (out / "clusters.npy").exists()
+    config = json.loads((out / "config.json").read_text())
+    assert config["conditional"] is False and config["clusters"] == 0
     assert "Conditional" not in capsys.readouterr().out
     with pytest.raises(SystemExit):
         cli.run(["train", "--conditional", "--unconditional"])
     assert "not allowed with" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--conditional", "--clusters", "5"], "drop --conditional"),
+    (["--loss", "mmd", "--clusters", "5"], "no conditional form"),
+])
+def test_clusters_conflicts_give_one_line(flags, message, tmp_path, capsys):
+    assert cli.run(["train", *flags, "--out", str(tmp_path / "run"),
+                    *TINY]) == 2
+    assert message in one_error_line(capsys)
+    assert not (tmp_path / "run").exists()
+
+
+def test_clustered_data_pairs_each_image_with_its_cluster(tmp_path):
+    # Image i is the constant pixel value i; its cluster id is i % 3. A
+    # resumed run takes the ids saved in clusters.npy over new k-means.
+    from types import SimpleNamespace
+
+    from keras_gan_losses.cli import commands
+
+    pixels = np.broadcast_to(np.arange(48, dtype=np.uint8)[:, None, None,
+                                                           None],
+                             (48, 4, 4, 1)).copy()
+    labels = np.arange(48) % 3
+    args = SimpleNamespace(batch_size=16, seed=0)
+    seen = 0
+    for images, batch_labels in commands._clustered_data(args, pixels,
+                                                         labels):
+        index = np.rint((images.numpy()[:, 0, 0, 0] + 1) * 127.5)
+        np.testing.assert_array_equal(batch_labels.numpy(), index % 3)
+        seen += len(index)
+    assert seen == 48
+    np.save(tmp_path / "clusters.npy", labels[::-1].copy())
+    np.save(tmp_path / "images.npy", pixels)
+    args = SimpleNamespace(data=str(tmp_path / "images.npy"),
+                           image_size=None, loss="relativistic_pairing",
+                           conditional=False, clusters=3, seed=0)
+    _, resumed = commands._clusters(args, tmp_path, resuming=True)
+    np.testing.assert_array_equal(resumed, labels[::-1])
 
 
 def test_label_accuracy_is_the_share_classified_as_asked():
@@ -597,7 +660,8 @@ def test_train_r3gan_presets_schedule_over_the_run(tmp_path):
         out = tmp_path / loss
         assert cli.run(["train", "--loss", loss, "--epochs", "2",
                         "--steps-per-epoch", "3", "--fid-samples", "0",
-                        "--unconditional", "--out", str(out), *TINY]) == 0
+                        "--unconditional", "--clusters", "0", "--out",
+                        str(out), *TINY]) == 0
         gan = keras.models.load_model(out / "model.keras")
         assert gan.generator.name == network
         assert type(gan.d_loss).__name__ == \

@@ -122,7 +122,8 @@ def test_train_on_the_torch_backend_and_resume_there(tmp_path):
     import keras_gan_losses  # noqa: F401 - registers the GAN class
 
     result = python("-m", "keras_gan_losses_cli", "train", "--out", "run",
-                    "--backend", "torch", "--unconditional", *TINY,
+                    "--backend", "torch", "--unconditional", "--clusters",
+                    "0", *TINY,
                     env=clean_env(), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     run = tmp_path / "run"

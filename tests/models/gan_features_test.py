@@ -13,9 +13,11 @@ import pytest
 import tensorflow as tf
 from nets import IMAGE
 from nets import LATENT
+from nets import conditional_discriminator
 from nets import discriminator
 from nets import generator
 from nets import images
+from nets import label_generator
 from nets import to_numpy
 
 import keras_gan_losses as kgl
@@ -417,6 +419,26 @@ def test_conditional_export_takes_labels(tmp_path):
     np.testing.assert_allclose(out["images"], g([z, labels_]), rtol=1e-5,
                                atol=1e-6)
     assert out["sample"].shape == (5,) + IMAGE
+
+
+@pytest.mark.backends("tensorflow")
+def test_exported_sample_draws_classes_with_the_label_frequencies(tmp_path):
+    # The image is the class id at every pixel: 0, 1 and 2 map to the
+    # pixels 0, 128 and 255 over value_range (0, 2). Class 1 never drawn.
+    gan = kgl.GAN(label_generator(), conditional_discriminator(),
+                  num_classes=3, data_range=None,
+                  label_frequencies=[0.5, 0.0, 0.5])
+    gan.export_generator(tmp_path / "export", value_range=(0.0, 2.0))
+    sample = tf.saved_model.load(str(tmp_path / "export")).signatures[
+        "sample"]
+    pixels = sample(batch_size=tf.constant(400),
+                    seed=tf.constant(5, tf.int64))["images"].numpy()
+    classes = pixels[:, 0, 0, 0]
+    assert set(classes.tolist()) == {0, 255}
+    assert abs(np.mean(classes == 255) - 0.5) < 5 * np.sqrt(0.25 / 400)
+    again = sample(batch_size=tf.constant(400),
+                   seed=tf.constant(5, tf.int64))["images"].numpy()
+    np.testing.assert_array_equal(again, pixels)
 
 
 # --- ONNX --------------------------------------------------------------------

@@ -698,7 +698,8 @@ class TrainingMonitor(keras.callbacks.Callback):
         last = self.coverage_history[-1]
         return (f" Modes at the end: {last['covered']} of "
                 f"{last['num_modes']} drawn, {len(last['dropped'])} "
-                f"dropped.")
+                f"dropped (drawn less than a quarter as often as in the "
+                f"data, or never).")
 
     def write(self):
         """Writes `report()` to `path` (chief only; nothing without a

@@ -87,7 +87,8 @@ def test_a_generator_that_never_draws_three_classes_is_found():
     assert [h["epoch"] for h in monitor.coverage_history] == [1, 2]
     assert sorted(monitor.coverage_history[-1]["dropped"]) == [7, 8, 9]
     assert monitor.summary().endswith(
-        "Modes at the end: 7 of 10 drawn, 3 dropped.")
+        "Modes at the end: 7 of 10 drawn, 3 dropped (drawn less than a "
+        "quarter as often as in the data, or never).")
     assert monitor.report()["coverage"][0]["num_modes"] == 10
 
 

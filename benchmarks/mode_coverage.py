@@ -522,6 +522,8 @@ def report(args):
         "--seed S",
         ".venv/bin/python benchmarks/mode_coverage.py cli "
         "--extra=--unconditional --seed S [--loss non_saturating_lecam]",
+        ".venv/bin/python benchmarks/mode_coverage.py cli "
+        "'--extra=--unconditional --clusters K' --seed S",
         f".venv/bin/python benchmarks/mode_coverage.py report --toy-steps "
         f"{args.toy_steps} --write",
         "```", "",
@@ -551,6 +553,11 @@ def report(args):
         "of 64 (4,685 steps), unlabelled, so the default is "
         "`relativistic_pairing`. The default before this change "
         "(`non_saturating_lecam`) covered 886 modes with KL 0.99 there.",
+        "- `kgl train` rows with `--clusters 0` ran before `kgl train` "
+        "conditioned unlabelled data on k-means clusters "
+        "(self-conditioning, 40 clusters by default): they are what "
+        "`--clusters 0` trains now (their JSON files say so). The rows "
+        "without it are the current default.",
         "- R3GAN's loss ablation (its Table 1) on StackedMNIST: `ns_r1`, "
         "`ns_r1_r2` and `rpgan_r1` are `relativistic_pairing`'s set-up "
         "(DCGAN, Adam 2e-3 with β₁ = 0, its schedules, no EMA) with the "

@@ -127,6 +127,14 @@ def paused():
     return _module().paused()
 
 
+def without_gradients():
+    """A context for values no gradient will flow through (the generated
+    batch of a discriminator update): PyTorch records no graph for them
+    (`torch.no_grad()`); TensorFlow and JAX record only inside
+    `value_and_grad`, so there it changes nothing."""
+    return _module().without_gradients()
+
+
 def run_if(condition, fn, *args):
     """Runs `fn(*args)`, which updates variables, only if the scalar bool
     `condition` holds (the same on every replica): a `tf.cond` on

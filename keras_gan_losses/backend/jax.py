@@ -27,6 +27,11 @@ from keras_gan_losses.backend._one_replica import paused  # noqa: F401
 from keras_gan_losses.backend._one_replica import replica_id  # noqa: F401
 from keras_gan_losses.backend._one_replica import strategy_scope  # noqa: F401
 
+
+def without_gradients():
+    return contextlib.nullcontext()
+
+
 #: The flat list of variables of the step being traced (innermost last).
 _STATES = []
 

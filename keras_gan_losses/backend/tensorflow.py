@@ -81,6 +81,10 @@ def value_and_grad(fn, variables):
     return value, aux, tape.gradient(value, variables)
 
 
+def without_gradients():
+    return contextlib.nullcontext()
+
+
 def paused():
     if not _TAPES:
         return contextlib.nullcontext()

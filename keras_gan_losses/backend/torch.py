@@ -62,6 +62,10 @@ def value_and_grad(fn, variables):
     return value, aux, list(grads)
 
 
+def without_gradients():
+    return torch.no_grad()
+
+
 def run_if(condition, fn, *args):
     if bool(condition):
         with torch.no_grad():

@@ -375,7 +375,8 @@ class GANStep:
         batch_size = ops.shape(real)[0]
         d_vars = self.discriminator.trainable_variables
         latent = self._latent(batch_size, latent_seed)
-        fake = ops.stop_gradient(self._g(latent, labels, training=True))
+        with backend.without_gradients():
+            fake = ops.stop_gradient(self._g(latent, labels, training=True))
 
         def loss():
             d_loss, terms, real_logits, fake_logits, averages = (

@@ -39,7 +39,8 @@ demo: $(VENV)/.installed
 BACKEND_TESTS ?= tests/models tests/callbacks
 JAX_TESTS ?= tests/models/gan_reference_test.py \
   tests/models/image_to_image_reference_test.py \
-  tests/models/gan_guard_test.py tests/models/gan_features_test.py
+  tests/models/gan_guard_test.py tests/models/gan_features_test.py \
+  tests/models/gan_augment_test.py::test_conditional_gan_with_augmentation_and_a_penalty
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check --quiet .

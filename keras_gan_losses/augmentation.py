@@ -11,10 +11,11 @@ the generator does not learn to produce augmented images.
 """
 
 import keras
+import numpy as np
+from keras import ops
 
-from keras_gan_losses.utils import random
+from keras_gan_losses import backend
 from keras_gan_losses.utils.checks import check_number
-from keras_gan_losses.utils.lazy import tf
 
 #: The transforms of each policy name, in the order they are applied.
 POLICIES = {
@@ -25,18 +26,22 @@ POLICIES = {
 
 
 def _per_example_uniform(images, seed, low, high):
-    """U[low, high) draws of shape `(batch, 1, 1, 1)`."""
-    shape = tf.stack([tf.shape(images)[0], 1, 1, 1])
-    values = random.stateless_uniform(shape, seed)
-    return tf.cast(low + (high - low) * values, images.dtype)
+    """U[low, high) draws of shape `(batch, 1, 1, 1)` (drawn in float32)."""
+    values = backend.uniform(ops.cast(images[:, :1, :1, :1], "float32"),
+                             seed)
+    return ops.cast(low + (high - low) * values, images.dtype)
 
 
-def _per_example_int(batch, seed, low, high):
+def _per_example_int(images, seed, low, high):
     """Integer draws uniform in `[low, high]`, shape `(batch,)`."""
-    values = random.stateless_uniform(tf.reshape(batch, [1]), seed)
-    span = tf.cast(high - low + 1, tf.float32)
-    drawn = tf.cast(tf.floor(values * span), tf.int32)
-    return low + tf.minimum(drawn, high - low)
+    values = backend.uniform(ops.cast(images[:, 0, 0, 0], "float32"), seed)
+    drawn = ops.cast(ops.floor(values * float(high - low + 1)), "int32")
+    return low + ops.minimum(drawn, high - low)
+
+
+def _fraction_of(size, ratio):
+    """`round(ratio * size)` as the reference computes it, in float32."""
+    return int(np.float32(size) * np.float32(ratio) + np.float32(0.5))
 
 
 def brightness(images, seed):
@@ -47,14 +52,14 @@ def brightness(images, seed):
 def saturation(images, seed):
     """Scales each pixel's distance to its channel mean by U[0, 2)
     (nothing changes for one channel)."""
-    mean = tf.reduce_mean(images, axis=3, keepdims=True)
+    mean = ops.mean(images, axis=3, keepdims=True)
     factor = _per_example_uniform(images, seed, 0.0, 2.0)
     return (images - mean) * factor + mean
 
 
 def contrast(images, seed):
     """Scales each image's distance to its mean by U[0.5, 1.5)."""
-    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
+    mean = ops.mean(images, axis=[1, 2, 3], keepdims=True)
     factor = _per_example_uniform(images, seed, 0.5, 1.5)
     return (images - mean) * factor + mean
 
@@ -62,28 +67,26 @@ def contrast(images, seed):
 def _shift_axis(images, shifts, axis, fill_value):
     """Shifts each image by `shifts[i]` pixels along `axis` (1 or 2),
     filling with `fill_value`: pixel j takes pixel j - shift."""
-    size = tf.shape(images)[axis]
-    index = tf.range(size)[None, :] - shifts[:, None]  # (batch, size)
-    inside = tf.logical_and(index >= 0, index < size)
-    index = tf.clip_by_value(index, 0, size - 1)
+    size = images.shape[axis]
+    index = ops.arange(size, dtype="int32")[None, :] - shifts[:, None]
+    inside = ops.logical_and(index >= 0, index < size)
+    index = ops.clip(index, 0, size - 1)  # (batch, size)
     if axis == 1:
-        moved = tf.gather(images, index, axis=1, batch_dims=1)
-        inside = inside[:, :, None, None]
+        index, inside = index[:, :, None, None], inside[:, :, None, None]
     else:
-        moved = tf.gather(images, index, axis=2, batch_dims=1)
-        inside = inside[:, None, :, None]
-    return tf.where(inside, moved, tf.cast(fill_value, images.dtype))
+        index, inside = index[:, None, :, None], inside[:, None, :, None]
+    moved = ops.take_along_axis(
+        images, ops.broadcast_to(index, ops.shape(images)), axis=axis)
+    return ops.where(inside, moved, ops.cast(fill_value, images.dtype))
 
 
 def translation(images, seed, ratio=0.125, fill_value=0.0):
     """Shifts each image by a whole number of pixels, uniform in
     `[-s, s]` with `s = round(ratio * size)`, per axis; uncovered pixels
     take `fill_value`."""
-    batch = tf.shape(images)[0]
     for axis in (1, 2):
-        size = tf.shape(images)[axis]
-        shift = tf.cast(tf.cast(size, tf.float32) * ratio + 0.5, tf.int32)
-        shifts = _per_example_int(batch, random.fold_in(seed, axis),
+        shift = _fraction_of(images.shape[axis], ratio)
+        shifts = _per_example_int(images, backend.fold_in(seed, axis),
                                   -shift, shift)
         images = _shift_axis(images, shifts, axis, fill_value)
     return images
@@ -92,20 +95,19 @@ def translation(images, seed, ratio=0.125, fill_value=0.0):
 def cutout(images, seed, ratio=0.5, fill_value=0.0):
     """Sets a square of `round(ratio * size)` pixels per side, centred at
     a uniformly drawn pixel (clipped at the border), to `fill_value`."""
-    batch = tf.shape(images)[0]
     masks = []
     for axis in (1, 2):
-        size = tf.shape(images)[axis]
-        length = tf.cast(tf.cast(size, tf.float32) * ratio + 0.5, tf.int32)
-        centre = _per_example_int(batch, random.fold_in(seed, axis), 0,
+        size = images.shape[axis]
+        length = _fraction_of(size, ratio)
+        centre = _per_example_int(images, backend.fold_in(seed, axis), 0,
                                   size - 1)
         start = centre - length // 2
-        index = tf.range(size)[None, :]
-        masks.append(tf.logical_and(index >= start[:, None],
-                                    index < (start + length)[:, None]))
-    cut = tf.logical_and(masks[0][:, :, None], masks[1][:, None, :])
-    return tf.where(cut[..., None], tf.cast(fill_value, images.dtype),
-                    images)
+        index = ops.arange(size, dtype="int32")[None, :]
+        masks.append(ops.logical_and(index >= start[:, None],
+                                     index < (start + length)[:, None]))
+    cut = ops.logical_and(masks[0][:, :, None], masks[1][:, None, :])
+    return ops.where(cut[..., None], ops.cast(fill_value, images.dtype),
+                     images)
 
 
 #: The colour transforms, by name.
@@ -150,11 +152,9 @@ class DiffAugment:
 
     Example:
 
-    >>> import tensorflow as tf
     >>> augment = DiffAugment("translation,cutout")
-    >>> images = tf.ones((2, 8, 8, 1))
-    >>> out = augment(images, seed=tf.constant([0, 1], tf.int64))
-    >>> tuple(out.shape), float(tf.reduce_min(out))
+    >>> out = augment(np.ones((2, 8, 8, 1), "float32"), seed=1)
+    >>> tuple(out.shape), float(keras.ops.min(out))
     ((2, 8, 8, 1), 0.0)
 
     References:
@@ -196,20 +196,24 @@ class DiffAugment:
         Args:
             images (Tensor): Images, shape `(batch, height, width,
                 channels)`.
-            seed (Tensor): Stateless seed, an int tensor of shape `(2,)`.
+            seed (Tensor | int): The seed of the draws: on TensorFlow a
+                stateless seed (an int tensor of shape `(2,)`, as `GAN`
+                passes) or an int; on JAX and PyTorch what `GAN` passes
+                (a JAX key, an int).
 
         Returns:
             Tensor: The augmented images, same shape and dtype.
         """
-        images = tf.convert_to_tensor(images)
-        if images.shape.rank != 4:
+        images = ops.convert_to_tensor(images)
+        if len(images.shape) != 4 or None in images.shape[1:]:
             raise ValueError(
                 "DiffAugment works on image batches of shape (batch, "
-                f"height, width, channels). Received shape "
+                f"height, width, channels), height and width known. "
+                f"Received shape "
                 f"{tuple(images.shape)}"
             )
         for index, name in enumerate(self.transforms):
-            step_seed = random.fold_in(seed, index)
+            step_seed = backend.fold_in(seed, index)
             if name == "translation":
                 images = translation(images, step_seed,
                                      self.translation_ratio,

@@ -603,10 +603,18 @@ MUTANTS = [
            ("tests/augmentation",)),
     Mutant("diffaugment_translation_blocks_gradient",
            "keras_gan_losses/augmentation.py",
-           "return tf.where(inside, moved, tf.cast(fill_value, images.dtype))",
-           "return tf.where(inside, tf.stop_gradient(moved),\n"
-           "                    tf.cast(fill_value, images.dtype))",
+           "    return ops.where(inside, moved, ops.cast(fill_value, "
+           "images.dtype))",
+           "    return ops.where(inside, ops.stop_gradient(moved),\n"
+           "                     ops.cast(fill_value, images.dtype))",
            ("tests/augmentation",)),
+    Mutant("diffaugment_cutout_ignored_on_torch",
+           "keras_gan_losses/augmentation.py",
+           "    return ops.where(cut[..., None], ops.cast(fill_value, "
+           "images.dtype),\n                     images)",
+           "    return images",
+           (AUGMENT + "::test_discriminator_sees_augmented_images_in_fit_"
+            "only",), backend="torch"),
     Mutant("lecam_without_decay", P + "lecam.py",
            "self.decay * old + (1.0 - self.decay) * means",
            "means",

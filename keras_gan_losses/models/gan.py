@@ -126,14 +126,6 @@ def _resolve_augment(augment):
     """`GAN(augment=...)` as a callable `(images, seed) -> images`."""
     if augment is None:
         return augment
-    if isinstance(augment, (str, DiffAugment)) and \
-            backend.name() != "tensorflow":
-        raise ValueError(
-            "DiffAugment (`augment=`) draws its transforms with TensorFlow "
-            f"ops and runs on the tensorflow backend of Keras; this one is "
-            f"{backend.name()!r}. Pass your own callable `(images, seed) "
-            "-> images` written with keras.ops, or train on TensorFlow."
-        )
     if isinstance(augment, DiffAugment):
         return augment
     if isinstance(augment, str):

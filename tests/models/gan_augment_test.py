@@ -32,6 +32,7 @@ def images(n=8, seed=0):
         -1, 1, size=(n,) + nets.IMAGE).astype("float32")
 
 
+@pytest.mark.backends
 def test_discriminator_sees_augmented_images_in_fit_only():
     # Cut-outs filled with 7, outside the data range: the max-pixel
     # critic outputs 7 for every augmented image, real or generated, in
@@ -51,6 +52,7 @@ def test_discriminator_sees_augmented_images_in_fit_only():
     assert logs["d_real"] <= 1.0 and logs["d_fake"] <= 1.0
 
 
+@pytest.mark.backends
 def test_penalties_see_the_augmented_discriminator():
     # A linear critic D(x) = sum(x): ∇D = 1 at every pixel, R1 = γ/2 · 16
     # on 4x4 images. Behind a cut-out, the gradient with respect to the
@@ -74,6 +76,7 @@ def test_penalties_see_the_augmented_discriminator():
     assert 12.0 <= value <= 15.0
 
 
+@pytest.mark.backends
 def test_augmentation_is_reproducible_from_the_seed():
     def trained(seed):
         keras.utils.set_random_seed(0)
@@ -103,6 +106,7 @@ def test_xla_step_equals_the_graph_step():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.backends
 def test_conditional_gan_with_augmentation_and_a_penalty():
     generator = nets.label_generator(z_weight=0.1)
     labels = keras.Input((), dtype="int32")
@@ -229,10 +233,3 @@ def test_lecam_averages_skip_bad_steps():
     np.testing.assert_allclose(np.asarray(gan._penalty_variables[0]),
                                averages, rtol=1e-5)
     assert int(np.asarray(gan._penalty_variables[1])) == 2
-
-
-@pytest.mark.backends("jax", "torch")
-def test_diffaugment_outside_tensorflow_is_a_clear_error():
-    with pytest.raises(ValueError, match="runs on the tensorflow backend"):
-        kgl.GAN(nets.generator(), nets.discriminator(),
-                augment="color,translation")

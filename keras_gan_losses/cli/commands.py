@@ -641,7 +641,10 @@ def _clusters(args, run_dir, resuming):
             f"--clusters conditions the GAN on clusters, but --loss "
             f"{args.loss} trains a critic with feature outputs, which has "
             "no conditional form: use --clusters 0.")
-    pixels = _training_pixels(args)
+    try:
+        pixels = _training_pixels(args)
+    except tf.errors.OpError as error:
+        raise CommandError(_training_error(error, args.data)) from error
     if args.clusters is None:
         args.clusters = min(DEFAULT_CLUSTERS,
                             len(pixels) // IMAGES_PER_CLUSTER)

@@ -42,9 +42,13 @@ JAX_TESTS ?= tests/models/gan_reference_test.py \
   tests/models/gan_guard_test.py tests/models/gan_features_test.py \
   tests/models/gan_augment_test.py::test_conditional_gan_with_augmentation_and_a_penalty
 
+# The TensorFlow pass runs its files on TEST_WORKERS processes (most of its
+# time is single-threaded Python: tracing, Keras's per-step work).
+TEST_WORKERS ?= 2
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check --quiet .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 	@# JAX and PyTorch side by side (JAX's pass is mostly compiling).
 	@mkdir -p build
 	KERAS_BACKEND=torch $(BIN)/python -m pytest -q -p no:cacheprovider \

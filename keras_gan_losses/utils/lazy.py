@@ -3,7 +3,7 @@
 Under `KERAS_BACKEND=jax` or `torch`, `import keras_gan_losses` does not
 import TensorFlow (nearly two seconds and 1 GB of address space): the
 modules that need it for a TensorFlow-only feature (`tf.data` pipelines,
-DiffAugment's transforms, the SavedModel export, `tf.distribute`) write
+the SavedModel export, `tf.distribute`, `gs://` paths) write
 
     from keras_gan_losses.utils.lazy import tf
 
@@ -37,7 +37,9 @@ class LazyModule(types.ModuleType):
     def __getattr__(self, attribute):
         if attribute.startswith("__") or attribute == "_lazy_name":
             raise AttributeError(attribute)
-        return getattr(importlib.import_module(self._lazy_name), attribute)
+        module = sys.modules.get(self._lazy_name) or importlib.import_module(
+            self._lazy_name)
+        return getattr(module, attribute)
 
     def __dir__(self):
         return dir(importlib.import_module(self._lazy_name))

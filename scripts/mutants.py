@@ -1059,7 +1059,7 @@ MUTANTS = [
            "        args.loss = (DEFAULT_LOSS if args.conditional\n"
            "                     else DEFAULT_UNCONDITIONAL_LOSS)",
            "        args.loss = DEFAULT_LOSS",
-           (CLI + "::test_unconditional_ignores_the_labels",)),
+           (CLI + "::test_unconditional_runs_condition_on_kmeans_clusters",)),
     # --- kgl train: conditional when the data has labels; label accuracy ---
     Mutant("cli_labels_never_used_by_default", "keras_gan_losses/cli/"
            "commands.py",
@@ -1073,7 +1073,7 @@ MUTANTS = [
            "        return load(args.conditional)",
            "    if args.conditional:\n"
            "        return load(args.conditional)",
-           (CLI + "::test_unconditional_ignores_the_labels",)),
+           (CLI + "::test_clusters_zero_trains_a_plain_unconditional_gan",)),
     Mutant("cli_label_accuracy_off_by_one_class", "keras_gan_losses/cli/"
            "commands.py",
            "asked = np.arange(len(probabilities)) % gan.num_classes",
@@ -1256,6 +1256,19 @@ def check_snippet(root, mutant):
     return None
 
 
+def check_tests(root, mutant):
+    """An error message if a test the mutant names (`path::test_name`)
+    is not defined in its file (a renamed test would fail the run)."""
+    for test in mutant.tests:
+        path, _, name = test.partition("::")
+        if not (root / path).exists():
+            return f"{path} does not exist"
+        name = name.split("[")[0]
+        if name and f"def {name}(" not in (root / path).read_text():
+            return f"{test} is not defined: update the mutant"
+    return None
+
+
 def mutate(copy, mutant):
     """Plants the bug; returns the original text, or an error message."""
     error = check_snippet(copy, mutant)
@@ -1298,11 +1311,12 @@ def main(argv=None):
         sys.exit(f"No mutant name contains {args.k!r}.")
     if args.check:
         errors = [(m.name, error) for m in mutants
-                  for error in [check_snippet(ROOT, m)] if error]
+                  for error in [check_snippet(ROOT, m),
+                                check_tests(ROOT, m)] if error]
         for name, error in errors:
             print(f"{name}: ERROR ({error})")
-        print(f"{len(mutants) - len(errors)} of {len(mutants)} snippets "
-              "found once.")
+        print(f"{len(mutants) - len(errors)} of {len(mutants)} mutants: "
+              "snippet found once, tests defined.")
         return 1 if errors else 0
 
     with tempfile.TemporaryDirectory(prefix="kgl-mutants-") as tmp:

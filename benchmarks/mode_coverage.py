@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import sys
 import time
 
@@ -481,6 +482,13 @@ def _load(folder):
             if p.name != "floor.json"]
 
 
+def _natural(text):
+    """A sort key that orders the numbers in `text` by value (10 < 20 <
+    100)."""
+    return [int(part) if part.isdigit() else part
+            for part in re.split(r"(\d+)", text)]
+
+
 def _spread(values, digits=2, scale=1.0):
     import numpy as np
 
@@ -639,7 +647,7 @@ def report(args):
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for (data, loss, extra), runs in sorted(
                 _groups(cli, ("data", "loss", "extra")).items(),
-                key=lambda kv: str(kv[0])):
+                key=lambda kv: _natural(str(kv[0]))):
             command = "kgl train " + " ".join(filter(None, [
                 "--data stacked.npy --epochs 5" if data == "stacked"
                 else "", f"--loss {loss}" if loss else "", extra]))

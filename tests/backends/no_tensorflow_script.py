@@ -14,35 +14,17 @@ installed = importlib.util.find_spec("tensorflow") is not None
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from conditional_nets import conditional_nets  # noqa: E402
 
 import keras_gan_losses as kgl  # noqa: E402
 
 after_import = "tensorflow" in sys.modules
 
 
-def networks(latent=8, classes=3):
-    z = keras.Input((latent,))
-    label = keras.Input((), dtype="int32")
-    embedded = keras.layers.Flatten()(keras.layers.Embedding(classes, 4)(
-        label))
-    h = keras.layers.Dense(16, activation="relu")(
-        keras.layers.Concatenate()([z, embedded]))
-    image = keras.layers.Reshape((28, 28, 1))(
-        keras.layers.Dense(784, activation="tanh")(h))
-    x = keras.Input((28, 28, 1))
-    label_d = keras.Input((), dtype="int32")
-    flat = keras.layers.Concatenate()([
-        keras.layers.Flatten()(x),
-        keras.layers.Flatten()(keras.layers.Embedding(classes, 4)(label_d))])
-    logit = keras.layers.Dense(1)(keras.layers.Dense(16, activation="relu")(
-        flat))
-    return keras.Model([z, label], image), keras.Model([x, label_d], logit)
-
-
 rng = np.random.default_rng(0)
 images = rng.uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
 labels = np.arange(64) % 3
-generator, discriminator = networks()
+generator, discriminator = conditional_nets(8, 3, (28, 28, 1), width=16)
 gan = kgl.GAN(generator, discriminator, latent_dim=8, num_classes=3,
               ema_decay=0.9, seed=1)
 gan.compile(g_optimizer=keras.optimizers.Adam(1e-3),

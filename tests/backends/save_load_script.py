@@ -11,6 +11,7 @@ import sys
 
 import keras
 import numpy as np
+from conditional_nets import conditional_nets
 
 import keras_gan_losses as kgl
 
@@ -18,23 +19,7 @@ LATENT, CLASSES = 4, 3
 
 
 def nets():
-    z = keras.Input((LATENT,))
-    label = keras.Input((), dtype="int32")
-    embedded = keras.layers.Flatten()(
-        keras.layers.Embedding(CLASSES, 4)(label))
-    h = keras.layers.Dense(8, activation="relu")(
-        keras.layers.Concatenate()([z, embedded]))
-    image = keras.layers.Reshape((2, 2, 2))(
-        keras.layers.Dense(8, activation="tanh")(h))
-    generator = keras.Model([z, label], image)
-    x = keras.Input((2, 2, 2))
-    label_d = keras.Input((), dtype="int32")
-    flat = keras.layers.Concatenate()([
-        keras.layers.Flatten()(x),
-        keras.layers.Flatten()(keras.layers.Embedding(CLASSES, 4)(label_d))])
-    logit = keras.layers.Dense(1)(keras.layers.Dense(8, activation="relu")(
-        flat))
-    return generator, keras.Model([x, label_d], logit)
+    return conditional_nets(LATENT, CLASSES, (2, 2, 2), width=8)
 
 
 def data():
